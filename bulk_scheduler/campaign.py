@@ -1,0 +1,75 @@
+"""A campaign as loaded from its sheet: rows of values with their cell references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Literal
+
+from .issues import RowIssue
+
+# A cell as the user sees it: text, a number, a boolean, a date/time cell, or blank (None).
+CellValue = str | int | float | bool | datetime | date | time | None
+
+FileFormat = Literal["csv", "tsv", "xlsx", "xlsm"]
+
+
+def cell_ref(column_index: int, row_number: int) -> str:
+    """``cell_ref(2, 14)`` -> ``"C14"`` (column_index is 0-based, row_number as shown)."""
+    letters = ""
+    n = column_index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row_number}"
+
+
+@dataclass(slots=True)
+class CampaignRow:
+    """One post: the row's values keyed by canonical column name.
+
+    ``row_number`` is the sheet row as the spreadsheet shows it (header = 1).
+    ``cells`` maps each canonical column to its cell reference (``"C14"``).
+    ``original`` holds every cell of the row, in the sheet's column order,
+    for the results sheet to write back unchanged.
+    """
+
+    row_number: int
+    values: dict[str, CellValue]
+    cells: dict[str, str]
+    original: list[CellValue]
+
+    def text(self, column: str) -> str:
+        """The value as stripped text ('' when blank); dates and numbers as the user sees them."""
+        value = self.values.get(column)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, datetime | date | time):
+            return value.isoformat()
+        return str(value).strip()
+
+
+@dataclass(slots=True)
+class Campaign:
+    """A loaded campaign file.
+
+    ``headers`` are the sheet's headers as written, in order; ``columns`` maps
+    each recognised canonical column to its 0-based index. ``issues`` holds
+    file-level findings (unknown headers, say) that do not stop the load.
+    """
+
+    path: Path
+    format: FileFormat
+    headers: list[str]
+    columns: dict[str, int]
+    rows: list[CampaignRow]
+    sheet_name: str | None = None
+    sheet_names: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    issues: list[RowIssue] = field(default_factory=list)

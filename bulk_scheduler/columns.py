@@ -1,0 +1,124 @@
+"""The campaign sheet's columns: the single description that the loader, the
+template writer and the docs all read (see ``design.md``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    description: str
+    example: str
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "external_id",
+        False,
+        "Your correlation id (<= 128 characters). Leave blank and one is generated, "
+        "stable across re-runs, and written back in the results sheet.",
+        "launch-week-01",
+        ("externalid", "post_id_ext", "correlation_id", "ref", "reference"),
+    ),
+    Column(
+        "caption",
+        True,
+        "The post text. Hosted accounts allow 500 characters; BYO accounts their platform's limit.",
+        "Holiday drops start Monday! #sale",
+        ("text", "message", "description", "post_text", "copy", "body"),
+    ),
+    Column(
+        "media_type",
+        False,
+        "video, slideshow or text. Inferred from the URLs when blank.",
+        "video",
+        ("type", "post_type", "format", "kind"),
+    ),
+    Column(
+        "media_urls",
+        False,
+        "One video URL (MP4/MOV/M4V/AVI), or 1-35 image URLs (JPG/PNG) in display order, "
+        "one per line or separated by |.",
+        "https://cdn.example.com/holidays.mp4",
+        ("media_url", "media", "video_url", "image_urls", "urls", "url", "images", "video"),
+    ),
+    Column(
+        "music_url",
+        False,
+        "Optional TikTok post URL whose sound is used. Only when every account is TikTok.",
+        "https://www.tiktok.com/@genviral/video/1234567890",
+        ("music", "sound", "sound_url", "audio_url", "tiktok_music"),
+    ),
+    Column(
+        "accounts",
+        True,
+        "Up to 10 account ids, @username or platform:username, separated by commas, "
+        "semicolons or new lines.",
+        "0f4f54d4-8cce-4fb7-8c7b-befbcb8af812",
+        ("account", "account_ids", "account_id", "profiles", "profile", "channels"),
+    ),
+    Column(
+        "scheduled_at",
+        False,
+        "When to publish: a date-time cell, ISO 8601 or a common text format. "
+        "Blank publishes immediately.",
+        "2031-03-01 09:00",
+        ("schedule", "scheduled", "publish_at", "date", "datetime", "time", "post_at", "when"),
+    ),
+    Column(
+        "timezone",
+        False,
+        "IANA time zone for this row's time when it has no offset, e.g. Europe/Paris.",
+        "Europe/Paris",
+        ("tz", "time_zone", "zone"),
+    ),
+)
+
+COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
+
+# The result columns of the results sheet, in order (design.md). ``external_id``
+# is both an input and a result column: it is filled in where it was generated.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "external_id",
+    "result",
+    "post_id",
+    "post_status",
+    "scheduled_at_utc",
+    "warnings",
+    "error_code",
+    "error_message",
+    "http_status",
+    "attempts",
+    "submitted_at",
+)
+
+
+def normalize_header(header: str) -> str:
+    """``" Media-URLs "`` -> ``"media_urls"``: case-insensitive, spaces/hyphens/underscores equal."""
+    return re.sub(r"[\s\-_]+", "_", str(header).strip().lower()).strip("_")
+
+
+def _alias_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for column in COLUMNS:
+        table[column.name] = column.name
+        for alias in column.aliases:
+            table[normalize_header(alias)] = column.name
+    for name in RESULT_COLUMNS:
+        table.setdefault(name, name)
+    return table
+
+
+HEADER_ALIASES: dict[str, str] = _alias_table()
+
+
+def canonical_column(header: str) -> str | None:
+    """The canonical column a header names, or None when it is not one we know."""
+    normalized = normalize_header(header)
+    return HEADER_ALIASES.get(normalized) or HEADER_ALIASES.get(normalized.replace("_", ""))
