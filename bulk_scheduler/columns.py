@@ -100,7 +100,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
 
 
 def normalize_header(header: str) -> str:
-    """``" Media-URLs "`` -> ``"media_urls"``: case-insensitive, spaces/hyphens/underscores equal."""
+    """``" Media-URLs "`` -> ``"media_urls"``.
+
+    Case-insensitive, with spaces, hyphens and underscores equal."""
     return re.sub(r"[\s\-_]+", "_", str(header).strip().lower()).strip("_")
 
 

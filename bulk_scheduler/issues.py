@@ -14,8 +14,10 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RowIssue:
-    """One finding. ``row`` is the sheet row number as the spreadsheet shows it (header = 1);
-    ``None`` for findings about the whole file (a header, say). ``code`` is stable and kebab-case."""
+    """One finding.
+
+    ``row`` is the sheet row number as the spreadsheet shows it (header = 1), ``None``
+    for findings about the whole file (a header, say). ``code`` is stable, kebab-case."""
 
     severity: Severity
     code: str

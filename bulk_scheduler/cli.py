@@ -1,0 +1,495 @@
+"""The command line: parses options, rejects bad combinations, calls the library.
+
+It is the only module that knows about terminals, prompts and exit codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .client import ApiError, ApiKey, PartnerClient, resolve_base_url
+from .contract import API_KEY_ENV, BASE_URL_ENV
+from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
+from .executor import ExecutorOptions
+from .exit_status import ExitStatus
+from .planner import PlanOptions
+from .schedule import check_timezone
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Failure(click.ClickException):
+    """A one-line error with a documented exit status."""
+
+    def __init__(self, message: str, status: ExitStatus) -> None:
+        super().__init__(message)
+        self.exit_code = int(status)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def fail(message: str, status: ExitStatus = ExitStatus.BAD_INPUT) -> NoReturn:
+    raise Failure(message, status)
+
+
+# -- shared option sets --------------------------------------------------------------
+
+
+def api_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--base-url",
+                metavar="URL",
+                help=f"API base URL (default ${BASE_URL_ENV}, else the production URL).",
+            ),
+            click.option(
+                "--sandbox",
+                is_flag=True,
+                help="Run against an in-process sandbox (a local simulated API).",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout."),
+            click.option("--quiet", "-q", is_flag=True, help="No progress bar or chatter."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.argument("campaign", type=click.Path(path_type=Path, dir_okay=False)),
+            click.option("--sheet", metavar="NAME", help="XLSX tab to read (default: the first)."),
+            click.option(
+                "--timezone",
+                "timezone_name",
+                metavar="ZONE",
+                help="IANA zone for times written without an offset, e.g. Europe/Paris.",
+            ),
+            click.option(
+                "--accounts",
+                "default_accounts",
+                metavar="LIST",
+                help="Accounts for rows that name none (ids, @username, platform:username).",
+            ),
+            click.option(
+                "--date-format",
+                type=click.Choice(["dmy", "mdy"]),
+                help="Day/month order for dates like 03/04/2031.",
+            ),
+            click.option(
+                "--max-rows",
+                type=click.IntRange(min=1),
+                default=200_000,
+                show_default=True,
+                help="Refuse campaigns with more data rows than this.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _plan_options(timezone_name: str | None, default_accounts: str | None, date_format):
+    if timezone_name:
+        try:
+            check_timezone(timezone_name)
+        except ValueError:
+            fail(f"--timezone {timezone_name!r} is not an IANA time zone (e.g. Europe/Paris)")
+    accounts: tuple[str, ...] = ()
+    if default_accounts:
+        accounts = tuple(
+            token.strip()
+            for token in default_accounts.replace(";", ",").replace("\n", ",").split(",")
+            if token.strip()
+        )
+    return PlanOptions(timezone=timezone_name, default_accounts=accounts, date_format=date_format)
+
+
+@contextlib.contextmanager
+def api_endpoint(sandbox: bool, base_url: str | None) -> Iterator[tuple[ApiKey, str]]:
+    """The key and base URL to use: an in-process sandbox, or the configured API."""
+    if sandbox:
+        if base_url:
+            fail("use just one of --sandbox or --base-url")
+        from .sandbox.server import SandboxServer
+
+        with SandboxServer() as server:
+            yield ApiKey(server.api_key), server.base_url
+        return
+    try:
+        url = resolve_base_url(base_url)
+        key = ApiKey.from_env()
+    except ConfigurationError as exc:
+        fail(str(exc))
+    yield key, url
+
+
+def _run_async(coro: Any) -> Any:
+    try:
+        return asyncio.run(coro)
+    except FatalApiError as exc:
+        fail(str(exc), ExitStatus.FATAL_API)
+    except ApiError as exc:
+        fail(str(exc), ExitStatus.FATAL_API)
+
+
+async def _fetch_accounts(key: ApiKey, url: str) -> list:
+    async with PartnerClient(key, url) as client:
+        try:
+            return await client.list_accounts()
+        except ApiError as exc:
+            raise FatalApiError(str(exc), exc.status, exc.error_code) from None
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# -- commands ------------------------------------------------------------------------
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="bulk-scheduler")
+def cli() -> None:
+    """Schedule social-media campaigns from a spreadsheet through the Genviral Partner API.
+
+    The API key is read from the GENVIRAL_API_KEY environment variable.
+    """
+
+
+@cli.command()
+@campaign_options
+@api_options
+@click.option("--offline", is_flag=True, help="Check without calling the API.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the issues to a .csv, .xlsx or .json file.",
+)
+@click.option(
+    "--payloads",
+    "payloads_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the exact bodies run would send, one JSON line per valid row.",
+)
+def validate(
+    campaign: Path,
+    sheet: str | None,
+    timezone_name: str | None,
+    default_accounts: str | None,
+    date_format: str | None,
+    max_rows: int,
+    base_url: str | None,
+    sandbox: bool,
+    as_json: bool,
+    quiet: bool,
+    offline: bool,
+    report_path: Path | None,
+    payloads_path: Path | None,
+) -> None:
+    """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
+    from .report import render_issues, write_payloads, write_report
+
+    if offline and sandbox:
+        fail("use just one of --offline or --sandbox")
+    if report_path and report_path.suffix.lower() not in (".csv", ".xlsx", ".json"):
+        fail(f"--report {report_path.name}: use a .csv, .xlsx or .json file")
+    options = _plan_options(timezone_name, default_accounts, date_format)
+    online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
+    accounts = None
+    note = None
+    if online:
+        with api_endpoint(sandbox, base_url) as (key, url):
+            accounts = _run_async(_fetch_accounts(key, url))
+    elif not offline:
+        note = f"note: {API_KEY_ENV} is not set, so accounts were checked offline only"
+    report = _load_and_validate(campaign, options, sheet, accounts, max_rows)
+    if report_path:
+        write_report(report, report_path)
+    if payloads_path:
+        write_payloads(report, payloads_path)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        click.echo(render_issues(report))
+        if note and not quiet:
+            click.echo(note, err=True)
+    sys.exit(int(ExitStatus.ROWS_FAILED if report.error_count else ExitStatus.OK))
+
+
+def _load_and_validate(campaign: Path, options: PlanOptions, sheet, accounts, max_rows):
+    from .validation import validate_campaign
+
+    try:
+        return validate_campaign(
+            campaign, options, sheet=sheet, accounts=accounts, max_rows=max_rows
+        )
+    except BulkSchedulerError as exc:
+        fail(str(exc))
+
+
+@cli.command()
+@campaign_options
+@api_options
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Send the valid rows even if some rows are invalid."
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at most.",
+)
+@click.option(
+    "--rate", type=click.FloatRange(min=0.1), help="Requests per minute at most (default: no cap)."
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="Attempts per row for 5xx and network errors (429s do not count).",
+)
+@click.option(
+    "--results",
+    "results_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the results sheet (default <campaign>.results.<ext>).",
+)
+def run(
+    campaign: Path,
+    sheet: str | None,
+    timezone_name: str | None,
+    default_accounts: str | None,
+    date_format: str | None,
+    max_rows: int,
+    base_url: str | None,
+    sandbox: bool,
+    as_json: bool,
+    quiet: bool,
+    yes: bool,
+    skip_invalid: bool,
+    concurrency: int,
+    rate: float | None,
+    max_attempts: int,
+    results_path: Path | None,
+) -> None:
+    """Validate CAMPAIGN, show the plan, schedule every valid row, write the results sheet."""
+    from .launch import local_zone, plan_launch
+    from .report import render_issues, render_plan, render_run
+
+    options = _plan_options(timezone_name, default_accounts, date_format)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if not yes and not interactive:
+        fail("no terminal to confirm on: pass --yes to launch without confirmation")
+    if results_path and results_path.suffix.lower() != campaign.suffix.lower():
+        fail(f"--results {results_path.name}: use the campaign's format ({campaign.suffix})")
+    executor = ExecutorOptions(
+        concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
+    )
+    with api_endpoint(sandbox, base_url) as (key, url):
+        accounts = _run_async(_fetch_accounts(key, url))
+        report = _load_and_validate(campaign, options, sheet, accounts, max_rows)
+        if report.error_count and not skip_invalid:
+            click.echo(render_issues(report), err=as_json)
+            if as_json:
+                _print_json({"launched": False, **report.to_json()})
+            click.echo(
+                "Not launched: fix the errors above, "
+                "or pass --skip-invalid to send the valid rows.",
+                err=True,
+            )
+            sys.exit(int(ExitStatus.ROWS_FAILED))
+        plan = plan_launch(report, skip_invalid=skip_invalid)
+        if not quiet:
+            click.echo(render_plan(plan, local_zone(options)), err=as_json)
+        if not yes and not click.confirm("Launch?", default=False, err=True):
+            click.echo("Not launched.", err=True)
+            sys.exit(int(ExitStatus.OK))
+        run_report = _run_async(_launch(report, plan, key, url, executor, results_path, quiet))
+    if as_json:
+        _print_json(run_report.summary())
+    elif not quiet:
+        click.echo(render_run(run_report))
+    if run_report.fatal:
+        click.echo(f"Error: {run_report.fatal}", err=True)
+        sys.exit(int(ExitStatus.FATAL_API))
+    if run_report.interrupted:
+        click.echo(
+            f"Interrupted: run the same command again to resume ({run_report.results_path}).",
+            err=True,
+        )
+        sys.exit(int(ExitStatus.INTERRUPTED))
+    sys.exit(int(ExitStatus.OK if run_report.all_done else ExitStatus.ROWS_FAILED))
+
+
+async def _launch(report, plan, key: ApiKey, url: str, executor, results_path, quiet: bool):
+    from .launch import launch
+    from .progress import Progress
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def on_signal() -> None:
+        if stop.is_set():
+            os._exit(int(ExitStatus.INTERRUPTED))  # second signal: leave at once
+        stop.set()
+
+    for sig in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, on_signal)
+    progress = Progress(total=len(plan.to_send), enabled=not quiet and sys.stderr.isatty())
+    try:
+        async with PartnerClient(key, url, max_connections=executor.concurrency) as client:
+            return await launch(
+                report,
+                plan,
+                client,
+                executor,
+                results_path=results_path,
+                on_outcome=progress.update,
+                stop=stop,
+            )
+    finally:
+        progress.close()
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+@cli.command()
+@api_options
+def accounts(base_url: str | None, sandbox: bool, as_json: bool, quiet: bool) -> None:
+    """List the workspace's accounts (id, platform, type, username, status)."""
+    with api_endpoint(sandbox, base_url) as (key, url):
+        found = _run_async(_fetch_accounts(key, url))
+    if as_json:
+        _print_json([a.model_dump(mode="json", exclude_none=True) for a in found])
+        return
+    rows = [
+        (
+            a.id,
+            a.platform,
+            a.type,
+            "@" + a.username if a.username else "-",
+            a.display_name or "-",
+            a.status or "-",
+            str(a.caption_limit()),
+        )
+        for a in found
+    ]
+    header = ("id", "platform", "type", "username", "display name", "status", "caption limit")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def template(out: Path, force: bool) -> None:
+    """Write a blank campaign template to OUT (.xlsx or .csv)."""
+    from .template import write_template
+
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        fail(f"{out.name}: the template is written as .xlsx or .csv")
+    if out.exists() and not force:
+        fail(f"{out} exists: pass --force to overwrite it")
+    write_template(out)
+    click.echo(f"Wrote {out}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, help="Added latency.")
+@click.option("--jitter-ms", type=click.FloatRange(min=0), default=0.0, help="Latency jitter.")
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 500s.")
+@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute, then 429.")
+@click.option("--retry-after", is_flag=True, help="Send Retry-After with 429s.")
+@click.option(
+    "--drop-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of creates whose connection drops after the post is stored.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the fault knobs.")
+def sandbox(
+    host: str,
+    port: int,
+    latency_ms: float,
+    jitter_ms: float,
+    error_rate: float,
+    rate_limit: int | None,
+    retry_after: bool,
+    drop_rate: float,
+    seed: int,
+) -> None:
+    """Serve the local simulated Partner API (loopback only)."""
+    from .sandbox.config import SandboxConfig
+    from .sandbox.server import describe, serve
+
+    config = SandboxConfig(
+        latency_ms=latency_ms,
+        latency_jitter_ms=jitter_ms,
+        error_rate=error_rate,
+        rate_limit=rate_limit,
+        retry_after=retry_after,
+        drop_rate=drop_rate,
+        seed=seed,
+    )
+
+    def ready(base_url: str) -> None:
+        click.echo(describe(base_url, config.api_key))
+        click.echo("Ctrl-C to stop.")
+
+    try:
+        serve(config, host=host, port=port, on_ready=ready)
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
+def main() -> None:
+    """Console entry point: a one-line error and a documented exit code, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except Failure as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(int(ExitStatus.INTERRUPTED))
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(int(ExitStatus.BAD_INPUT))
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BulkSchedulerError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(int(ExitStatus.BAD_INPUT))
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(int(ExitStatus.INTERRUPTED))
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,412 @@
+"""The Partner API client: the only module that speaks HTTP to the API.
+
+Every answer to ``POST /posts`` is classified into one typed :class:`CreateOutcome`
+(created, replayed, row error, retryable, fatal) so that no exception from the
+network or a malformed body escapes to the caller. The other endpoints return
+typed models and raise :class:`ApiError` (or :class:`FatalApiError`) on failure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import ValidationError
+
+from . import __version__
+from .contract import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    FATAL_STATUSES,
+    PRODUCTION_BASE_URL,
+    Account,
+    CreatedPost,
+    ErrorBody,
+    Post,
+    PostCreateBody,
+)
+from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
+
+USER_AGENT = f"bulk-scheduler/{__version__}"
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=60.0)
+# Answers larger than this are not the API's envelope; reading them whole would let a
+# misbehaving server exhaust memory.
+MAX_RESPONSE_BYTES = 1 * 1024 * 1024
+
+
+class OutcomeKind(StrEnum):
+    CREATED = "created"
+    REPLAYED = "replayed"
+    ROW_ERROR = "row_error"
+    RETRYABLE = "retryable"
+    FATAL = "fatal"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOutcome:
+    """What one ``POST /posts`` attempt came to.
+
+    ``maybe_committed`` is true when the request may have reached the server and
+    created the post although no confirmation came back (a dropped connection
+    after sending, a read timeout, a 2xx whose body was unreadable).
+    ``rate_limited`` marks a 429; ``retry_after`` is its ``Retry-After`` in seconds.
+    """
+
+    kind: OutcomeKind
+    status: int | None = None
+    post: CreatedPost | None = None
+    error_code: str | None = None
+    message: str = ""
+    retry_after: float | None = None
+    rate_limited: bool = False
+    maybe_committed: bool = False
+
+
+class ApiError(BulkSchedulerError):
+    """A non-fatal failure of an endpoint other than ``POST /posts``."""
+
+    def __init__(self, message: str, status: int | None = None, error_code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+
+
+class ApiKey:
+    """The API key, kept out of every repr and message."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value.strip()
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "ApiKey('***')"
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiKey:
+        env = os.environ if environ is None else environ
+        value = env.get(API_KEY_ENV, "").strip()
+        if not value:
+            raise ConfigurationError(f"no API key: set the {API_KEY_ENV} environment variable")
+        return cls(value)
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The API base URL: the argument, else ``GENVIRAL_BASE_URL``, else production.
+
+    Plain ``http://`` is refused for any host but loopback, so the key never
+    crosses a network in clear text.
+    """
+    env = os.environ if environ is None else environ
+    url = (base_url or env.get(BASE_URL_ENV) or PRODUCTION_BASE_URL).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base URL {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigurationError(
+            f"base URL {url!r} uses plain http://; use https:// (http is allowed only on loopback)"
+        )
+    if parts.username or parts.password:
+        raise ConfigurationError("base URL must not contain credentials")
+    return url
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, min(seconds, 3600.0))
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    payload: Any  # the decoded JSON, or None when the body was not JSON
+    problem: str | None  # why the body is unusable, when it is
+
+
+class PartnerClient:
+    """Async client for the Genviral Partner API.
+
+    >>> async with PartnerClient(api_key=ApiKey("gva_live_x.y")) as api:  # doctest: +SKIP
+    ...     accounts = await api.list_accounts()
+    """
+
+    def __init__(
+        self,
+        api_key: ApiKey | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_connections: int = 16,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._key = api_key or ApiKey.from_env()
+        self.base_url = resolve_base_url(base_url)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            timeout=timeout,
+            follow_redirects=False,  # the key must never follow a redirect to another host
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"PartnerClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> PartnerClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- transport ---------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> _Answer:
+        """Send one request and read a bounded answer. Transport errors propagate."""
+        headers = {"Authorization": f"Bearer {self._key.reveal()}"}
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        request = self._http.build_request(
+            method, path.lstrip("/"), content=content, params=params, headers=headers
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    return _Answer(
+                        response.status_code,
+                        response.headers,
+                        None,
+                        f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB",
+                    )
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        raw = b"".join(chunks)
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            kind = response.headers.get("content-type", "unknown type").split(";")[0]
+            return _Answer(
+                response.status_code, response.headers, None, f"answer is not JSON ({kind})"
+            )
+        if not isinstance(payload, dict):
+            return _Answer(response.status_code, response.headers, None, "answer is not an object")
+        return _Answer(response.status_code, response.headers, payload, None)
+
+    @staticmethod
+    def _error_of(answer: _Answer) -> tuple[str, str]:
+        """(error_code, message) of a failure answer, whatever its body looks like."""
+        if answer.payload is not None:
+            try:
+                body = ErrorBody.model_validate({"code": answer.status, **answer.payload})
+            except ValidationError:
+                pass
+            else:
+                message = body.message or f"HTTP {answer.status}"
+                if body.issues:
+                    details = "; ".join(
+                        f"{'.'.join(str(p) for p in issue.get('path', [])) or 'body'}: "
+                        f"{issue.get('message', '')}"
+                        for issue in body.issues[:5]
+                    )
+                    message = f"{message} ({details})"
+                return body.error_code, message
+        return f"http_{answer.status}", f"HTTP {answer.status}: {answer.problem or 'no details'}"
+
+    # -- POST /posts -------------------------------------------------------------
+
+    async def create_post(self, body: PostCreateBody | Mapping[str, Any]) -> CreateOutcome:
+        """Send one create request and classify the answer; never raises for the network."""
+        payload = body.to_json() if isinstance(body, PostCreateBody) else dict(body)
+        try:
+            answer = await self._send("POST", "posts", json_body=payload)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            return CreateOutcome(
+                OutcomeKind.RETRYABLE,
+                error_code="connection_failed",
+                message=f"could not connect to the API ({type(exc).__name__})",
+            )
+        except httpx.TimeoutException as exc:
+            return CreateOutcome(
+                OutcomeKind.RETRYABLE,
+                error_code="timeout",
+                message=f"no answer in time ({type(exc).__name__}); the post may have been created",
+                maybe_committed=True,
+            )
+        except httpx.TransportError as exc:
+            return CreateOutcome(
+                OutcomeKind.RETRYABLE,
+                error_code="connection_lost",
+                message=(
+                    f"connection lost before the answer ({type(exc).__name__}); "
+                    "the post may have been created"
+                ),
+                maybe_committed=True,
+            )
+        return self._classify_create(answer)
+
+    def _classify_create(self, answer: _Answer) -> CreateOutcome:
+        status = answer.status
+        if 200 <= status < 300:
+            data = answer.payload.get("data") if answer.payload else None
+            try:
+                post = CreatedPost.model_validate(data)
+            except ValidationError:
+                return CreateOutcome(
+                    OutcomeKind.RETRYABLE,
+                    status=status,
+                    error_code="malformed_response",
+                    message=(
+                        f"HTTP {status} but the answer has no post id "
+                        f"({answer.problem or 'unexpected envelope'}); "
+                        "the post may have been created"
+                    ),
+                    maybe_committed=True,
+                )
+            duplicate = post.duplicate or bool(answer.payload and answer.payload.get("duplicate"))
+            if status == 200 and duplicate:
+                return CreateOutcome(OutcomeKind.REPLAYED, status=status, post=post)
+            return CreateOutcome(OutcomeKind.CREATED, status=status, post=post)
+        error_code, message = self._error_of(answer)
+        if status in FATAL_STATUSES:
+            return CreateOutcome(
+                OutcomeKind.FATAL, status=status, error_code=error_code, message=message
+            )
+        if status == 429:
+            return CreateOutcome(
+                OutcomeKind.RETRYABLE,
+                status=status,
+                error_code=error_code,
+                message=message,
+                retry_after=_parse_retry_after(answer.headers.get("retry-after")),
+                rate_limited=True,
+            )
+        if status >= 500:
+            # An upstream error may or may not have stored the post; the retry with the
+            # same external_id settles it.
+            return CreateOutcome(
+                OutcomeKind.RETRYABLE, status=status, error_code=error_code, message=message
+            )
+        if 300 <= status < 400:
+            where = answer.headers.get("location", "elsewhere")
+            return CreateOutcome(
+                OutcomeKind.ROW_ERROR,
+                status=status,
+                error_code="unexpected_redirect",
+                message=f"the API redirected to {where}; the request was not followed",
+            )
+        return CreateOutcome(
+            OutcomeKind.ROW_ERROR, status=status, error_code=error_code, message=message
+        )
+
+    # -- other endpoints ---------------------------------------------------------
+
+    async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            answer = await self._send(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiError(
+                f"{method} {path}: the API could not be reached ({type(exc).__name__})"
+            ) from None
+        if 200 <= answer.status < 300 and answer.payload is not None:
+            return answer.payload.get("data")
+        error_code, message = self._error_of(answer)
+        text = f"{method} {path}: {message} [{answer.status} {error_code}]"
+        if answer.status in FATAL_STATUSES:
+            raise FatalApiError(text, answer.status, error_code)
+        raise ApiError(text, answer.status, error_code)
+
+    async def list_accounts(self) -> list[Account]:
+        """``GET /accounts``: the workspace's active accounts."""
+        data = await self._data("GET", "accounts")
+        items = data.get("accounts", []) if isinstance(data, dict) else data
+        try:
+            return [Account.model_validate(item) for item in items or []]
+        except (ValidationError, TypeError) as exc:
+            raise ApiError(f"GET accounts: unexpected answer ({exc.__class__.__name__})") from None
+
+    async def get_post(self, post_id: str) -> Post:
+        """``GET /posts/{id}``: one post with its per-account states."""
+        data = await self._data("GET", f"posts/{post_id}")
+        try:
+            return Post.model_validate(data)
+        except ValidationError:
+            raise ApiError(f"GET posts/{post_id}: unexpected answer") from None
+
+    async def list_posts(
+        self,
+        *,
+        status: str | None = None,
+        limit: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Post]:
+        """``GET /posts`` with the API's filters (newest first, at most 100)."""
+        params = {
+            k: v
+            for k, v in {"status": status, "limit": limit, "since": since, "until": until}.items()
+            if v is not None
+        }
+        data = await self._data("GET", "posts", params=params)
+        items = data.get("posts", []) if isinstance(data, dict) else data
+        try:
+            return [Post.model_validate(item) for item in items or []]
+        except (ValidationError, TypeError):
+            raise ApiError("GET posts: unexpected answer") from None
+
+    async def delete_posts(self, post_ids: Iterable[str]) -> dict[str, Any]:
+        """``POST /posts/delete`` (1-50 ids): ``deletedIds``, ``blockedStatuses``, ``skipped``…"""
+        data = await self._data("POST", "posts/delete", json_body={"postIds": list(post_ids)})
+        return data if isinstance(data, dict) else {}

@@ -1,0 +1,295 @@
+"""The launch: turn a validated campaign into posts and a results sheet.
+
+:func:`run_campaign` is the whole job for a notebook or a pipeline; the CLI
+calls the same steps (:func:`plan_launch`, :func:`launch`) so it can show the
+plan and ask for confirmation in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from .campaign import CampaignRow
+from .client import ApiKey, PartnerClient
+from .errors import FatalApiError
+from .executor import ExecutionReport, ExecutorOptions, submit_rows
+from .journal import Journal, SubmitJob
+from .outcome import RowOutcome, RowResult
+from .planner import PlannedRow, PlanOptions
+from .results import default_results_path, write_results
+from .validation import ValidationReport, validate_campaign
+
+
+@dataclass(slots=True)
+class LaunchPlan:
+    """What ``run`` is about to do, for the user to confirm."""
+
+    to_send: list[PlannedRow]
+    already_done: list[PlannedRow]
+    invalid: list[PlannedRow]
+    accounts_per_platform: dict[str, int]
+    first_publish: datetime | None
+    last_publish: datetime | None
+    immediate: int
+    warnings: int
+
+    @property
+    def posts(self) -> int:
+        return len(self.to_send)
+
+
+@dataclass(slots=True)
+class RunReport:
+    """The outcome of a run: one :class:`RowOutcome` per row, in sheet order."""
+
+    outcomes: list[RowOutcome]
+    results_path: Path | None
+    fatal: str | None = None
+    fatal_status: int | None = None
+    interrupted: bool = False
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    requests: int = 0
+    rate_limited: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counts = {result.value: 0 for result in RowResult}
+        for outcome in self.outcomes:
+            counts[outcome.result.value] += 1
+        return counts
+
+    @property
+    def all_done(self) -> bool:
+        return all(o.result.is_done for o in self.outcomes)
+
+    def summary(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rows": len(self.outcomes),
+            **self.counts(),
+            "requests": self.requests,
+            "rate_limited": self.rate_limited,
+            "results": str(self.results_path) if self.results_path else None,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "fatal": self.fatal,
+            "interrupted": self.interrupted,
+        }
+        data.update(self.extra)
+        return data
+
+
+def _previous_outcome(row: CampaignRow, external_id: str) -> RowOutcome | None:
+    """The outcome a results sheet given as input already records for a row."""
+    result = row.text("result").lower()
+    try:
+        previous = RowResult(result)
+    except ValueError:
+        return None
+
+    def number(column: str) -> int | None:
+        text = row.text(column)
+        try:
+            return int(float(text)) if text else None
+        except ValueError:
+            return None
+
+    submitted = row.values.get("submitted_at")
+    return RowOutcome(
+        row_number=row.row_number,
+        external_id=row.text("external_id") or external_id,
+        result=previous,
+        post_id=row.text("post_id") or None,
+        post_status=row.text("post_status") or None,
+        scheduled_at_utc=row.text("scheduled_at_utc") or None,
+        warnings=[w for w in row.text("warnings").splitlines() if w.strip()],
+        error_code=row.text("error_code") or None,
+        error_message=row.text("error_message") or None,
+        http_status=number("http_status"),
+        attempts=number("attempts") or 0,
+        submitted_at=submitted if isinstance(submitted, datetime) else None,
+    )
+
+
+def plan_launch(report: ValidationReport, *, skip_invalid: bool = False) -> LaunchPlan:
+    """Split the rows into those to send, those a previous run already did, and invalid ones."""
+    to_send: list[PlannedRow] = []
+    done: list[PlannedRow] = []
+    invalid: list[PlannedRow] = []
+    for planned in report.planned:
+        previous = _previous_outcome(planned.row, planned.external_id)
+        if previous is not None and previous.is_done:
+            done.append(planned)
+        elif planned.body is None or planned.has_errors:
+            invalid.append(planned)
+        else:
+            to_send.append(planned)
+    platforms: Counter[str] = Counter()
+    directory = {a.id: a for a in report.accounts or []}
+    for planned in to_send:
+        assert planned.body is not None
+        for ref in planned.body.accounts:
+            account = directory.get(ref.id)
+            platforms[account.platform if account else "unknown"] += 1
+    times = [p.publish_at for p in to_send if p.publish_at is not None]
+    return LaunchPlan(
+        to_send=to_send,
+        already_done=done,
+        invalid=invalid,
+        accounts_per_platform=dict(platforms),
+        first_publish=min(times) if times else None,
+        last_publish=max(times) if times else None,
+        immediate=sum(1 for p in to_send if p.publish_at is None),
+        warnings=sum(1 for p in to_send for issue in p.issues if not issue.is_error),
+    )
+
+
+def _invalid_outcome(planned: PlannedRow) -> RowOutcome:
+    errors = [issue for issue in planned.issues if issue.is_error]
+    return RowOutcome(
+        row_number=planned.row.row_number,
+        external_id=planned.external_id,
+        result=RowResult.INVALID,
+        warnings=[f"{i.code}: {i.message}" for i in planned.issues if not i.is_error],
+        error_code=errors[0].code if errors else "invalid",
+        error_message="\n".join(
+            f"{i.column or 'row'} ({i.cell or '-'}): {i.message}" for i in errors
+        )
+        or "the row could not be planned",
+    )
+
+
+async def launch(
+    report: ValidationReport,
+    plan: LaunchPlan,
+    client: PartnerClient,
+    options: ExecutorOptions,
+    *,
+    results_path: Path | None = None,
+    journal: Journal | None = None,
+    on_outcome: Callable[[RowOutcome], None] | None = None,
+    stop: asyncio.Event | None = None,
+    write: bool = True,
+) -> RunReport:
+    """Send the plan's rows, then write the results sheet (all rows, in order)."""
+    journal = journal or Journal()
+    started = datetime.now(UTC)
+    for planned in plan.already_done:
+        previous = _previous_outcome(planned.row, planned.external_id)
+        assert previous is not None
+        journal.record_outcome(previous)
+    for planned in plan.invalid:
+        journal.record_outcome(_invalid_outcome(planned))
+    jobs = [
+        SubmitJob(p.row.row_number, p.external_id, p.body.to_json())
+        for p in plan.to_send
+        if p.body is not None
+    ]
+    execution: ExecutionReport = await submit_rows(
+        jobs, client, options, journal, on_outcome=on_outcome, stop=stop
+    )
+    # Rows planned with a warning keep it in the results, beside the API's own warnings.
+    for planned in plan.to_send:
+        outcome = journal.outcome(planned.row.row_number)
+        if outcome is not None:
+            local = [f"{i.code}: {i.message}" for i in planned.issues if not i.is_error]
+            outcome.warnings = local + [w for w in outcome.warnings if w not in local]
+    outcomes = [
+        journal.outcome(p.row.row_number)
+        or RowOutcome(p.row.row_number, p.external_id, RowResult.NOT_SUBMITTED)
+        for p in report.planned
+    ]
+    run = RunReport(
+        outcomes=outcomes,
+        results_path=None,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        requests=execution.requests,
+        rate_limited=execution.rate_limited,
+        interrupted=execution.interrupted,
+    )
+    if execution.fatal is not None:
+        run.fatal = (
+            f"the API refused the run: {execution.fatal.message} "
+            f"[{execution.fatal.status} {execution.fatal.error_code}]"
+        )
+        run.fatal_status = execution.fatal.status
+    if write:
+        target = results_path or default_results_path(report.campaign.path)
+        summary = {"campaign": str(report.campaign.path), "base_url": client.base_url}
+        summary.update(run.summary())
+        summary["results"] = str(target)
+        run.results_path = write_results(
+            report.campaign, {o.row_number: o for o in outcomes}, target, summary
+        )
+    return run
+
+
+def run_campaign(
+    path: str | Path,
+    *,
+    plan_options: PlanOptions | None = None,
+    executor_options: ExecutorOptions | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    sheet: str | None = None,
+    results_path: str | Path | None = None,
+    skip_invalid: bool = False,
+    write: bool = True,
+) -> RunReport:
+    """Validate ``path`` online and schedule every valid row; write the results sheet.
+
+    Raises ``CampaignFileError`` for an unusable file, ``FatalApiError`` when the API
+    refuses the key before anything was sent, and ``ValueError`` when rows are invalid
+    and ``skip_invalid`` is false (nothing is sent then).
+    """
+
+    async def go() -> RunReport:
+        key = ApiKey(api_key) if api_key else None
+        options = executor_options or ExecutorOptions()
+        async with PartnerClient(
+            key, base_url, max_connections=max(options.concurrency, 1)
+        ) as client:
+            accounts = await client.list_accounts()
+            report = validate_campaign(path, plan_options, sheet=sheet, accounts=accounts)
+            if report.error_count and not skip_invalid:
+                raise ValueError(
+                    f"{report.error_count} error(s) in {Path(path).name}; "
+                    "fix them or pass skip_invalid=True"
+                )
+            plan = plan_launch(report, skip_invalid=skip_invalid)
+            return await launch(
+                report,
+                plan,
+                client,
+                options,
+                results_path=Path(results_path) if results_path else None,
+                write=write,
+            )
+
+    return asyncio.run(go())
+
+
+def local_zone(options: PlanOptions) -> tzinfo:
+    """The zone to show times in: ``--timezone`` if given, else the machine's."""
+    if options.timezone:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(options.timezone)
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+__all__ = [
+    "FatalApiError",
+    "LaunchPlan",
+    "RunReport",
+    "launch",
+    "plan_launch",
+    "run_campaign",
+]

@@ -1,0 +1,35 @@
+"""The progress bar of a run, on stderr (off when stderr is not a terminal)."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from .outcome import RowOutcome
+
+
+class Progress:
+    """done/total, created and failed counts, rate and ETA."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.created = 0
+        self.failed = 0
+        self._bar = (
+            tqdm(total=total, unit="post", file=sys.stderr, dynamic_ncols=True, leave=True)
+            if enabled and total
+            else None
+        )
+
+    def update(self, outcome: RowOutcome) -> None:
+        if outcome.result.is_done:
+            self.created += 1
+        else:
+            self.failed += 1
+        if self._bar is not None:
+            self._bar.set_postfix(created=self.created, failed=self.failed, refresh=False)
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

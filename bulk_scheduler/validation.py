@@ -1,0 +1,118 @@
+"""The dry run: load, plan and validate every row of a campaign; nothing is sent
+that creates or changes a post.
+
+>>> report = validate_campaign("sample_campaigns/video_campaign.csv",  # doctest: +SKIP
+...                           PlanOptions(timezone="Europe/Paris"))
+>>> report.error_count, [p.body.to_json() for p in report.valid_rows][:1]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .accounts import AccountDirectory
+from .campaign import Campaign
+from .columns import REQUIRED_COLUMNS
+from .contract import Account
+from .issues import RowIssue
+from .loader import load_campaign
+from .planner import PlannedRow, PlanOptions
+from .validator import plan_and_validate
+
+
+@dataclass(slots=True)
+class ValidationReport:
+    """Everything the dry run found, and the bodies ``run`` would send."""
+
+    campaign: Campaign
+    planned: list[PlannedRow]
+    online: bool
+    accounts: list[Account] | None = None
+    file_issues: list[RowIssue] = field(default_factory=list)
+
+    @property
+    def issues(self) -> list[RowIssue]:
+        """File-level issues first, then each row's, in sheet order."""
+        found = list(self.file_issues)
+        for planned in self.planned:
+            found.extend(planned.issues)
+        return found
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for issue in self.issues if issue.is_error)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for issue in self.issues if not issue.is_error)
+
+    @property
+    def valid_rows(self) -> list[PlannedRow]:
+        return [p for p in self.planned if p.body is not None and not p.has_errors]
+
+    @property
+    def invalid_rows(self) -> list[PlannedRow]:
+        return [p for p in self.planned if p.body is None or p.has_errors]
+
+    def code_counts(self) -> dict[str, int]:
+        return dict(Counter(issue.code for issue in self.issues))
+
+    def payloads(self) -> Iterable[dict[str, Any]]:
+        """One entry per valid row: ``{"row", "external_id", "body"}`` (the exact JSON body)."""
+        for planned in self.valid_rows:
+            assert planned.body is not None
+            yield {
+                "row": planned.row.row_number,
+                "external_id": planned.external_id,
+                "body": planned.body.to_json(),
+            }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "campaign": str(self.campaign.path),
+            "sheet": self.campaign.sheet_name,
+            "online": self.online,
+            "rows": len(self.planned),
+            "valid_rows": len(self.valid_rows),
+            "invalid_rows": len(self.invalid_rows),
+            "errors": self.error_count,
+            "warnings": self.warning_count,
+            "issues": [issue.to_dict() for issue in self.issues],
+        }
+
+
+def validate_rows(
+    campaign: Campaign,
+    options: PlanOptions,
+    accounts: Sequence[Account] | None = None,
+) -> ValidationReport:
+    """Plan and validate a loaded campaign; ``accounts`` (from ``GET /accounts``) enables
+    the online rules."""
+    directory = AccountDirectory(accounts) if accounts is not None else None
+    planned = plan_and_validate(campaign.rows, options, directory)
+    return ValidationReport(
+        campaign=campaign,
+        planned=planned,
+        online=accounts is not None,
+        accounts=list(accounts) if accounts is not None else None,
+        file_issues=list(campaign.issues),
+    )
+
+
+def validate_campaign(
+    path: str | Path,
+    options: PlanOptions | None = None,
+    *,
+    sheet: str | None = None,
+    accounts: Sequence[Account] | None = None,
+    max_rows: int | None = None,
+) -> ValidationReport:
+    """Load ``path`` and validate every row. Raises ``CampaignFileError`` for an unusable file."""
+    options = options or PlanOptions()
+    required = [c for c in REQUIRED_COLUMNS if not (c == "accounts" and options.default_accounts)]
+    campaign = load_campaign(path, sheet=sheet, required=required, max_rows=max_rows)
+    return validate_rows(campaign, options, accounts)
