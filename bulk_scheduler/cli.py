@@ -204,6 +204,7 @@ def validate(
 ) -> None:
     """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
     from .report import render_issues, write_payloads, write_report
+    from .validation import validate_rows
 
     if offline and sandbox:
         fail("use just one of --offline or --sandbox")
@@ -211,6 +212,7 @@ def validate(
         fail(f"--report {report_path.name}: use a .csv, .xlsx or .json file")
     options = _plan_options(timezone_name, default_accounts, date_format)
     online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
+    loaded = _load(campaign, options, sheet, max_rows)
     accounts = None
     note = None
     if online:
@@ -218,7 +220,7 @@ def validate(
             accounts = _run_async(_fetch_accounts(key, url))
     elif not offline:
         note = f"note: {API_KEY_ENV} is not set, so accounts were checked offline only"
-    report = _load_and_validate(campaign, options, sheet, accounts, max_rows)
+    report = validate_rows(loaded, options, accounts)
     if report_path:
         write_report(report, report_path)
     if payloads_path:
@@ -232,13 +234,11 @@ def validate(
     sys.exit(int(ExitStatus.ROWS_FAILED if report.error_count else ExitStatus.OK))
 
 
-def _load_and_validate(campaign: Path, options: PlanOptions, sheet, accounts, max_rows):
-    from .validation import validate_campaign
+def _load(campaign: Path, options: PlanOptions, sheet: str | None, max_rows: int):
+    from .validation import load_for
 
     try:
-        return validate_campaign(
-            campaign, options, sheet=sheet, accounts=accounts, max_rows=max_rows
-        )
+        return load_for(campaign, options, sheet=sheet, max_rows=max_rows)
     except BulkSchedulerError as exc:
         fail(str(exc))
 
@@ -292,8 +292,9 @@ def run(
     results_path: Path | None,
 ) -> None:
     """Validate CAMPAIGN, show the plan, schedule every valid row, write the results sheet."""
-    from .launch import local_zone, plan_launch
+    from .launch import abandon, local_zone, plan_launch
     from .report import render_issues, render_plan, render_run
+    from .validation import validate_rows
 
     options = _plan_options(timezone_name, default_accounts, date_format)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
@@ -304,9 +305,18 @@ def run(
     executor = ExecutorOptions(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
     )
+    loaded = _load(campaign, options, sheet, max_rows)
     with api_endpoint(sandbox, base_url) as (key, url):
-        accounts = _run_async(_fetch_accounts(key, url))
-        report = _load_and_validate(campaign, options, sheet, accounts, max_rows)
+        try:
+            accounts = asyncio.run(_fetch_accounts(key, url))
+        except FatalApiError as exc:
+            # Nothing was sent: the results sheet says so for every row, then exit 3.
+            offline = validate_rows(loaded, options, None)
+            abandoned = abandon(offline, exc, results_path=results_path)
+            fail(
+                f"{exc} (nothing was sent; results: {abandoned.results_path})", ExitStatus.FATAL_API
+            )
+        report = validate_rows(loaded, options, accounts)
         if report.error_count and not skip_invalid:
             click.echo(render_issues(report), err=as_json)
             if as_json:

@@ -231,6 +231,38 @@ async def launch(
     return run
 
 
+def abandon(
+    report: ValidationReport,
+    fatal: FatalApiError,
+    *,
+    results_path: Path | None = None,
+    write: bool = True,
+) -> RunReport:
+    """The API refused the run before anything was sent: every row is ``not_submitted``."""
+    outcomes = [
+        RowOutcome(
+            p.row.row_number,
+            p.external_id,
+            RowResult.NOT_SUBMITTED,
+            error_code=fatal.error_code,
+            error_message=str(fatal),
+            http_status=fatal.status,
+        )
+        for p in report.planned
+    ]
+    now = datetime.now(UTC)
+    run = RunReport(
+        outcomes, None, fatal=str(fatal), fatal_status=fatal.status, started_at=now, finished_at=now
+    )
+    if write:
+        target = results_path or default_results_path(report.campaign.path)
+        summary = {"campaign": str(report.campaign.path), **run.summary(), "results": str(target)}
+        run.results_path = write_results(
+            report.campaign, {o.row_number: o for o in outcomes}, target, summary
+        )
+    return run
+
+
 def run_campaign(
     path: str | Path,
     *,

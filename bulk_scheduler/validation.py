@@ -94,12 +94,23 @@ def validate_rows(
     the online rules."""
     directory = AccountDirectory(accounts) if accounts is not None else None
     planned = plan_and_validate(campaign.rows, options, directory)
+    # Findings the loader made on a row's cells (an uncalculated formula, say) belong to it.
+    by_row = {p.row.row_number: p for p in planned}
+    file_issues: list[RowIssue] = []
+    for issue in campaign.issues:
+        owner = by_row.get(issue.row) if issue.row is not None else None
+        if owner is None:
+            file_issues.append(issue)
+            continue
+        owner.issues.append(issue)
+        if issue.is_error:
+            owner.body = None
     return ValidationReport(
         campaign=campaign,
         planned=planned,
         online=accounts is not None,
         accounts=list(accounts) if accounts is not None else None,
-        file_issues=list(campaign.issues),
+        file_issues=file_issues,
     )
 
 
@@ -113,6 +124,17 @@ def validate_campaign(
 ) -> ValidationReport:
     """Load ``path`` and validate every row. Raises ``CampaignFileError`` for an unusable file."""
     options = options or PlanOptions()
-    required = [c for c in REQUIRED_COLUMNS if not (c == "accounts" and options.default_accounts)]
-    campaign = load_campaign(path, sheet=sheet, required=required, max_rows=max_rows)
+    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows)
     return validate_rows(campaign, options, accounts)
+
+
+def load_for(
+    path: str | Path,
+    options: PlanOptions,
+    *,
+    sheet: str | None = None,
+    max_rows: int | None = None,
+) -> Campaign:
+    """Load a campaign; ``accounts`` is not a required column when default accounts are set."""
+    required = [c for c in REQUIRED_COLUMNS if not (c == "accounts" and options.default_accounts)]
+    return load_campaign(path, sheet=sheet, required=required, max_rows=max_rows)

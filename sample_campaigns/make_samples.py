@@ -1,0 +1,183 @@
+"""Write the sample campaigns in this folder (run: python sample_campaigns/make_samples.py).
+
+They use the sandbox's seeded account ids and dates in 2036, so they stay valid
+for years. ``every_mistake.xlsx`` trips each validator rule at least once.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from bulk_scheduler.sandbox import seed
+
+HERE = Path(__file__).resolve().parent
+CDN = "https://cdn.genviral.com"
+HEADERS = ["external_id", "caption", "media_type", "media_urls", "music_url", "accounts"]
+
+
+def video_campaign() -> None:
+    rows = [
+        [
+            "spring-drop-01",
+            "Spring drop is here 🌸 Link in bio!",
+            "video",
+            f"{CDN}/spring/teaser.mp4",
+            "https://www.tiktok.com/@genviral/video/7301234567890123456",
+            f"{seed.HOSTED_TIKTOK_ID}, {seed.BYO_TIKTOK_ID}",
+            "2036-03-02T09:00:00Z",
+        ],
+        [
+            "spring-drop-02",
+            "Behind the scenes of the shoot.\nWhich look is your favourite?",
+            "video",
+            f"{CDN}/spring/bts.mov",
+            "",
+            f"{seed.BYO_TIKTOK_ID}; {seed.BYO_INSTAGRAM_ID}",
+            "2036-03-03T18:30:00+01:00",
+        ],
+        [
+            "spring-drop-03",
+            "3 ways to style the new jacket #ootd",
+            "",
+            f"{CDN}/spring/styling.mp4",
+            "",
+            f"{seed.BYO_TIKTOK_ID}, {seed.BYO_INSTAGRAM_ID}, {seed.BYO_YOUTUBE_ID}",
+            "2036-03-05T12:00:00Z",
+        ],
+        [
+            "",
+            "Last day of the spring drop ⏳",
+            "video",
+            f"{CDN}/spring/last-day.m4v",
+            "",
+            "@genviral, @genviral.ig",
+            "2036-03-08T20:00:00Z",
+        ],
+    ]
+    with (HERE / "video_campaign.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow([*HEADERS, "scheduled_at"])
+        writer.writerows(rows)
+
+
+def _styled(book: Workbook) -> None:
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for column, width in zip("ABCDEFGH", (18, 44, 12, 60, 40, 40, 20, 16), strict=False):
+            sheet.column_dimensions[column].width = width
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def slideshow_campaign() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Slideshows"
+    sheet.append([*HEADERS, "scheduled_at", "timezone"])
+    looks = "\n".join(f"{CDN}/slides/look-{i:02d}.jpg" for i in range(1, 4))
+    sheet.append(
+        [
+            "carousel-01",
+            "3 looks for the long weekend ☀️",
+            "slideshow",
+            looks,
+            "https://www.tiktok.com/@genviral/video/9876543210",
+            seed.BYO_TIKTOK_LOOKS_ID,
+            datetime(2036, 4, 10, 18, 30),
+            "Europe/London",
+        ]
+    )
+    sheet.append(
+        [
+            "carousel-02",
+            "Swipe for the full outfit →",
+            "",
+            " | ".join(f"{CDN}/slides/outfit-{i}.png" for i in range(1, 6)),
+            "",
+            f"{seed.BYO_TIKTOK_LOOKS_ID}\n{seed.BYO_INSTAGRAM_ID}",
+            datetime(2036, 4, 12, 9, 0),
+            "Europe/London",
+        ]
+    )
+    sheet.append(
+        [
+            "carousel-03",
+            "Our team picks for April",
+            "slideshow",
+            "\n".join(f"{CDN}/slides/picks-{i}.jpeg" for i in range(1, 8)),
+            "",
+            seed.HOSTED_TIKTOK_ID,
+            datetime(2036, 4, 15, 17, 45),
+            "Europe/London",
+        ]
+    )
+    for row in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
+        row[0].number_format = "yyyy-mm-dd hh:mm"
+    _styled(book)
+    book.save(HERE / "slideshow_campaign.xlsx")
+
+
+def mixed_campaign() -> None:
+    """Videos and slideshows across time zones, naive times with a timezone column."""
+    rows = [
+        [
+            "mixed-nyc-1",
+            "Good morning New York ☕",
+            "video",
+            f"{CDN}/mixed/nyc.mp4",
+            "",
+            seed.BYO_TIKTOK_ID,
+            "2036-05-04 08:00",
+            "America/New_York",
+        ],
+        [
+            "mixed-par-1",
+            "Bonjour Paris 🥐",
+            "slideshow",
+            f"{CDN}/mixed/paris-1.jpg|{CDN}/mixed/paris-2.jpg",
+            "",
+            f"{seed.BYO_TIKTOK_ID}, {seed.BYO_INSTAGRAM_ID}",
+            "2036-05-04 09:00",
+            "Europe/Paris",
+        ],
+        [
+            "mixed-tyo-1",
+            "こんにちは東京 🗼",
+            "video",
+            f"{CDN}/mixed/tokyo.mp4",
+            "https://www.tiktok.com/@genviral/video/7300000000000000001",
+            seed.HOSTED_TIKTOK_ID,
+            "2036-05-04 19:00",
+            "Asia/Tokyo",
+        ],
+        [
+            "mixed-syd-1",
+            "G'day Sydney",
+            "video",
+            f"{CDN}/mixed/sydney.mp4",
+            "",
+            f"youtube:GenviralShorts, {seed.BYO_TIKTOK_ID}",
+            "2036-05-05 07:30",
+            "Australia/Sydney",
+        ],
+    ]
+    with (HERE / "mixed_campaign.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADERS, "scheduled_at", "timezone"])
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    video_campaign()
+    slideshow_campaign()
+    mixed_campaign()
+    print("wrote the sample campaigns in", HERE.name)
