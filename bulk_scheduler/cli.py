@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from .contract import API_KEY_ENV, BASE_URL_ENV
 from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
 from .executor import ExecutorOptions
 from .exit_status import ExitStatus
+from .journal import Journal, JournalBusyError, default_journal_path
 from .planner import PlanOptions
 from .schedule import check_timezone
 
@@ -273,6 +275,12 @@ def _load(campaign: Path, options: PlanOptions, sheet: str | None, max_rows: int
     type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the results sheet (default <campaign>.results.<ext>).",
 )
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The run's journal (default .bulk_scheduler/<campaign>.journal.sqlite beside it).",
+)
 def run(
     campaign: Path,
     sheet: str | None,
@@ -290,9 +298,14 @@ def run(
     rate: float | None,
     max_attempts: int,
     results_path: Path | None,
+    journal_path: Path | None,
 ) -> None:
-    """Validate CAMPAIGN, show the plan, schedule every valid row, write the results sheet."""
-    from .launch import abandon, local_zone, plan_launch
+    """Validate CAMPAIGN, show the plan, schedule every valid row, write the results sheet.
+
+    Every row is journalled before it is sent, so running the same command again after a
+    crash or Ctrl-C resumes: done rows are skipped, unanswered ones are safely re-sent.
+    """
+    from .launch import abandon, local_zone, plan_launch, rebuild_stale_results
     from .report import render_issues, render_plan, render_run
     from .validation import validate_rows
 
@@ -306,7 +319,17 @@ def run(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
     )
     loaded = _load(campaign, options, sheet, max_rows)
-    with api_endpoint(sandbox, base_url) as (key, url):
+    with (
+        api_endpoint(sandbox, base_url) as (key, url),
+        _journal(campaign, journal_path, sandbox) as journal,
+    ):
+        stale = rebuild_stale_results(validate_rows(loaded, options, None), journal, results_path)
+        if stale is not None:
+            click.echo(
+                f"The last run stopped before writing its results sheet: rebuilt {stale} "
+                "from the journal.",
+                err=True,
+            )
         try:
             accounts = asyncio.run(_fetch_accounts(key, url))
         except FatalApiError as exc:
@@ -327,13 +350,15 @@ def run(
                 err=True,
             )
             sys.exit(int(ExitStatus.ROWS_FAILED))
-        plan = plan_launch(report, skip_invalid=skip_invalid)
+        plan = plan_launch(report, skip_invalid=skip_invalid, journal=journal)
         if not quiet:
             click.echo(render_plan(plan, local_zone(options)), err=as_json)
         if not yes and not click.confirm("Launch?", default=False, err=True):
             click.echo("Not launched.", err=True)
             sys.exit(int(ExitStatus.OK))
-        run_report = _run_async(_launch(report, plan, key, url, executor, results_path, quiet))
+        run_report = _run_async(
+            _launch(report, plan, key, url, executor, results_path, journal, quiet)
+        )
     if as_json:
         _print_json(run_report.summary())
     elif not quiet:
@@ -350,7 +375,27 @@ def run(
     sys.exit(int(ExitStatus.OK if run_report.all_done else ExitStatus.ROWS_FAILED))
 
 
-async def _launch(report, plan, key: ApiKey, url: str, executor, results_path, quiet: bool):
+@contextlib.contextmanager
+def _journal(campaign: Path, journal_path: Path | None, sandbox: bool) -> Iterator[Journal]:
+    """The campaign's journal; in memory for an in-process sandbox, whose posts die with it."""
+    if sandbox and journal_path is None:
+        journal = Journal()
+    else:
+        try:
+            journal = Journal(journal_path or default_journal_path(campaign))
+        except JournalBusyError as exc:
+            fail(f"{campaign.name}: {exc}")
+        except (OSError, sqlite3.Error) as exc:
+            fail(f"cannot open the journal for {campaign.name}: {exc}")
+    try:
+        yield journal
+    finally:
+        journal.close()
+
+
+async def _launch(
+    report, plan, key: ApiKey, url: str, executor, results_path, journal: Journal, quiet: bool
+):
     from .launch import launch
     from .progress import Progress
 
@@ -375,6 +420,7 @@ async def _launch(report, plan, key: ApiKey, url: str, executor, results_path, q
                 client,
                 executor,
                 results_path=results_path,
+                journal=journal,
                 on_outcome=progress.update,
                 stop=stop,
             )

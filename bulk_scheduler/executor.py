@@ -28,6 +28,8 @@ class ExecutorOptions:
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     seed: int | None = None
+    # After a stop (Ctrl-C, SIGTERM), how long requests in flight may take to finish.
+    stop_grace_seconds: float = 10.0
 
 
 @dataclass(slots=True)
@@ -102,9 +104,10 @@ async def submit_rows(
     for job in jobs:
         queue.put_nowait(job)
     counters = {"requests": 0}
+    sent: dict[int, int] = {}  # row -> requests made so far in this run
 
-    def finish(outcome: RowOutcome) -> None:
-        journal.record_outcome(outcome)
+    def finish(job: SubmitJob, outcome: RowOutcome) -> None:
+        journal.record_outcome(outcome, job.body_hash)
         if on_outcome is not None:
             on_outcome(outcome)
 
@@ -122,6 +125,7 @@ async def submit_rows(
                 if state.stopped and attempts == 0:
                     return RowOutcome(job.row_number, job.external_id, RowResult.NOT_SUBMITTED)
                 attempts += 1
+                sent[job.row_number] = attempts
                 counters["requests"] += 1
                 sent_at = journal.record_sending(job, attempts)
                 answer = await client.create_post(job.body)
@@ -173,18 +177,51 @@ async def submit_rows(
                 job = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            finish(await submit(job))
+            try:
+                outcome = await submit(job)
+            except asyncio.CancelledError:
+                # The grace after a stop ran out with this row in flight or backing off.
+                attempts = sent.get(job.row_number, 0)
+                outcome = RowOutcome(
+                    job.row_number,
+                    job.external_id,
+                    RowResult.UNKNOWN if attempts else RowResult.NOT_SUBMITTED,
+                    attempts=attempts,
+                    error_code="interrupted" if attempts else None,
+                    error_message=(
+                        "sent, but the run was interrupted before the answer: run again to confirm"
+                    )
+                    if attempts
+                    else None,
+                )
+                finish(job, outcome)
+                return
+            finish(job, outcome)
 
     # More workers than places, so rows waiting out a backoff do not leave places idle.
     workers = [
         asyncio.create_task(worker())
         for _ in range(min(len(jobs), options.concurrency * 2 + 2) or 0)
     ]
+
+    async def cancel_after_grace() -> None:
+        if stop is None:
+            return
+        await stop.wait()
+        await asyncio.sleep(options.stop_grace_seconds)
+        for task in workers:
+            task.cancel()
+
+    watcher = asyncio.create_task(cancel_after_grace())
     try:
         await asyncio.gather(*workers)
     finally:
+        watcher.cancel()
         for task in workers:
             task.cancel()
+    for job in jobs:
+        if journal.outcome(job.row_number) is None:
+            finish(job, RowOutcome(job.row_number, job.external_id, RowResult.NOT_SUBMITTED))
     outcomes = {job.row_number: journal.outcome(job.row_number) for job in jobs}
     return ExecutionReport(
         outcomes={k: v for k, v in outcomes.items() if v is not None},

@@ -1,16 +1,76 @@
 """The journal: the one place that owns what happened to each row.
 
-The results sheet and the summary are views of it. It records the intent
-before a request is sent and the outcome after the answer.
+It records, for each row's ``external_id``, the hash of the body and the intent
+*before* a request is sent, and the outcome after the answer. It is an SQLite
+database in WAL mode, committed at each step, so it survives ``kill -9`` at any
+instant; the results sheet and the summary are views of it. A run that finds a
+row ``sending`` in the journal knows the row was sent and never answered, and
+resends the same body with the same ``external_id``: the API's replay settles it.
+
+By default a campaign ``dir/plan.xlsx`` (or its results sheet
+``dir/plan.results.xlsx``) journals to ``dir/.bulk_scheduler/plan.journal.sqlite``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
 
+from .errors import BulkSchedulerError
 from .outcome import RowOutcome, RowResult
+
+try:  # POSIX advisory locks die with the process that holds them: never stale.
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+SENDING = "sending"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS rows (
+    external_id TEXT PRIMARY KEY,
+    row_number INTEGER NOT NULL,
+    body_hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    result TEXT,
+    post_id TEXT,
+    post_status TEXT,
+    scheduled_at_utc TEXT,
+    warnings TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    http_status INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    submitted_at TEXT,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+class JournalBusyError(BulkSchedulerError):
+    """Another run holds this campaign's journal."""
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    """A stable hash of the exact JSON body."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def default_journal_path(campaign_path: Path) -> Path:
+    """``dir/plan.xlsx`` and ``dir/plan.results.xlsx`` share ``dir/.bulk_scheduler/plan...``."""
+    stem = campaign_path.stem
+    if stem.endswith(".results"):
+        stem = stem[: -len(".results")]
+    return campaign_path.parent / ".bulk_scheduler" / f"{stem}.journal.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,36 +81,241 @@ class SubmitJob:
     external_id: str
     body: dict
 
+    @property
+    def body_hash(self) -> str:
+        return body_hash(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """What the journal knows of one external_id."""
+
+    external_id: str
+    row_number: int
+    body_hash: str
+    state: str
+    outcome: RowOutcome | None
+
+    @property
+    def in_doubt(self) -> bool:
+        """Sent and never answered, or answered in a way that leaves the post unconfirmed."""
+        if self.state == SENDING:
+            return True
+        return self.outcome is not None and self.outcome.result is RowResult.UNKNOWN
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None and self.outcome.is_done
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
 
 class Journal:
-    """In-memory journal of one run."""
+    """The journal of one campaign. ``Journal()`` with no path lives in memory only
+    (for a sandbox in this process, whose posts end with it)."""
 
-    def __init__(self) -> None:
-        self._outcomes: dict[int, RowOutcome] = {}
-        self._sending: dict[int, datetime] = {}
+    def __init__(self, path: Path | None = None, *, scope: str = "") -> None:
+        self.path = path
+        self.scope = scope
+        self._lock: TextIO | None = None
+        self._by_row: dict[int, RowOutcome] = {}
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._take_lock(path)
+        target = str(path) if path is not None else ":memory:"
+        self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a killed process; only a power cut can lose the tail.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    # -- the lock: one run at a time ------------------------------------------------
+
+    def _take_lock(self, path: Path) -> None:
+        if fcntl is None:  # pragma: no cover
+            return
+        handle = open(path.with_name(path.name + ".lock"), "a+", encoding="utf-8")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise JournalBusyError(
+                f"another run of this campaign is in progress ({holder}); "
+                "wait for it to finish, or stop it first"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._lock = handle
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta ------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def mark_results_written(self) -> None:
+        self.set_meta("results_written_at", datetime.now(UTC).isoformat())
+
+    def results_stale(self) -> bool:
+        """True when outcomes were recorded after the last results sheet was written."""
+        latest = self._db.execute("SELECT MAX(updated_at) FROM rows").fetchone()[0]
+        written = self.get_meta("results_written_at")
+        return latest is not None and (written is None or latest > written)
+
+    # -- rows ------------------------------------------------------------------------
 
     def record_sending(self, job: SubmitJob, attempt: int) -> datetime:
-        """Called just before each request; returns the time it was sent."""
+        """Write the intent before the request goes out; returns the time it was sent."""
         now = datetime.now(UTC)
-        self._sending[job.row_number] = now
+        stamp = now.isoformat()
+        self._db.execute(
+            "INSERT INTO rows (external_id, row_number, body_hash, state, attempts, "
+            "submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(external_id) DO UPDATE SET row_number = excluded.row_number, "
+            "body_hash = excluded.body_hash, state = excluded.state, "
+            "attempts = rows.attempts + 1, submitted_at = excluded.submitted_at, "
+            "updated_at = excluded.updated_at",
+            (job.external_id, job.row_number, job.body_hash, SENDING, 1, stamp, stamp),
+        )
         return now
 
-    def record_outcome(self, outcome: RowOutcome) -> None:
-        self._outcomes[outcome.row_number] = outcome
+    def record_outcome(self, outcome: RowOutcome, body_digest: str | None = None) -> None:
+        """Write a row's outcome (after the answer, or for rows never sent)."""
+        self._by_row[outcome.row_number] = outcome
+        state = outcome.result.value
+        self._db.execute(
+            "INSERT INTO rows (external_id, row_number, body_hash, state, result, post_id, "
+            "post_status, scheduled_at_utc, warnings, error_code, error_message, http_status, "
+            "attempts, submitted_at, updated_at) "
+            "VALUES (?, ?, COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(external_id) DO UPDATE SET row_number = excluded.row_number, "
+            "body_hash = COALESCE(?, rows.body_hash), state = excluded.state, "
+            "result = excluded.result, post_id = excluded.post_id, "
+            "post_status = excluded.post_status, scheduled_at_utc = excluded.scheduled_at_utc, "
+            "warnings = excluded.warnings, error_code = excluded.error_code, "
+            "error_message = excluded.error_message, http_status = excluded.http_status, "
+            "attempts = MAX(rows.attempts, excluded.attempts), "
+            "submitted_at = COALESCE(excluded.submitted_at, rows.submitted_at), "
+            "updated_at = excluded.updated_at",
+            (
+                outcome.external_id,
+                outcome.row_number,
+                body_digest,
+                state,
+                state,
+                outcome.post_id,
+                outcome.post_status,
+                outcome.scheduled_at_utc,
+                json.dumps(outcome.warnings, ensure_ascii=False),
+                outcome.error_code,
+                outcome.error_message,
+                outcome.http_status,
+                outcome.attempts,
+                _iso(outcome.submitted_at),
+                datetime.now(UTC).isoformat(),
+                body_digest,
+            ),
+        )
+
+    def remember(self, outcome: RowOutcome) -> None:
+        """Count an outcome from an earlier run in this run's view, without writing it."""
+        self._by_row[outcome.row_number] = outcome
 
     def record_many(self, outcomes: Iterable[RowOutcome]) -> None:
-        for outcome in outcomes:
-            self.record_outcome(outcome)
+        self._db.execute("BEGIN")
+        try:
+            for outcome in outcomes:
+                self.record_outcome(outcome)
+        finally:
+            self._db.execute("COMMIT")
 
     def outcome(self, row_number: int) -> RowOutcome | None:
-        return self._outcomes.get(row_number)
+        """The outcome recorded in this run for a sheet row."""
+        return self._by_row.get(row_number)
 
     @property
     def outcomes(self) -> dict[int, RowOutcome]:
-        return dict(self._outcomes)
+        return dict(self._by_row)
+
+    def entry(self, external_id: str) -> JournalEntry | None:
+        row = self._db.execute(
+            "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "
+            "scheduled_at_utc, warnings, error_code, error_message, http_status, attempts, "
+            "submitted_at FROM rows WHERE external_id = ?",
+            (external_id,),
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def entries(self) -> Iterator[JournalEntry]:
+        cursor = self._db.execute(
+            "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "
+            "scheduled_at_utc, warnings, error_code, error_message, http_status, attempts, "
+            "submitted_at FROM rows ORDER BY row_number"
+        )
+        for row in cursor:
+            yield _entry(row)
 
     def counts(self) -> dict[str, int]:
         counts = {result.value: 0 for result in RowResult}
-        for outcome in self._outcomes.values():
+        for outcome in self._by_row.values():
             counts[outcome.result.value] += 1
         return counts
+
+
+def _entry(row: tuple[Any, ...]) -> JournalEntry:
+    (external_id, row_number, digest, state, result, post_id, post_status, scheduled, warnings,
+     error_code, error_message, http_status, attempts, submitted_at) = row  # fmt: skip
+    outcome = None
+    if result is not None:
+        outcome = RowOutcome(
+            row_number=row_number,
+            external_id=external_id,
+            result=RowResult(result),
+            post_id=post_id,
+            post_status=post_status,
+            scheduled_at_utc=scheduled,
+            warnings=json.loads(warnings) if warnings else [],
+            error_code=error_code,
+            error_message=error_message,
+            http_status=http_status,
+            attempts=attempts or 0,
+            submitted_at=datetime.fromisoformat(submitted_at) if submitted_at else None,
+        )
+    elif state == SENDING:
+        outcome = RowOutcome(
+            row_number=row_number,
+            external_id=external_id,
+            result=RowResult.UNKNOWN,
+            error_code="no_answer",
+            error_message="sent, but the run stopped before the answer: run again to confirm",
+            attempts=attempts or 0,
+            submitted_at=datetime.fromisoformat(submitted_at) if submitted_at else None,
+        )
+    return JournalEntry(external_id, row_number, digest, state, outcome)

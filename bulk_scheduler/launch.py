@@ -19,7 +19,7 @@ from .campaign import CampaignRow
 from .client import ApiKey, PartnerClient
 from .errors import FatalApiError
 from .executor import ExecutionReport, ExecutorOptions, submit_rows
-from .journal import Journal, SubmitJob
+from .journal import Journal, SubmitJob, body_hash, default_journal_path
 from .outcome import RowOutcome, RowResult
 from .planner import PlannedRow, PlanOptions
 from .results import default_results_path, write_results
@@ -31,8 +31,9 @@ class LaunchPlan:
     """What ``run`` is about to do, for the user to confirm."""
 
     to_send: list[PlannedRow]
-    already_done: list[PlannedRow]
+    already_done: dict[int, RowOutcome]  # sheet row -> the outcome that made it done
     invalid: list[PlannedRow]
+    changed: list[PlannedRow]
     accounts_per_platform: dict[str, int]
     first_publish: datetime | None
     last_publish: datetime | None
@@ -117,15 +118,38 @@ def _previous_outcome(row: CampaignRow, external_id: str) -> RowOutcome | None:
     )
 
 
-def plan_launch(report: ValidationReport, *, skip_invalid: bool = False) -> LaunchPlan:
-    """Split the rows into those to send, those a previous run already did, and invalid ones."""
+def plan_launch(
+    report: ValidationReport, *, skip_invalid: bool = False, journal: Journal | None = None
+) -> LaunchPlan:
+    """Split the rows into those to send, those already done, and invalid ones.
+
+    A row is done when the journal (or, without one, the results sheet given as
+    input) records it ``created``/``already_exists`` with a post id. A row the
+    journal knows as sent but never answered is sent again with the same body and
+    ``external_id``. A done row whose cells changed since is not sent again: it is
+    listed in ``changed`` so the report can name it.
+    """
     to_send: list[PlannedRow] = []
-    done: list[PlannedRow] = []
+    done: dict[int, RowOutcome] = {}
     invalid: list[PlannedRow] = []
+    changed: list[PlannedRow] = []
     for planned in report.planned:
+        entry = journal.entry(planned.external_id) if journal is not None else None
+        if entry is not None and entry.done and entry.outcome is not None:
+            outcome = entry.outcome
+            outcome.row_number = planned.row.row_number
+            if planned.body is not None and body_hash(planned.body.to_json()) != entry.body_hash:
+                changed.append(planned)
+                note = (
+                    "row-changed-after-created: this row's cells changed after its post was "
+                    "created; it was not sent again (give it a new external_id to post it anew)"
+                )
+                outcome.warnings = [note, *[w for w in outcome.warnings if w != note]]
+            done[planned.row.row_number] = outcome
+            continue
         previous = _previous_outcome(planned.row, planned.external_id)
-        if previous is not None and previous.is_done:
-            done.append(planned)
+        if entry is None and previous is not None and previous.is_done:
+            done[planned.row.row_number] = previous
         elif planned.body is None or planned.has_errors:
             invalid.append(planned)
         else:
@@ -142,6 +166,7 @@ def plan_launch(report: ValidationReport, *, skip_invalid: bool = False) -> Laun
         to_send=to_send,
         already_done=done,
         invalid=invalid,
+        changed=changed,
         accounts_per_platform=dict(platforms),
         first_publish=min(times) if times else None,
         last_publish=max(times) if times else None,
@@ -180,12 +205,9 @@ async def launch(
     """Send the plan's rows, then write the results sheet (all rows, in order)."""
     journal = journal or Journal()
     started = datetime.now(UTC)
-    for planned in plan.already_done:
-        previous = _previous_outcome(planned.row, planned.external_id)
-        assert previous is not None
-        journal.record_outcome(previous)
-    for planned in plan.invalid:
-        journal.record_outcome(_invalid_outcome(planned))
+    for outcome in plan.already_done.values():
+        journal.remember(outcome)
+    journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
     jobs = [
         SubmitJob(p.row.row_number, p.external_id, p.body.to_json())
         for p in plan.to_send
@@ -221,14 +243,62 @@ async def launch(
         )
         run.fatal_status = execution.fatal.status
     if write:
-        target = results_path or default_results_path(report.campaign.path)
-        summary = {"campaign": str(report.campaign.path), "base_url": client.base_url}
-        summary.update(run.summary())
-        summary["results"] = str(target)
-        run.results_path = write_results(
-            report.campaign, {o.row_number: o for o in outcomes}, target, summary
+        run.results_path = write_run_results(
+            report, run, results_path, journal, base_url=client.base_url
         )
     return run
+
+
+def write_run_results(
+    report: ValidationReport,
+    run: RunReport,
+    results_path: Path | None,
+    journal: Journal | None,
+    *,
+    base_url: str | None = None,
+) -> Path:
+    """Write the results sheet of a run (atomically) and note it in the journal."""
+    target = results_path or default_results_path(report.campaign.path)
+    summary: dict[str, Any] = {"campaign": str(report.campaign.path)}
+    if base_url:
+        summary["base_url"] = base_url
+    summary.update(run.summary())
+    summary["results"] = str(target)
+    path = write_results(report.campaign, {o.row_number: o for o in run.outcomes}, target, summary)
+    if journal is not None:
+        journal.mark_results_written()
+    return path
+
+
+def outcomes_from_journal(report: ValidationReport, journal: Journal) -> list[RowOutcome] | None:
+    """Every row's outcome as the journal knows it (None when it knows none of them)."""
+    outcomes: list[RowOutcome] = []
+    known = 0
+    for planned in report.planned:
+        entry = journal.entry(planned.external_id)
+        if entry is not None and entry.outcome is not None:
+            outcome = entry.outcome
+            outcome.row_number = planned.row.row_number
+            known += 1
+        else:
+            outcome = _previous_outcome(planned.row, planned.external_id) or RowOutcome(
+                planned.row.row_number, planned.external_id, RowResult.NOT_SUBMITTED
+            )
+        outcomes.append(outcome)
+    return outcomes if known else None
+
+
+def rebuild_stale_results(
+    report: ValidationReport, journal: Journal, results_path: Path | None = None
+) -> Path | None:
+    """If a run died before writing its results sheet, write it now from the journal."""
+    if not journal.results_stale():
+        return None
+    outcomes = outcomes_from_journal(report, journal)
+    if outcomes is None:
+        return None
+    run = RunReport(outcomes=outcomes, results_path=None, extra={"rebuilt_from_journal": True})
+    return write_run_results(report, run, results_path, journal)
 
 
 def abandon(
@@ -274,8 +344,12 @@ def run_campaign(
     results_path: str | Path | None = None,
     skip_invalid: bool = False,
     write: bool = True,
+    journal_path: str | Path | None = None,
 ) -> RunReport:
     """Validate ``path`` online and schedule every valid row; write the results sheet.
+
+    Rows are journalled (``journal_path``, default beside the campaign) so that calling
+    it again after a crash resumes without doubling a post.
 
     Raises ``CampaignFileError`` for an unusable file, ``FatalApiError`` when the API
     refuses the key before anything was sent, and ``ValueError`` when rows are invalid
@@ -295,15 +369,18 @@ def run_campaign(
                     f"{report.error_count} error(s) in {Path(path).name}; "
                     "fix them or pass skip_invalid=True"
                 )
-            plan = plan_launch(report, skip_invalid=skip_invalid)
-            return await launch(
-                report,
-                plan,
-                client,
-                options,
-                results_path=Path(results_path) if results_path else None,
-                write=write,
-            )
+            target = Path(journal_path) if journal_path else default_journal_path(Path(path))
+            with Journal(target) as journal:
+                plan = plan_launch(report, skip_invalid=skip_invalid, journal=journal)
+                return await launch(
+                    report,
+                    plan,
+                    client,
+                    options,
+                    results_path=Path(results_path) if results_path else None,
+                    journal=journal,
+                    write=write,
+                )
 
     return asyncio.run(go())
 

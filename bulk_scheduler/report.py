@@ -148,6 +148,11 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
         lines.append(f"  {plan.immediate} post(s) have no scheduled_at and publish IMMEDIATELY")
     if plan.already_done:
         lines.append(f"  {len(plan.already_done)} row(s) already done in an earlier run: skipped")
+    for planned in plan.changed:
+        lines.append(
+            f"  row {planned.row.row_number} ({planned.external_id}) changed after its post was "
+            "created: not sent again"
+        )
     if plan.invalid:
         lines.append(f"  {len(plan.invalid)} invalid row(s) will not be sent (--skip-invalid)")
     if plan.warnings:

@@ -1,0 +1,167 @@
+"""A row's media URLs: splitting the cell, rewriting Google Drive share links, and telling
+videos from images by their file extension.
+
+>>> split_media_urls("https://cdn.example.com/a.jpg | https://cdn.example.com/b.jpg")
+['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg']
+>>> rewrite_drive_url("https://drive.google.com/file/d/1AbC_d-9/view?usp=sharing")
+'https://drive.google.com/uc?export=download&id=1AbC_d-9'
+>>> infer_media_type(["https://cdn.example.com/clip.MP4"])
+'video'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from .contract import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+
+MediaType = Literal["video", "slideshow", "text"]
+MediaKind = Literal["video", "image"]
+
+MEDIA_TYPES: tuple[MediaType, ...] = ("video", "slideshow", "text")
+
+# What people write in the media_type column, normalised (lower case, "_" for spaces and
+# hyphens), mapped to the API's media type.
+MEDIA_TYPE_ALIASES: dict[str, MediaType] = {
+    "video": "video",
+    "videos": "video",
+    "reel": "video",
+    "reels": "video",
+    "short": "video",
+    "shorts": "video",
+    "clip": "video",
+    "single_video": "video",
+    "slideshow": "slideshow",
+    "slide_show": "slideshow",
+    "slides": "slideshow",
+    "image": "slideshow",
+    "images": "slideshow",
+    "photo": "slideshow",
+    "photos": "slideshow",
+    "picture": "slideshow",
+    "pictures": "slideshow",
+    "carousel": "slideshow",
+    "gallery": "slideshow",
+    "multi_image": "slideshow",
+    "text": "text",
+    "text_only": "text",
+    "textonly": "text",
+    "none": "text",
+    "no_media": "text",
+}
+
+# Extensions that are clearly a video or an image even when the API does not accept them:
+# a .webm is "a video in the wrong format", not "something we cannot classify".
+VIDEO_LIKE_EXTENSIONS = VIDEO_EXTENSIONS | frozenset(
+    {"mkv", "webm", "wmv", "flv", "f4v", "mpg", "mpeg", "3gp", "ogv", "mts", "m2ts", "hevc"}
+)
+IMAGE_LIKE_EXTENSIONS = IMAGE_EXTENSIONS | frozenset(
+    {"gif", "webp", "heic", "heif", "bmp", "tif", "tiff", "svg", "avif", "jfif"}
+)
+
+# One URL per line or separated by "|". Never commas: they are legal inside URLs.
+_SPLIT = re.compile(r"[\r\n|]+")
+_SEPARATOR = re.compile(r"[\s\-]+")
+# The path of a URL: everything after the authority, before the query or fragment.
+_URL_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*([^?#]*)")
+_HTTP_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
+_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
+_DRIVE_FILE = re.compile(
+    r"^https?://(?:drive|docs)\.google\.com/(?:a/[^/]+/)?(?:u/\d+/)?file/d/([A-Za-z0-9_\-]+)",
+    re.IGNORECASE,
+)
+_DRIVE_QUERY = re.compile(
+    r"^https?://drive\.google\.com/(?:a/[^/]+/)?(?:u/\d+/)?(?:open|uc)\?(?:[^#]*&)?id=([A-Za-z0-9_\-]+)",
+    re.IGNORECASE,
+)
+_DRIVE_RESOURCE_KEY = re.compile(r"[?&]resourcekey=([A-Za-z0-9_\-]+)")
+
+
+def split_media_urls(text: str) -> list[str]:
+    """The URLs of a ``media_urls`` cell, in order: split on new lines and ``|``, stripped,
+    blanks dropped."""
+    if not text:
+        return []
+    return [part for part in (p.strip() for p in _SPLIT.split(text)) if part]
+
+
+def rewrite_drive_url(url: str) -> str:
+    """A Google Drive share link as a direct download link; any other URL unchanged.
+
+    ``https://drive.google.com/file/d/<ID>/view?usp=sharing`` and
+    ``https://drive.google.com/open?id=<ID>`` both become
+    ``https://drive.google.com/uc?export=download&id=<ID>`` (keeping a ``resourcekey``,
+    which newer share links need).
+    """
+    if "google.com" not in url:  # cheap test first: most URLs are not Drive links
+        return url
+    match = _DRIVE_FILE.match(url) or _DRIVE_QUERY.match(url)
+    if match is None:
+        return url
+    direct = f"https://drive.google.com/uc?export=download&id={match.group(1)}"
+    key = _DRIVE_RESOURCE_KEY.search(url)
+    if key is not None:
+        direct += f"&resourcekey={key.group(1)}"
+    return direct
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute ``http://`` or ``https://`` URL with a host and no spaces."""
+    return _HTTP_URL.match(url) is not None
+
+
+def url_extension(url: str) -> str | None:
+    """The lower-case file extension of the URL's path (``"mp4"``), or None when it has none."""
+    match = _URL_PATH.match(url)
+    path = match.group(1) if match else url.split("?", 1)[0].split("#", 1)[0]
+    found = _EXTENSION.search(path.rsplit("/", 1)[-1])
+    return found.group(1).lower() if found else None
+
+
+def media_kind(url: str) -> MediaKind | None:
+    """``"video"`` or ``"image"`` by the URL's extension; None when it cannot tell
+    (a Drive link, a CDN URL without an extension, an extension that is neither)."""
+    extension = url_extension(url)
+    if extension is None:
+        return None
+    if extension in VIDEO_LIKE_EXTENSIONS:
+        return "video"
+    if extension in IMAGE_LIKE_EXTENSIONS:
+        return "image"
+    return None
+
+
+def normalize_media_type(text: str) -> MediaType | None:
+    """The API media type a ``media_type`` cell names (``"Carousel"`` -> ``"slideshow"``),
+    or None when it names none. Blank text is the caller's business."""
+    key = _SEPARATOR.sub("_", text.strip().lower())
+    return MEDIA_TYPE_ALIASES.get(key)
+
+
+def infer_media_type(urls: Sequence[str]) -> MediaType | Literal["mixed"] | None:
+    """The media type the URLs imply when the ``media_type`` cell is blank.
+
+    No URLs: ``"text"``. Only videos: ``"video"`` (several videos are the validator's
+    business). Only images: ``"slideshow"``. Both: ``"mixed"``. URLs whose kind cannot be
+    told are ignored when others can; when none can, None.
+    """
+    if not urls:
+        return "text"
+    kinds = known_kinds(urls)
+    if not kinds:
+        return None
+    if len(kinds) > 1:
+        return "mixed"
+    return "video" if "video" in kinds else "slideshow"
+
+
+def known_kinds(urls: Iterable[str]) -> set[MediaKind]:
+    """The kinds (video, image) that the URLs' extensions reveal."""
+    kinds: set[MediaKind] = set()
+    for url in urls:
+        kind = media_kind(url)
+        if kind is not None:
+            kinds.add(kind)
+    return kinds

@@ -1,0 +1,350 @@
+"""Reading a row's ``scheduled_at``: spreadsheet date cells, ISO 8601 and common text
+formats, turned into one aware UTC instant, or a :class:`ScheduleError` that says why not.
+
+Two steps, because the time zone of a naive time comes from elsewhere in the row:
+
+>>> when = parse_scheduled_at("01/03/2031 09:00", date_format="dmy")
+>>> when
+datetime.datetime(2031, 3, 1, 9, 0)
+>>> format_utc(localize(when, check_timezone("Europe/Paris")))
+'2031-03-01T08:00:00Z'
+
+Accepted text (case-insensitive, any amount of spacing):
+
+- ISO 8601 with or without an offset: ``2031-03-01T09:00:00Z``, ``2031-03-01T09:00+02:00``,
+  ``2031-03-01 09:00``; also ``2031/03/01 09:00`` and ``2031.03.01 09:00``.
+- Day and month as numbers: ``01/03/2031 09:00``, ``3-1-2031 9:00 PM``. When both are
+  <= 12 and differ, the order is ambiguous and ``date_format`` must say (``"dmy"`` or
+  ``"mdy"``); when one is > 12 the order is clear.
+- Month names (English): ``March 1, 2031 9:00``, ``1 Mar 2031 09:00``,
+  ``Sat, 1st March 2031 at 9:00 am``, ``1-Mar-2031 09:00``.
+- Times ``9:00``, ``09:00:30``, ``9:00.250``, ``9 AM``, ``9:30 p.m.``; offsets ``Z``, ``UTC``,
+  ``GMT``, ``+02:00``, ``+0200``, ``-05``, ``UTC+2``.
+
+A date without a time is refused (posting at midnight is rarely meant), and so is a time
+without a date. Seconds are kept; fractions of a second are dropped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from .campaign import CellValue
+
+DateFormat = Literal["dmy", "mdy"]
+
+# Excel stores a date-time as days since 1899-12-30; the largest is 9999-12-31.
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_EXCEL_MAX_SERIAL = 2_958_466
+
+_MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# Full English names and their three-letter abbreviations (and "Sept"), lower case.
+_MONTHS: dict[str, int] = {"sept": 9}
+for _number, _name in enumerate(_MONTH_NAMES[1:], start=1):
+    _MONTHS[_name.lower()] = _number
+    _MONTHS[_name[:3].lower()] = _number
+
+_TIME = (
+    r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?)?"
+    r"\s*(?P<ampm>[ap])?(?(ampm)\.?m\.?)"
+)
+_ZONE = r"(?P<zone>z|utc|gmt|(?:utc|gmt)?\s*[+\-]\d{1,2}(?::?\d{2})?)"
+# What may follow the date: "T09:00", " 09:00", ", 9:00 AM", " at 9:00", then an offset.
+_TAIL = rf"(?:(?:\s*[t,]\s*|\s+(?:at\s+)?){_TIME})?\s*{_ZONE}?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+
+_YMD = re.compile(
+    rf"(?P<year>\d{{4}})(?P<sep>[\-/.])(?P<month>\d{{1,2}})(?P=sep)(?P<day>\d{{1,2}}){_TAIL}",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(
+    rf"(?P<first>\d{{1,2}})(?P<sep>[\-/.])(?P<second_part>\d{{1,2}})(?P=sep)(?P<year>\d{{2,4}}){_TAIL}",
+    re.IGNORECASE,
+)
+_MONTH_FIRST = re.compile(
+    rf"{_WEEKDAY}(?P<month_name>[a-z]{{3,9}})\.?[\s\-]+(?P<day>\d{{1,2}}){_ORDINAL},?[\s\-]+"
+    rf"(?P<year>\d{{4}}){_TAIL}",
+    re.IGNORECASE,
+)
+_DAY_FIRST = re.compile(
+    rf"{_WEEKDAY}(?P<day>\d{{1,2}}){_ORDINAL}[\s\-]+(?:of\s+)?(?P<month_name>[a-z]{{3,9}})\.?,?"
+    rf"[\s\-]+(?P<year>\d{{4}}){_TAIL}",
+    re.IGNORECASE,
+)
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+\-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+class ScheduleError(ValueError):
+    """Why a ``scheduled_at`` value cannot be used. ``code`` is the row issue's code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_scheduled_at(value: CellValue, date_format: DateFormat | None = None) -> datetime | None:
+    """The moment a ``scheduled_at`` cell names: aware when it carries an offset, naive when
+    the time zone must come from elsewhere; None when the cell is blank.
+
+    Raises :class:`ScheduleError` with code ``scheduled-at-invalid``, ``scheduled-at-no-time``
+    or ``scheduled-at-ambiguous`` (day/month order).
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # before date: a datetime is a date too
+        return value.replace(microsecond=0)
+    if isinstance(value, date):
+        raise ScheduleError(
+            "scheduled-at-no-time",
+            f"{value.isoformat()} is a date without a time of day; "
+            f"write the time too, e.g. {value.isoformat()} 09:00",
+        )
+    if isinstance(value, time):
+        raise ScheduleError(
+            "scheduled-at-invalid",
+            f"{value.isoformat()} is a time without a date; write the date too, "
+            f"e.g. 2031-03-01 {value.strftime('%H:%M')}",
+        )
+    if isinstance(value, bool):
+        raise ScheduleError(
+            "scheduled-at-invalid", f"{value} is not a date and time; write e.g. 2031-03-01 09:00"
+        )
+    if isinstance(value, int | float):
+        return _from_excel_serial(value)
+    text = _SPACES.sub(" ", str(value).strip())
+    if not text:
+        return None
+    return _parse_text(text, date_format)
+
+
+def _from_excel_serial(serial: float) -> datetime:
+    """A number in a date column: Excel's day count (a cell that lost its date format)."""
+    if not 1 <= serial < _EXCEL_MAX_SERIAL:
+        raise ScheduleError(
+            "scheduled-at-invalid",
+            f"{serial} is a number, not a date and time; write e.g. 2031-03-01 09:00",
+        )
+    moment = _EXCEL_EPOCH + timedelta(seconds=round(serial * 86_400))
+    if float(serial).is_integer():
+        raise ScheduleError(
+            "scheduled-at-no-time",
+            f"{serial} reads as the date {moment.date().isoformat()} without a time of day; "
+            f"write the time too, e.g. {moment.date().isoformat()} 09:00",
+        )
+    return moment
+
+
+def _parse_text(text: str, date_format: DateFormat | None) -> datetime:
+    # Fast path: most sheets use ISO "2031-03-01T09:00:00Z" or "2031-03-01 09:00", which
+    # the C parser reads directly. Length >= 16 guarantees hours and minutes are present.
+    if len(text) >= 16 and text[4] == "-" and text[7] == "-" and text[10] in "T t":
+        try:
+            return datetime.fromisoformat(text).replace(microsecond=0)
+        except ValueError:
+            pass  # the slower parsers below explain what is wrong
+    match = _YMD.fullmatch(text)
+    if match is not None:
+        return _build(text, match, int(match["year"]), int(match["month"]), int(match["day"]))
+    match = _NUMERIC.fullmatch(text)
+    if match is not None:
+        return _build_numeric(text, match, date_format)
+    match = _MONTH_FIRST.fullmatch(text) or _DAY_FIRST.fullmatch(text)
+    if match is not None:
+        month = _MONTHS.get(match["month_name"].lower())
+        if month is not None:
+            return _build(text, match, int(match["year"]), month, int(match["day"]))
+    raise ScheduleError(
+        "scheduled-at-invalid",
+        f"'{text}' is not a date and time this tool can read; "
+        "write e.g. 2031-03-01 09:00 or 2031-03-01T09:00:00+01:00",
+    )
+
+
+def _build_numeric(text: str, match: re.Match[str], date_format: DateFormat | None) -> datetime:
+    first, second = int(match["first"]), int(match["second_part"])
+    if len(match["year"]) != 4:
+        raise ScheduleError(
+            "scheduled-at-invalid",
+            f"'{text}' has a {len(match['year'])}-digit year; write the year in full, e.g. 2031",
+        )
+    year = int(match["year"])
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first:
+        day, month = second, first
+    elif first == second or date_format == "dmy":
+        day, month = first, second
+    elif date_format == "mdy":
+        day, month = second, first
+    else:
+        raise ScheduleError(
+            "scheduled-at-ambiguous",
+            f"'{text}' could be {first} {_MONTH_NAMES[second]} or {second} {_MONTH_NAMES[first]}; "
+            f"write the date year-month-day ({year}-{second:02d}-{first:02d} for "
+            f"{first} {_MONTH_NAMES[second]}), or pass --date-format dmy (day first) or mdy "
+            "(month first)",
+        )
+    return _build(text, match, year, month, day)
+
+
+def _build(text: str, match: re.Match[str], year: int, month: int, day: int) -> datetime:
+    if match["hour"] is None:
+        raise ScheduleError(
+            "scheduled-at-no-time",
+            f"'{text}' is a date without a time of day; write the time too, e.g. '{text} 09:00'",
+        )
+    hour = int(match["hour"])
+    minute = int(match["minute"] or 0)
+    second = int(match["second"] or 0)
+    ampm = match["ampm"]
+    if ampm is None and match["minute"] is None:
+        raise ScheduleError(
+            "scheduled-at-invalid", f"'{text}' has an hour without minutes; write e.g. 09:00"
+        )
+    if ampm is not None:
+        if not 1 <= hour <= 12:
+            raise ScheduleError(
+                "scheduled-at-invalid",
+                f"'{text}': {hour} is not an hour on a 12-hour clock; "
+                "use 1-12 with AM/PM, or 0-23 without",
+            )
+        hour = hour % 12 + (12 if ampm.lower() == "p" else 0)
+    try:
+        moment = datetime(year, month, day, hour, minute, second)
+    except ValueError as exc:
+        raise ScheduleError(
+            "scheduled-at-invalid", f"'{text}' is not a real date-time: {exc}"
+        ) from None
+    zone = match["zone"]
+    if zone is None:
+        return moment
+    return moment.replace(tzinfo=_parse_offset(text, zone))
+
+
+def _parse_offset(text: str, zone: str) -> tzinfo:
+    if zone.lower() in ("z", "utc", "gmt"):
+        return UTC
+    found = _OFFSET.match(zone.strip())
+    if found is None:  # the regex above only lets offsets through; kept for safety
+        raise ScheduleError("scheduled-at-invalid", f"'{text}' has an unreadable offset")
+    sign, hours, minutes = found.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if delta >= timedelta(hours=24):
+        raise ScheduleError("scheduled-at-invalid", f"'{text}' has an offset beyond 24 hours")
+    return timezone(-delta if sign == "-" else delta)
+
+
+def localize(naive: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time in ``zone``.
+
+    Raises :class:`ScheduleError` ``scheduled-at-nonexistent`` for a time skipped when
+    clocks go forward and ``scheduled-at-ambiguous-dst`` for one that happens twice when
+    they go back.
+    """
+    first = naive.replace(tzinfo=zone, fold=0)
+    offset = first.utcoffset()
+    other = naive.replace(tzinfo=zone, fold=1).utcoffset()
+    if offset == other:
+        return first.astimezone(UTC)
+    # The offsets differ only around a transition: a round trip tells a gap from an overlap.
+    back = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    shown = naive.strftime("%Y-%m-%d %H:%M")
+    if back != naive:
+        raise ScheduleError(
+            "scheduled-at-nonexistent",
+            f"{shown} does not exist in {zone.key}: clocks go forward that night and skip it; "
+            "pick a time outside the skipped hour",
+        )
+    earlier = naive.replace(tzinfo=timezone(offset)).isoformat(timespec="minutes")
+    later = naive.replace(tzinfo=timezone(other)).isoformat(timespec="minutes")
+    raise ScheduleError(
+        "scheduled-at-ambiguous-dst",
+        f"{shown} happens twice in {zone.key}: clocks go back that night; write the offset "
+        f"to choose, e.g. {earlier} (the first) or {later} (the second)",
+    )
+
+
+def to_utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC, whole seconds."""
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def format_utc(moment: datetime) -> str:
+    """``2031-03-01T08:00:00Z``: the form sent as ``scheduled_at`` (UTC, seconds, ``Z``)."""
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc:%H:%M:%S}Z"
+
+
+@lru_cache(maxsize=512)
+def _zone_or_message(name: str) -> ZoneInfo | str:
+    # Failures are cached as messages too: a sheet with a misspelled zone on every row
+    # must not look the name up (and compute suggestions) 100,000 times.
+    candidate = name.strip()
+    if not candidate:
+        return "the time zone is blank"
+    try:
+        return ZoneInfo(candidate)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    message = f"'{candidate}' is not an IANA time zone name"
+    suggestions = _suggest_zones(candidate)
+    if suggestions:
+        message += f"; did you mean {' or '.join(suggestions)}?"
+    else:
+        message += " (e.g. Europe/Paris, America/New_York, UTC)"
+    return message
+
+
+def _suggest_zones(name: str) -> list[str]:
+    zones = _available_zones()
+    exact = zones.get(name.lower().replace(" ", "_"))
+    if exact is not None:
+        return [exact]
+    matches = difflib.get_close_matches(name.lower(), list(zones), n=2, cutoff=0.75)
+    return [zones[m] for m in matches]
+
+
+@lru_cache(maxsize=1)
+def _available_zones() -> dict[str, str]:
+    return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """The zone an IANA name names (``"Europe/Paris"``), cached.
+
+    Raises ValueError with a one-line message (with a suggestion when the name is close to
+    a real one, e.g. a lower-case ``europe/paris``).
+    """
+    found = _zone_or_message(name)
+    if isinstance(found, str):
+        raise ValueError(found)
+    return found
+
+
+def zone_problem(name: str) -> str | None:
+    """None when ``name`` is a usable IANA zone, else why not (the message of check_timezone)."""
+    found = _zone_or_message(name)
+    return found if isinstance(found, str) else None
