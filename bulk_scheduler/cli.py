@@ -313,8 +313,10 @@ def run(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not yes and not interactive:
         fail("no terminal to confirm on: pass --yes to launch without confirmation")
-    if results_path and results_path.suffix.lower() != campaign.suffix.lower():
-        fail(f"--results {results_path.name}: use the campaign's format ({campaign.suffix})")
+    if results_path:
+        wanted = ".xlsx" if campaign.suffix.lower() in (".xlsx", ".xlsm") else campaign.suffix
+        if results_path.suffix.lower() != wanted.lower():
+            fail(f"--results {results_path.name}: use the campaign's format ({wanted})")
     executor = ExecutorOptions(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
     )

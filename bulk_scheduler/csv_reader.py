@@ -1,0 +1,157 @@
+"""Read a delimited text file (CSV, TSV, Excel "Unicode text") into rows of cells.
+
+The loader (``loader.py``) turns these rows into a ``Campaign``; this module only
+knows about bytes, encodings, delimiters and quoting.
+
+- Encodings: UTF-8 with or without a BOM (Excel's "CSV UTF-8" writes one), and
+  UTF-16 LE/BE with a BOM (Excel's "Unicode text", tab-delimited). Anything that
+  is not valid UTF-8 and has no BOM is refused rather than guessed at.
+- The delimiter is sniffed from the header line among ``,`` ``;`` and tab,
+  counting only outside quotes (European Excel writes ``;`` because ``,`` is
+  its decimal mark). ``.tsv`` files are always tab-delimited.
+- Row ``i`` of the result is spreadsheet row ``i + 1``: a quoted multi-line cell
+  is one row, and a blank line is still a row (an empty list), just as a
+  spreadsheet shows it when it opens the file.
+- Cells are kept exactly as written (leading zeros, inner spaces), except that
+  blank or whitespace-only cells become ``None``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CampaignFileError
+
+DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+
+# The sniffer only needs the header line; a cap keeps a file with no newline cheap.
+_SNIFF_LIMIT = 65_536
+
+
+@dataclass(slots=True)
+class CsvTable:
+    """The rows of a delimited file and how it was written (to write results back the same way).
+
+    ``encoding`` is a Python codec name: ``utf-8``, ``utf-8-sig`` (BOM) or ``utf-16`` (BOM).
+    """
+
+    rows: list[list[str | None]]
+    encoding: str
+    delimiter: str
+
+
+def read_csv(path: Path, name: str, *, delimiter: str | None = None) -> CsvTable:
+    """Read ``path``; ``name`` is the file as the user gave it, for messages.
+
+    ``delimiter=None`` sniffs it from the header line. Raises ``CampaignFileError``
+    for a file that cannot be decoded or parsed.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CampaignFileError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
+    text, encoding = decode(data, name)
+    if "\x00" in text:
+        # UTF-16 without a BOM decodes as "valid" UTF-8 full of NULs; never guess.
+        raise CampaignFileError(
+            f"{name}: contains NUL characters, so it is not UTF-8 text; save it as 'CSV UTF-8'"
+        )
+    chosen = delimiter or sniff_delimiter(text)
+    return CsvTable(parse_rows(text, chosen, name), encoding, chosen)
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode file bytes; returns ``(text, codec name to write it back with)``."""
+    if data.startswith(codecs.BOM_UTF8):
+        codec, encoding, body = "utf-8", "utf-8-sig", data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # The "utf-16" codec reads either byte order from the BOM and writes one back.
+        codec, encoding, body = "utf-16", "utf-16", data
+    else:
+        codec, encoding, body = "utf-8", "utf-8", data
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        if codec == "utf-16":
+            raise CampaignFileError(
+                f"{name}: is not valid UTF-16 text ({exc.reason}); save it as 'CSV UTF-8'"
+            ) from exc
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise CampaignFileError(
+            f"{name}: is not UTF-8 text (byte 0x{body[exc.start]:02x} on line {line}); "
+            "save it as 'CSV UTF-8'"
+        ) from exc
+    return text.removeprefix("\ufeff"), encoding
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter used most in the header line, outside quotes; ``,`` when none is.
+
+    >>> sniff_delimiter('caption;"a;b";accounts\\n')
+    ';'
+    """
+    counts = dict.fromkeys(DELIMITERS, 0)
+    in_quotes = False
+    for char in text[:_SNIFF_LIMIT]:
+        if char == '"':
+            in_quotes = not in_quotes
+        elif in_quotes:
+            continue
+        elif char in "\r\n":
+            break
+        elif char in counts:
+            counts[char] += 1
+    best = max(counts, key=counts.__getitem__)  # ties go to the earliest in DELIMITERS
+    return best if counts[best] else ","
+
+
+def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
+    """Split decoded text into rows of cells, blank cells as ``None``."""
+    # Split lines the way the csv module expects (\n, \r, \r\n, endings kept) so
+    # that we can find where the last record started if its quote never closes.
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows: list[list[str | None]] = []
+    append = rows.append
+    # Physical line counts after the last two records: the last record starts
+    # where the one before it ended, which is all the open-quote check needs.
+    previous_end = end = 0
+    try:
+        for record in reader:
+            append([None if not cell or cell.isspace() else cell for cell in record])
+            previous_end, end = end, reader.line_num
+    except csv.Error as exc:
+        problem = str(exc)
+        if "field larger than field limit" in problem:
+            # Almost always a quote left open that swallowed the rest of the file.
+            problem = (
+                f"a cell is longer than {csv.field_size_limit()} characters; "
+                'is a quote (") left open?'
+            )
+        raise CampaignFileError(f"{name}: row {len(rows) + 1}: {problem}") from exc
+    if rows and _quote_left_open(lines[previous_end:], delimiter):
+        raise CampaignFileError(
+            f'{name}: row {len(rows)}: a quote (") opens a cell that never closes; '
+            "check the quotes in that row"
+        )
+    return rows
+
+
+def _quote_left_open(tail: list[str], delimiter: str) -> bool:
+    """True when the record that starts ``tail`` runs to the end of the file inside a quote.
+
+    The lenient reader (which accepts stray quotes, as spreadsheets do) swallows
+    the rest of the file into one cell instead; a strict re-read of just the
+    last record tells the two apart.
+    """
+    strict = csv.reader(tail, delimiter=delimiter, strict=True)
+    try:
+        for _ in strict:
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False

@@ -1,0 +1,529 @@
+"""The results sheet: every input row, unchanged and in order, plus the result columns.
+
+Same format as the input (design.md "The results sheet"): XLSX in, XLSX out
+(``.xlsm`` in, ``.xlsx`` out: we never write macros); CSV/TSV in, the same
+delimiter and encoding out. Running the results sheet again is the normal way
+to re-submit what failed, so a sheet that already has result columns gets them
+updated in place, never duplicated.
+
+Every text cell that a spreadsheet would run as a formula is written as text:
+an XLSX string cell (with Excel's quote prefix), or a CSV value led by ``'``.
+The file is replaced atomically, so a failed write leaves the old one intact.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import secrets
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
+from copy import copy
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from .campaign import Campaign, CampaignRow, CellValue
+from .columns import RESULT_COLUMNS, canonical_column
+from .errors import ConfigurationError
+from .outcome import RowOutcome, RowResult
+
+# Fill colour of the ``result`` cell, per result (RGB hex, Excel's palette where it has one).
+RESULT_FILLS: dict[RowResult, str] = {
+    RowResult.CREATED: "A9D08E",  # green
+    RowResult.ALREADY_EXISTS: "E2EFDA",  # light green
+    RowResult.INVALID: "D9D9D9",  # grey
+    RowResult.REJECTED: "F4B084",  # orange
+    RowResult.ERROR: "FF7C80",  # red
+    RowResult.UNKNOWN: "FFE699",  # yellow
+    RowResult.NOT_SUBMITTED: "D6DCE4",  # blue-grey
+}
+
+# What a spreadsheet may run as a formula when a cell starts with it (OWASP CSV injection).
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+# Header notes on the result columns in XLSX, so the sheet explains itself.
+RESULT_COLUMN_NOTES: dict[str, str] = {
+    "external_id": "The row's key: yours, or generated (stable across re-runs).",
+    "result": "created, already_exists, invalid, rejected, error, unknown or not_submitted. "
+    "Running this sheet again re-submits every row that is not created/already_exists.",
+    "post_id": "The Genviral post id.",
+    "post_status": "The post's status as the API last reported it.",
+    "scheduled_at_utc": "The publish time the API stored, in UTC.",
+    "warnings": "CODE: message entries, one per line.",
+    "error_code": "The API's error_code, or the validator's code.",
+    "error_message": "Why the row was not created, with the column it concerns.",
+    "http_status": "The last HTTP status.",
+    "attempts": "Requests made for this row.",
+    "submitted_at": "When the row was last sent, in UTC.",
+}
+
+XLSX_SUFFIXES = frozenset({".xlsx"})
+DELIMITED_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+
+_XLSX_TEXT_LIMIT = 32_767  # Excel's maximum characters in one cell
+_MIN_WIDTH, _MAX_WIDTH = 8, 60
+_UTC_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
+_WRAPPED_COLUMNS = ("warnings", "error_message")
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_SUMMARY_TITLE = "Summary"
+
+Writer = Callable[[IO[bytes]], None]
+
+
+def default_results_path(campaign_path: Path) -> Path:
+    """Where the results of ``campaign_path`` go: ``<stem>.results.<ext>`` beside it.
+
+    A results sheet given as input is updated in place, and ``.xlsm`` becomes
+    ``.xlsx`` (the results sheet never carries macros):
+
+    >>> default_results_path(Path("may.csv"))
+    PosixPath('may.results.csv')
+    >>> default_results_path(Path("may.results.csv"))
+    PosixPath('may.results.csv')
+    >>> default_results_path(Path("may.xlsm"))
+    PosixPath('may.results.xlsx')
+    """
+    campaign_path = Path(campaign_path)
+    suffix = campaign_path.suffix
+    is_xlsm = suffix.lower() == ".xlsm"
+    extension = ".xlsx" if is_xlsm else suffix
+    stem = campaign_path.stem
+    if stem.lower().endswith(".results"):
+        return campaign_path.with_name(stem + extension)
+    return campaign_path.with_name(f"{stem}.results{extension}")
+
+
+def write_results(
+    campaign: Campaign,
+    outcomes: Mapping[int, RowOutcome],
+    path: Path,
+    summary: Mapping[str, object] | None = None,
+) -> Path:
+    """Write the results sheet of ``campaign`` to ``path`` atomically; returns ``path``.
+
+    ``outcomes`` are keyed by ``CampaignRow.row_number``; rows without one keep
+    the result cells they had. The format follows ``path``'s extension (``.xlsx``,
+    ``.csv``, ``.tsv`` or ``.txt``); a delimited file keeps the input's delimiter
+    and encoding. ``summary`` fills the XLSX ``Summary`` tab (counts per result when
+    ``None``); CSV has no second tab, so it is not written there.
+
+    Raises ``ConfigurationError`` for any other extension.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    headers, result_index, rows = _result_table(campaign, outcomes)
+    if suffix in XLSX_SUFFIXES:
+        summary_rows = list((_counts(outcomes.values()) if summary is None else summary).items())
+        sheet_title = campaign.sheet_name or "Results"
+
+        def write(handle: IO[bytes]) -> None:
+            _write_xlsx(handle, sheet_title, headers, result_index, rows, summary_rows)
+
+    elif suffix in DELIMITED_SUFFIXES:
+        delimiter, encoding = _delimited_style(campaign, suffix)
+
+        def write(handle: IO[bytes]) -> None:
+            _write_delimited(handle, headers, rows, delimiter, encoding)
+
+    else:
+        raise ConfigurationError(
+            f"cannot write a results sheet to {path.name}: name it .xlsx, .csv, .tsv or .txt"
+        )
+    return write_atomically(path, write)
+
+
+def write_atomically(path: Path, write: Writer) -> Path:
+    """Call ``write`` on a temporary file beside ``path``, then move it onto ``path``.
+
+    The data is flushed to disk before the move, so ``path`` holds either the
+    old file or the complete new one, never a partial one. If ``write`` raises
+    (or the run is interrupted) the temporary file is removed and ``path`` is
+    untouched. An existing file's permissions are kept.
+    """
+    path = Path(path)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(temporary, flags, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+    return path
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet could run ``text`` as a formula (it starts with ``= + - @``,
+    a tab or a carriage return)."""
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def strip_csv_formula_guard(text: str) -> str:
+    """Undo the ``'`` that a results CSV puts before formula-like text, for reading it back.
+
+    >>> strip_csv_formula_guard("'-50% today")
+    '-50% today'
+    >>> strip_csv_formula_guard("'quoted'")
+    "'quoted'"
+    """
+    if text.startswith("'") and is_formula_like(text[1:]):
+        return text[1:]
+    return text
+
+
+# --- the table: headers and rows, format-independent ---------------------------------
+
+
+def _result_table(
+    campaign: Campaign, outcomes: Mapping[int, RowOutcome]
+) -> tuple[list[str], dict[str, int], list[list[CellValue]]]:
+    """Headers, where each result column is, and every row with its result cells filled."""
+    width = max([len(campaign.headers), *(len(row.original) for row in campaign.rows)])
+    headers = [*campaign.headers, *([""] * (width - len(campaign.headers)))]
+    existing = _existing_result_columns(campaign)
+    result_index: dict[str, int] = {}
+    for name in RESULT_COLUMNS:
+        if name in existing:
+            result_index[name] = existing[name]
+        else:
+            result_index[name] = len(headers)
+            headers.append(name)
+    rows = [
+        _result_row(row, outcomes.get(row.row_number), len(headers), result_index)
+        for row in campaign.rows
+    ]
+    return headers, result_index, rows
+
+
+def _existing_result_columns(campaign: Campaign) -> dict[str, int]:
+    """Result columns the input already has: from the loader's mapping, else from the headers."""
+    found = {name: index for name, index in campaign.columns.items() if name in RESULT_COLUMNS}
+    taken = set(found.values())
+    for index, header in enumerate(campaign.headers):
+        name = canonical_column(header) if header else None
+        if name in RESULT_COLUMNS and name not in found and index not in taken:
+            found[name] = index
+            taken.add(index)
+    return found
+
+
+def _result_row(
+    row: CampaignRow, outcome: RowOutcome | None, width: int, result_index: Mapping[str, int]
+) -> list[CellValue]:
+    values: list[CellValue] = [*row.original, *([None] * (width - len(row.original)))]
+    if outcome is None:
+        return values
+    for name, value in _result_values(outcome).items():
+        index = result_index[name]
+        # The user's own external_id cell stays as typed (a number stays a number).
+        if name == "external_id" and not _is_blank(values[index]):
+            continue
+        values[index] = value
+    return values
+
+
+def _result_values(outcome: RowOutcome) -> dict[str, CellValue]:
+    submitted = outcome.submitted_at
+    if submitted is not None:
+        # A naive time is taken to be UTC already; either way the sheet says UTC.
+        submitted = submitted.replace(tzinfo=UTC) if submitted.tzinfo is None else submitted
+        submitted = submitted.astimezone(UTC)
+    return {
+        "external_id": outcome.external_id or None,
+        "result": str(outcome.result.value),
+        "post_id": outcome.post_id,
+        "post_status": outcome.post_status,
+        "scheduled_at_utc": outcome.scheduled_at_utc,
+        "warnings": "\n".join(outcome.warnings) or None,
+        "error_code": outcome.error_code,
+        "error_message": outcome.error_message,
+        "http_status": outcome.http_status,
+        "attempts": outcome.attempts,
+        "submitted_at": submitted,
+    }
+
+
+def _counts(outcomes: Iterable[RowOutcome]) -> dict[str, object]:
+    counts = Counter(outcome.result for outcome in outcomes)
+    summary: dict[str, object] = {"rows with a result": sum(counts.values())}
+    summary.update({str(result.value): counts.get(result, 0) for result in RowResult})
+    return summary
+
+
+def _is_blank(value: CellValue) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- CSV / TSV ------------------------------------------------------------------------
+
+
+def _delimited_style(campaign: Campaign, suffix: str) -> tuple[str, str]:
+    """The delimiter and encoding to write: the input's, when the input was delimited."""
+    delimited_input = campaign.format in ("csv", "tsv")
+    if suffix == ".tsv":
+        delimiter = "\t"
+    elif delimited_input and (suffix == ".txt" or campaign.format == "csv"):
+        delimiter = campaign.delimiter
+    else:
+        # Excel's "Unicode text" (.txt) is tab-delimited; a new .csv is comma-delimited.
+        delimiter = "\t" if suffix == ".txt" else ","
+    encoding = codecs.lookup(campaign.encoding).name if delimited_input else "utf-8-sig"
+    if encoding.startswith("utf-16"):
+        encoding = "utf-16"  # always with a BOM, which is how Excel recognises UTF-16
+    return delimiter, encoding
+
+
+def _write_delimited(
+    handle: IO[bytes],
+    headers: Sequence[str],
+    rows: Iterable[Sequence[CellValue]],
+    delimiter: str,
+    encoding: str,
+) -> None:
+    # Only result text can be new to the file; 'replace' keeps a legacy encoding writable.
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    writer = csv.writer(text, delimiter=delimiter)
+    writer.writerow([_csv_text(header) for header in headers])
+    for row in rows:
+        writer.writerow([_csv_text(value) for value in row])
+    text.flush()
+    text.detach()  # the caller owns (and fsyncs, and closes) the binary handle
+
+
+def _csv_text(value: CellValue) -> str:
+    """A value as CSV text: as a spreadsheet shows it, formulas defused with a leading ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return "'" + value if is_formula_like(value) else value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+# --- XLSX -----------------------------------------------------------------------------
+
+
+class _CellMaker:
+    """Makes the styled cells of one write-only sheet.
+
+    Assigning a font or fill to an openpyxl cell hashes it into the workbook's
+    style tables every time; copying a style array prepared once is several
+    times faster, which matters at 100,000 rows.
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+        self._styles: dict[str, StyleArray] = {}
+        self.add_style("header", font=_HEADER_FONT, fill=_HEADER_FILL)
+        self.add_style("bold", font=_HEADER_FONT)
+        self.add_style("wrap", alignment=_WRAP)
+        self.add_style("utc", number_format=_UTC_FORMAT)
+        for result, rgb in RESULT_FILLS.items():
+            self.add_style(f"result:{result.value}", fill=PatternFill("solid", fgColor=rgb))
+
+    def add_style(self, name: str, **attributes: Any) -> None:
+        prototype = WriteOnlyCell(self.sheet)
+        for attribute, value in attributes.items():
+            setattr(prototype, attribute, value)
+        self._styles[name] = prototype._style
+
+    def has_style(self, name: str) -> bool:
+        return name in self._styles
+
+    def text(self, text: str, style: str | None = None) -> Cell:
+        """A cell that holds ``text`` as text, whatever it starts with.
+
+        openpyxl turns any string starting with ``=`` into a formula (and ``#N/A``
+        into an error) when it is assigned, so the type is set back to string.
+        """
+        cell = self._cell(style)
+        cell.value = text
+        cell.data_type = "s"
+        if is_formula_like(text):
+            # Excel's own "typed with a leading '" flag: it stays text even when edited.
+            cell.quotePrefix = True
+        return cell
+
+    def utc(self, value: datetime) -> Cell:
+        """A date-time cell in UTC: Excel has no time zones, so the number format says UTC."""
+        cell = self._cell("utc")
+        cell.value = value.astimezone(UTC).replace(tzinfo=None)
+        return cell
+
+    def _cell(self, style: str | None) -> Cell:
+        cell = WriteOnlyCell(self.sheet)
+        if style is not None:
+            cell._style = copy(self._styles[style])
+        return cell
+
+
+def _write_xlsx(
+    handle: IO[bytes],
+    sheet_title: str,
+    headers: Sequence[str],
+    result_index: Mapping[str, int],
+    rows: Sequence[Sequence[CellValue]],
+    summary_rows: Sequence[tuple[str, object]],
+) -> None:
+    # Write-only mode streams rows to a temporary file: big campaigns stay small in memory.
+    workbook = Workbook(write_only=True)
+    sheet: WriteOnlyWorksheet = workbook.create_sheet(sheet_title)
+    # Sheet view and column widths go out before the first row in write-only mode.
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(_column_widths(headers, rows), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+
+    cells = _CellMaker(sheet)
+    notes = {index: RESULT_COLUMN_NOTES[name] for name, index in result_index.items()}
+    header_row = []
+    for index, header in enumerate(headers):
+        cell = cells.text(_xlsx_text(header), "header")
+        if index in notes:
+            cell.comment = Comment(notes[index], "bulk-scheduler", height=80, width=240)
+        header_row.append(cell)
+    sheet.append(header_row)
+
+    result_column = result_index["result"]
+    wrapped = {result_index[name] for name in _WRAPPED_COLUMNS}
+    try:
+        for row in rows:
+            sheet.append(_xlsx_row(cells, row, result_column, wrapped))
+        summary_title = _SUMMARY_TITLE if sheet_title.lower() != "summary" else "Run summary"
+        _write_summary(workbook.create_sheet(summary_title), summary_rows)
+    except BaseException:
+        _discard(workbook)
+        raise
+    workbook.save(handle)
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close and delete the sheets' streaming files after a failure.
+
+    openpyxl only does this when the workbook is saved; left alone, the files
+    stay in the temp folder until exit and their writers complain when collected.
+    """
+    for sheet in workbook.worksheets:
+        writer = sheet._writer
+        if writer is None:
+            continue
+        with suppress(Exception):
+            if sheet._rows is not None:
+                sheet._rows.close()
+            writer.close()
+        with suppress(Exception):
+            writer.cleanup()
+
+
+def _xlsx_row(
+    cells: _CellMaker, row: Sequence[CellValue], result_column: int, wrapped: set[int]
+) -> list[Any]:
+    """One row for ``sheet.append``: plain values where openpyxl types them right, cells else."""
+    out: list[Any] = []
+    for index, value in enumerate(row):
+        if isinstance(value, str):
+            text = _xlsx_text(value)
+            if index == result_column and cells.has_style(f"result:{text}"):
+                out.append(cells.text(text, f"result:{text}"))
+            elif index in wrapped:
+                out.append(cells.text(text, "wrap"))
+            elif text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES:
+                out.append(cells.text(text))
+            else:
+                out.append(text)
+        elif isinstance(value, datetime) and value.tzinfo is not None:
+            out.append(cells.utc(value))
+        else:
+            out.append(value)
+    return out
+
+
+def _xlsx_text(text: str) -> str:
+    """Text Excel accepts: no control characters it forbids, at most 32,767 characters."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text[:_XLSX_TEXT_LIMIT]
+
+
+def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> list[float]:
+    """Readable widths: the longest line in each column, capped so no column swamps the sheet."""
+    widths = [_display_width(header) + 2 for header in headers]  # + room for the filter button
+    for row in rows:
+        for index, value in enumerate(row):
+            if value is not None:
+                length = _display_width(value)
+                if length > widths[index]:
+                    widths[index] = length
+    return [float(min(max(width + 1, _MIN_WIDTH), _MAX_WIDTH)) for width in widths]
+
+
+def _display_width(value: CellValue) -> int:
+    if isinstance(value, str):
+        return max(map(len, value.splitlines()), default=0) if "\n" in value else len(value)
+    if isinstance(value, datetime):
+        return 23 if value.tzinfo is not None else 19
+    if isinstance(value, date | time):
+        return 10
+    return len(str(value))
+
+
+def _write_summary(sheet: WriteOnlyWorksheet, summary_rows: Sequence[tuple[str, object]]) -> None:
+    sheet.column_dimensions["A"].width = max(
+        [12, *(min(len(str(key)) + 2, _MAX_WIDTH) for key, _ in summary_rows)]
+    )
+    sheet.column_dimensions["B"].width = _MAX_WIDTH
+    cells = _CellMaker(sheet)
+    sheet.append([cells.text("item", "bold"), cells.text("value", "bold")])
+    for key, value in summary_rows:
+        sheet.append([cells.text(_xlsx_text(str(key))), _summary_value(cells, value)])
+
+
+def _summary_value(cells: _CellMaker, value: object) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return cells.utc(value)
+    if value is None or isinstance(value, bool | int | float | date | time):
+        return value
+    return cells.text(_xlsx_text(str(value)))
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable; not every platform can open a directory."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

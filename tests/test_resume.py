@@ -1,0 +1,219 @@
+"""Never lose or double a post: kill -9, Ctrl-C, resume, one run at a time.
+
+`run` is started as a real process against a sandbox served on loopback by the test.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bulk_scheduler.journal import default_journal_path
+from bulk_scheduler.sandbox import seed
+from bulk_scheduler.sandbox.server import SandboxServer
+
+HEADER = ["external_id", "caption", "media_type", "media_urls", "accounts", "scheduled_at"]
+DONE = {"created", "already_exists"}
+
+
+def write_campaign(path: Path, count: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(count):
+            writer.writerow(
+                [
+                    f"kill-{i:04d}",
+                    f"Resumable post {i}",
+                    "video",
+                    f"https://cdn.genviral.com/r/{i}.mp4",
+                    seed.BYO_TIKTOK_ID,
+                    f"2036-07-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+                ]
+            )
+    return path
+
+
+def start_run(campaign: Path, server: SandboxServer, *extra: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "GENVIRAL_API_KEY": server.api_key,
+        "GENVIRAL_BASE_URL": server.base_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bulk_scheduler", "run", str(campaign), "--yes", *extra],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def journal_is_consistent(campaign: Path) -> None:
+    path = default_journal_path(campaign)
+    if not path.exists():
+        return
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.timeout(600)
+def test_sigkill_at_random_moments_then_resume_gives_one_post_per_row(tmp_path: Path) -> None:
+    rng = random.Random(20261128)
+    campaign = write_campaign(tmp_path / "big.csv", 500)
+    results = tmp_path / "big.results.csv"
+    with SandboxServer() as server:
+        server.set_faults(
+            latency_ms=15, latency_jitter_ms=10, error_rate=0.1, drop_rate=0.05, seed=3
+        )
+        kills = 0
+        during_write = 0
+        for attempt in range(24):
+            process = start_run(campaign, server, "--concurrency", "8", "--quiet")
+            if attempt % 4 == 3:
+                # Aim at the results write: kill as soon as its temporary file appears.
+                wait_for(
+                    lambda: any(p.name.startswith(".big.results") for p in tmp_path.iterdir()),
+                    timeout=60,
+                )
+                during_write += process.poll() is None
+            else:
+                time.sleep(rng.uniform(0.2, 2.5))
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+            process.wait(timeout=60)
+            journal_is_consistent(campaign)
+            if process.returncode == 0:
+                break
+        assert kills >= 20
+        final = start_run(campaign, server, "--concurrency", "8", "--quiet")
+        out, err = final.communicate(timeout=300)
+        assert final.returncode == 0, err
+        stats = server.stats()
+    rows = read_results(results)
+    assert len(rows) == 500
+    assert {row["result"] for row in rows} <= DONE
+    assert stats["posts_total"] == 500
+    assert set(stats["posts_by_external_id"].values()) == {1}
+    assert len(stats["posts_by_external_id"]) == 500
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_sigint_writes_a_partial_results_sheet_then_resume_completes(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "c.csv", 200)
+    results = tmp_path / "c.results.csv"
+    with SandboxServer() as server:
+        server.set_faults(latency_ms=50)
+        process = start_run(campaign, server, "--concurrency", "2")
+        assert wait_for(lambda: server.stats()["posts_total"] >= 10)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        assert "again to resume" in err
+        partial = read_results(results)
+        assert len(partial) == 200
+        assert {row["result"] for row in partial} <= DONE | {"not_submitted", "unknown"}
+        assert "not_submitted" in {row["result"] for row in partial}
+        created_before = server.stats()["posts_total"]
+        assert sum(row["result"] in DONE for row in partial) == created_before
+
+        server.set_faults(latency_ms=0)
+        again = start_run(campaign, server, "--concurrency", "4")
+        out, err = again.communicate(timeout=120)
+        assert again.returncode == 0, err
+        stats = server.stats()
+    final = read_results(results)
+    assert {row["result"] for row in final} <= DONE
+    assert stats["posts_total"] == 200
+    assert set(stats["posts_by_external_id"].values()) == {1}
+    # Rows done before the interrupt were not sent again.
+    assert stats["create_requests"] <= 200 + 4
+
+
+def test_a_second_run_of_the_same_campaign_is_refused(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "c.csv", 100)
+    with SandboxServer() as server:
+        server.set_faults(latency_ms=100)
+        first = start_run(campaign, server, "--concurrency", "1", "--quiet")
+        assert wait_for(lambda: server.stats()["posts_total"] >= 1)
+        second = start_run(campaign, server, "--quiet")
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 2
+        assert "another run of this campaign is in progress" in err
+        assert "Traceback" not in err
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        # The killed run's lock died with it: the next run goes ahead and finishes.
+        server.set_faults(latency_ms=0)
+        third = start_run(campaign, server, "--quiet", "--concurrency", "4")
+        out, err = third.communicate(timeout=120)
+        assert third.returncode == 0, err
+        stats = server.stats()
+    assert stats["posts_total"] == 100
+    assert set(stats["posts_by_external_id"].values()) == {1}
+
+
+def test_a_done_row_edited_afterwards_is_not_sent_again_and_is_named(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "c.csv", 3)
+    with SandboxServer() as server:
+        first = start_run(campaign, server, "--quiet")
+        first.communicate(timeout=60)
+        assert first.returncode == 0
+        results = tmp_path / "c.results.csv"
+        rows = read_results(results)
+        rows[1]["caption"] = "An edited caption"
+        with results.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        before = server.stats()["create_requests"]
+        again = start_run(results, server)
+        out, err = again.communicate(timeout=60)
+        assert again.returncode == 0, err
+        assert server.stats()["create_requests"] == before
+    assert "row 3 (kill-0001) changed after its post was created" in out + err
+    final = read_results(results)
+    assert "row-changed-after-created" in final[1]["warnings"]
+
+
+def test_results_lost_in_a_crash_are_rebuilt_from_the_journal(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "c.csv", 5)
+    with SandboxServer() as server:
+        first = start_run(campaign, server, "--quiet")
+        first.communicate(timeout=60)
+        results = tmp_path / "c.results.csv"
+        results.unlink()
+        # Pretend the run died before its results write: the journal is newer.
+        with sqlite3.connect(default_journal_path(campaign)) as db:
+            db.execute("DELETE FROM meta WHERE key = 'results_written_at'")
+        again = start_run(campaign, server)
+        out, err = again.communicate(timeout=60)
+        assert again.returncode == 0, err
+        assert server.stats()["create_requests"] == 5
+    assert "rebuilt" in err
+    assert [row["result"] for row in read_results(results)] == ["created"] * 5
