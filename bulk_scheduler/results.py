@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import io
 import os
 import secrets
@@ -157,6 +158,7 @@ def write_atomically(path: Path, write: Writer) -> Path:
     untouched. An existing file's permissions are kept.
     """
     path = Path(path)
+    _remove_orphans(path)
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     descriptor = os.open(temporary, flags, 0o666)
@@ -173,6 +175,29 @@ def write_atomically(path: Path, write: Writer) -> Path:
         raise
     _fsync_directory(path.parent)
     return path
+
+
+def _remove_orphans(path: Path) -> None:
+    """Remove temporary files that a killed writer of ``path`` left behind."""
+    for orphan in path.parent.glob(f"{glob.escape(path.name)}.tmp-*-*"):
+        pid_text = orphan.name[len(path.name) + len(".tmp-") :].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or _process_alive(pid):
+            continue
+        with suppress(OSError):
+            orphan.unlink()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def is_formula_like(text: str) -> bool:

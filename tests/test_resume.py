@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import random
 import signal
@@ -81,36 +82,45 @@ def wait_for(predicate, timeout: float = 30.0) -> bool:
     return False
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)
 def test_sigkill_at_random_moments_then_resume_gives_one_post_per_row(tmp_path: Path) -> None:
     rng = random.Random(20261128)
     campaign = write_campaign(tmp_path / "big.csv", 500)
     results = tmp_path / "big.results.csv"
     with SandboxServer() as server:
+        # Slow enough that a run takes many seconds, so kills land while rows are in flight.
         server.set_faults(
-            latency_ms=15, latency_jitter_ms=10, error_rate=0.1, drop_rate=0.05, seed=3
+            latency_ms=60, latency_jitter_ms=30, error_rate=0.1, drop_rate=0.05, seed=3
         )
         kills = 0
         during_write = 0
+        progress: list[int] = []
         for attempt in range(24):
-            process = start_run(campaign, server, "--concurrency", "8", "--quiet")
-            if attempt % 4 == 3:
-                # Aim at the results write: kill as soon as its temporary file appears.
+            process = start_run(campaign, server, "--concurrency", "4", "--quiet")
+            if attempt >= 18:
+                # The last kills aim at the results write: as soon as its temporary file
+                # appears (every run writes the sheet, even one with nothing left to send).
                 wait_for(
-                    lambda: any(p.name.startswith(".big.results") for p in tmp_path.iterdir()),
-                    timeout=60,
+                    lambda: any(
+                        p.name.startswith("big.results.csv.tmp") for p in tmp_path.iterdir()
+                    ),
+                    timeout=120,
                 )
                 during_write += process.poll() is None
             else:
-                time.sleep(rng.uniform(0.2, 2.5))
+                time.sleep(rng.uniform(0.3, 2.5))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1
             process.wait(timeout=60)
             journal_is_consistent(campaign)
-            if process.returncode == 0:
-                break
+            progress.append(server.stats()["posts_total"])
+        print("posts after each kill:", progress)
         assert kills >= 20
+        # Most kills landed while rows were still being sent.
+        assert sum(1 for a, b in itertools.pairwise([0, *progress]) if b > a) >= 10
+        assert during_write >= 1
+        server.set_faults(latency_ms=0, latency_jitter_ms=0)
         final = start_run(campaign, server, "--concurrency", "8", "--quiet")
         out, err = final.communicate(timeout=300)
         assert final.returncode == 0, err
@@ -121,7 +131,8 @@ def test_sigkill_at_random_moments_then_resume_gives_one_post_per_row(tmp_path: 
     assert stats["posts_total"] == 500
     assert set(stats["posts_by_external_id"].values()) == {1}
     assert len(stats["posts_by_external_id"]) == 500
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    # Temporary files of killed writes are cleared by the next write.
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
 
 
 def test_sigint_writes_a_partial_results_sheet_then_resume_completes(tmp_path: Path) -> None:
