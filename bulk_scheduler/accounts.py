@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Literal
 
 from .contract import Account
+from .issues import Severity
 
 TokenKind = Literal["id", "username", "platform_username", "malformed"]
 
@@ -100,6 +101,25 @@ def is_inactive(account: Account) -> bool:
     return (account.status or "").lower() in INACTIVE_STATUSES
 
 
+@dataclass(frozen=True, slots=True)
+class AccountsReading:
+    """What an accounts cell names.
+
+    ``named`` counts the tokens written. ``keys`` holds each distinct account once: its
+    lower-case id when known, else the token's normal form (offline usernames, unknown
+    ones); ``ids`` the ids among them, in order; ``resolved`` the directory's accounts
+    (online); ``platforms`` the platforms known (resolved, or written as
+    ``platform:username``). ``problems`` are ``(severity, code, message)`` for the row.
+    """
+
+    named: int
+    keys: tuple[str, ...]
+    ids: tuple[str, ...]
+    resolved: tuple[Account, ...]
+    platforms: tuple[str, ...]
+    problems: tuple[tuple[Severity, str, str], ...]
+
+
 class AccountDirectory:
     """The accounts of the API key's workspace, looked up by id or username.
 
@@ -109,6 +129,8 @@ class AccountDirectory:
 
     def __init__(self, accounts: Iterable[Account]) -> None:
         self.accounts: tuple[Account, ...] = tuple(accounts)
+        # read_accounts() results by (cell text, source): sheets repeat a few account lists.
+        self.readings: dict[tuple[str, str], AccountsReading] = {}
         self._by_id: dict[str, Account] = {}
         self._by_username: dict[str, list[Account]] = {}
         self._by_platform_username: dict[str, list[Account]] = {}
@@ -148,3 +170,141 @@ class AccountDirectory:
         if not found:
             return None
         return found[0] if len(found) == 1 else list(found)
+
+
+_READINGS_CACHE_LIMIT = 65_536
+
+
+def read_accounts(
+    text: str, directory: AccountDirectory | None = None, source: str = "accounts"
+) -> AccountsReading:
+    """Read an accounts cell: split it, parse each token, look it up in ``directory``
+    (online), drop repeats. ``source`` names where the text came from in messages
+    (``"accounts"`` or ``"--accounts"``). Results are cached per text.
+
+    Offline (no directory) ids are taken as written; usernames get the warning
+    ``account-unresolved-offline``.
+    """
+    if directory is None:
+        return _read_offline(text, source)
+    key = (text, source)
+    found = directory.readings.get(key)
+    if found is None:
+        if len(directory.readings) >= _READINGS_CACHE_LIMIT:
+            directory.readings.clear()
+        found = directory.readings[key] = _read(text, directory, source)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _read_offline(text: str, source: str) -> AccountsReading:
+    return _read(text, None, source)
+
+
+def _read(text: str, directory: AccountDirectory | None, source: str) -> AccountsReading:
+    tokens = [parse_account_token(t) for t in split_account_tokens(text)]
+    problems: list[tuple[Severity, str, str]] = []
+    malformed = [t.text for t in tokens if t.kind == "malformed"]
+    if malformed:
+        problems.append(
+            (
+                Severity.ERROR,
+                "account-malformed",
+                f"{_listed(malformed, quote=True)} in {source} {_is_are(malformed)} not an "
+                "account: write the account id (a UUID), @username or platform:username "
+                "(e.g. tiktok:genviral)",
+            )
+        )
+    keys: list[str] = []
+    ids: list[str] = []
+    resolved: list[Account] = []
+    platforms: list[str] = []
+    duplicates: list[str] = []
+    unresolved: list[str] = []
+    unknown: list[str] = []
+    for token in tokens:
+        if token.kind == "malformed":
+            continue
+        key = token.key
+        account: Account | None = None
+        if directory is None:
+            if token.kind != "id":
+                unresolved.append(token.text)
+        else:
+            found = directory.resolve_token(token)
+            if found is None:
+                unknown.append(token.text)
+            elif isinstance(found, list):
+                names = ", ".join(f"{a.platform}:{a.username}" for a in found)
+                problems.append(
+                    (
+                        Severity.ERROR,
+                        "account-ambiguous",
+                        f"{token.text} in {source} is the username of {len(found)} accounts "
+                        f"({names}); write platform:username to pick one",
+                    )
+                )
+            else:
+                account = found
+                key = found.id.lower()
+        if key in keys:
+            duplicates.append(token.text)
+            continue
+        keys.append(key)
+        if account is not None:
+            resolved.append(account)
+            ids.append(key)
+            platform = account.platform.lower()
+        else:
+            if token.kind == "id" and directory is None:
+                ids.append(key)
+            platform = key.split(":", 1)[0] if token.kind == "platform_username" else ""
+        if platform and platform not in platforms:
+            platforms.append(platform)
+    if unknown:
+        problems.append(
+            (
+                Severity.ERROR,
+                "account-unknown",
+                f"{_listed(unknown)} in {source} {_is_are(unknown)} not found among the "
+                "workspace's active accounts (run `bulk-scheduler accounts` to list them; a "
+                "disconnected account must be reconnected first)",
+            )
+        )
+    if unresolved:
+        problems.append(
+            (
+                Severity.WARNING,
+                "account-unresolved-offline",
+                f"{_listed(unresolved)} in {source} can only be looked up online; validate "
+                "without --offline (or write account ids) to check this row",
+            )
+        )
+    if duplicates:
+        problems.append(
+            (
+                Severity.WARNING,
+                "account-duplicate",
+                f"{_listed(duplicates)} in {source} names an account already listed in this "
+                "row; it is posted to once",
+            )
+        )
+    return AccountsReading(
+        named=len(tokens),
+        keys=tuple(keys),
+        ids=tuple(ids),
+        resolved=tuple(resolved),
+        platforms=tuple(platforms),
+        problems=tuple(problems),
+    )
+
+
+def _listed(items: list[str], quote: bool = False) -> str:
+    shown = [f"'{item}'" if quote else item for item in items[:5]]
+    if len(items) > 5:
+        shown.append(f"{len(items) - 5} more")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _is_are(items: list[str]) -> str:
+    return "is" if len(items) == 1 else "are"

@@ -12,7 +12,7 @@ videos from images by their file extension.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 from .contract import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
@@ -60,12 +60,12 @@ VIDEO_LIKE_EXTENSIONS = VIDEO_EXTENSIONS | frozenset(
 IMAGE_LIKE_EXTENSIONS = IMAGE_EXTENSIONS | frozenset(
     {"gif", "webp", "heic", "heif", "bmp", "tif", "tiff", "svg", "avif", "jfif"}
 )
+KIND_BY_EXTENSION: dict[str, MediaKind] = {
+    **{extension: "video" for extension in VIDEO_LIKE_EXTENSIONS},
+    **{extension: "image" for extension in IMAGE_LIKE_EXTENSIONS},
+}
 
-# One URL per line or separated by "|". Never commas: they are legal inside URLs.
-_SPLIT = re.compile(r"[\r\n|]+")
 _SEPARATOR = re.compile(r"[\s\-]+")
-# The path of a URL: everything after the authority, before the query or fragment.
-_URL_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*([^?#]*)")
 _HTTP_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
 _DRIVE_FILE = re.compile(
@@ -81,10 +81,10 @@ _DRIVE_RESOURCE_KEY = re.compile(r"[?&]resourcekey=([A-Za-z0-9_\-]+)")
 
 def split_media_urls(text: str) -> list[str]:
     """The URLs of a ``media_urls`` cell, in order: split on new lines and ``|``, stripped,
-    blanks dropped."""
-    if not text:
-        return []
-    return [part for part in (p.strip() for p in _SPLIT.split(text)) if part]
+    blanks dropped. Never on commas: they are legal inside URLs."""
+    if "\r" in text:
+        text = text.replace("\r", "\n")
+    return [part for part in map(str.strip, text.replace("|", "\n").split("\n")) if part]
 
 
 def rewrite_drive_url(url: str) -> str:
@@ -113,10 +113,17 @@ def is_http_url(url: str) -> bool:
 
 
 def url_extension(url: str) -> str | None:
-    """The lower-case file extension of the URL's path (``"mp4"``), or None when it has none."""
-    match = _URL_PATH.match(url)
-    path = match.group(1) if match else url.split("?", 1)[0].split("#", 1)[0]
-    found = _EXTENSION.search(path.rsplit("/", 1)[-1])
+    """The lower-case file extension of the URL's path (``"mp4"``), or None when it has none.
+
+    Also for a URL written without its scheme (``cdn.example.com/a.mp4``), so that such a
+    row is only told about the missing ``https://``.
+    """
+    path = url.partition("?")[0].partition("#")[0]
+    scheme = path.find("://")
+    slash = path.rfind("/")
+    if scheme >= 0 and slash <= scheme + 2:  # "https://cdn.example.com": no path at all
+        return None
+    found = _EXTENSION.search(path, slash + 1)
     return found.group(1).lower() if found else None
 
 
@@ -124,20 +131,15 @@ def media_kind(url: str) -> MediaKind | None:
     """``"video"`` or ``"image"`` by the URL's extension; None when it cannot tell
     (a Drive link, a CDN URL without an extension, an extension that is neither)."""
     extension = url_extension(url)
-    if extension is None:
-        return None
-    if extension in VIDEO_LIKE_EXTENSIONS:
-        return "video"
-    if extension in IMAGE_LIKE_EXTENSIONS:
-        return "image"
-    return None
+    return KIND_BY_EXTENSION.get(extension) if extension else None
 
 
 def normalize_media_type(text: str) -> MediaType | None:
     """The API media type a ``media_type`` cell names (``"Carousel"`` -> ``"slideshow"``),
     or None when it names none. Blank text is the caller's business."""
-    key = _SEPARATOR.sub("_", text.strip().lower())
-    return MEDIA_TYPE_ALIASES.get(key)
+    key = text.strip().lower()
+    found = MEDIA_TYPE_ALIASES.get(key)
+    return found if found is not None else MEDIA_TYPE_ALIASES.get(_SEPARATOR.sub("_", key))
 
 
 def infer_media_type(urls: Sequence[str]) -> MediaType | Literal["mixed"] | None:
@@ -147,21 +149,19 @@ def infer_media_type(urls: Sequence[str]) -> MediaType | Literal["mixed"] | None
     business). Only images: ``"slideshow"``. Both: ``"mixed"``. URLs whose kind cannot be
     told are ignored when others can; when none can, None.
     """
-    if not urls:
+    return infer_from_extensions([url_extension(u) for u in urls])
+
+
+def infer_from_extensions(
+    extensions: Sequence[str | None],
+) -> MediaType | Literal["mixed"] | None:
+    """:func:`infer_media_type` for the URLs' extensions (None where a URL has none)."""
+    if not extensions:
         return "text"
-    kinds = known_kinds(urls)
+    kinds = {KIND_BY_EXTENSION.get(e) for e in extensions if e}
+    kinds.discard(None)
     if not kinds:
         return None
     if len(kinds) > 1:
         return "mixed"
     return "video" if "video" in kinds else "slideshow"
-
-
-def known_kinds(urls: Iterable[str]) -> set[MediaKind]:
-    """The kinds (video, image) that the URLs' extensions reveal."""
-    kinds: set[MediaKind] = set()
-    for url in urls:
-        kind = media_kind(url)
-        if kind is not None:
-            kinds.add(kind)
-    return kinds
