@@ -1,0 +1,545 @@
+"""The planner: one campaign row -> the exact body of ``POST /posts``.
+
+The planner reads cells: it turns each one into the value the body needs and reports
+the cells it cannot read (an unknown media type, a date it cannot parse, an account
+token that is not an id, a naive time with no zone). Whether the values obey the API's
+rules (caption length, formats, timing, duplicates) is the validator's job
+(``validator.py``); use :func:`bulk_scheduler.validator.plan_and_validate` for both.
+
+Decisions the planner makes:
+
+- caption: kept exactly as written, except that ``\\r\\n`` and ``\\r`` become ``\\n`` and
+  whitespace-only lines at the start and end are dropped (a number cell becomes its text).
+- media: see ``media_urls.py``; a row with no URLs and a blank media type is text-only.
+- accounts: a blank cell takes ``PlanOptions.default_accounts``. Offline (no directory) an
+  id is taken as written but ``@username`` and ``platform:username`` cannot be looked up:
+  the row gets the warning ``account-unresolved-offline`` and no body (it is not an
+  error: the row may well be fine online).
+- scheduled_at: see ``schedule.py``; sent in UTC with ``Z`` and whole seconds. A naive
+  time takes the row's ``timezone`` cell, else ``PlanOptions.timezone``.
+- external_id: the cell's text, else ``bs-`` + 24 hex digits of the SHA-256 of the row's
+  content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url), each
+  field length-prefixed. The row number is not part of it, so the id survives reordering
+  and re-runs; any change to what would be sent changes it (the API answers ``409`` when
+  one id comes with two bodies). Accounts count by id once resolved, by the token as
+  written while they are not (offline), so an offline id can differ from the online one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from .accounts import AccountDirectory, AccountsReading, read_accounts
+from .campaign import CampaignRow, CellValue
+from .contract import EXTERNAL_ID_MAX_LENGTH, MAX_ACCOUNTS, MAX_SLIDES, Account, PostCreateBody
+from .issues import RowIssue, error, warning
+from .media_urls import (
+    KIND_BY_EXTENSION,
+    MediaType,
+    infer_from_extensions,
+    normalize_media_type,
+    rewrite_drive_url,
+    split_media_urls,
+    url_extension,
+)
+from .schedule import (
+    DateFormat,
+    ScheduleError,
+    check_timezone,
+    format_utc,
+    localize,
+    parse_scheduled_at,
+    to_utc,
+    zone_or_problem,
+)
+
+GENERATED_ID_PREFIX = "bs-"
+
+
+@dataclass(slots=True)
+class PlanOptions:
+    """Options that apply to every row (the command line's ``--timezone``, ``--accounts``,
+    ``--date-format``). ``now`` is an aware UTC time; None means the real clock."""
+
+    timezone: str | None = None
+    default_accounts: tuple[str, ...] = ()
+    date_format: Literal["dmy", "mdy"] | None = None
+    now: datetime | None = None
+
+
+class PlannedRow:
+    """One row's plan: the body to send (None when the row cannot be sent), its issues,
+    and the values read from its cells, which the validator checks.
+
+    ``publish_at`` is aware UTC, None for "publish now"; ``scheduled_at`` is the same as
+    sent (``2031-03-01T08:00:00Z``). ``platforms`` are those of the accounts when known
+    (resolved online, or written as ``platform:username``). ``account_keys`` holds every
+    distinct account named, resolved or not; ``account_ids`` the ids among them.
+    ``media_extensions`` are the URLs' file extensions (None where a URL has none).
+    ``content_key`` identifies what would be sent, external_id aside: equal keys mean
+    identical posts.
+
+    ``payload`` is the exact JSON body and ``body`` the same as a
+    :class:`~bulk_scheduler.contract.PostCreateBody`. Both are built from the values
+    above when first read, not while planning: 100,000 dicts and pydantic models made up
+    front would dominate the planning time, and rows with errors never need them.
+    Setting ``body`` to None makes the row unsendable.
+    """
+
+    __slots__ = (
+        "_body",
+        "_sendable",
+        "account_ids",
+        "account_keys",
+        "caption",
+        "content_key",
+        "external_id",
+        "external_id_generated",
+        "issues",
+        "media_extensions",
+        "media_type",
+        "media_type_declared",
+        "media_urls",
+        "music_url",
+        "platforms",
+        "publish_at",
+        "resolved_accounts",
+        "row",
+        "scheduled_at",
+    )
+
+    def __init__(
+        self,
+        row: CampaignRow,
+        external_id: str,
+        external_id_generated: bool,
+        body: PostCreateBody | None,
+        issues: list[RowIssue],
+        publish_at: datetime | None,
+        platforms: tuple[str, ...] = (),
+        sendable: bool = False,
+        caption: str = "",
+        media_type: MediaType | None = None,
+        media_type_declared: bool = False,
+        media_urls: tuple[str, ...] = (),
+        media_extensions: tuple[str | None, ...] = (),
+        music_url: str | None = None,
+        account_keys: tuple[str, ...] = (),
+        account_ids: tuple[str, ...] = (),
+        resolved_accounts: tuple[Account, ...] = (),
+        scheduled_at: str | None = None,
+        content_key: tuple[object, ...] = (),
+    ) -> None:
+        self.row = row
+        self.external_id = external_id
+        self.external_id_generated = external_id_generated
+        self._body = body
+        self._sendable = sendable or body is not None
+        self.issues = issues
+        self.publish_at = publish_at
+        self.platforms = platforms
+        self.caption = caption
+        self.media_type = media_type
+        self.media_type_declared = media_type_declared
+        self.media_urls = media_urls
+        self.media_extensions = media_extensions
+        self.music_url = music_url
+        self.account_keys = account_keys
+        self.account_ids = account_ids
+        self.resolved_accounts = resolved_accounts
+        self.scheduled_at = scheduled_at
+        self.content_key = content_key
+
+    @property
+    def body(self) -> PostCreateBody | None:
+        """The ``POST /posts`` body, or None when the row cannot be sent."""
+        if self._body is None and self._sendable:
+            self._body = PostCreateBody.model_validate(self._build_payload())
+        return self._body
+
+    @body.setter
+    def body(self, value: PostCreateBody | None) -> None:
+        self._body = value
+        self._sendable = value is not None
+
+    @property
+    def payload(self) -> dict[str, Any] | None:
+        """The exact JSON body (what ``body.to_json()`` gives), None when unsendable."""
+        if self._body is not None:
+            return self._body.to_json()
+        return self._build_payload() if self._sendable else None
+
+    @property
+    def has_body(self) -> bool:
+        """True when the row can be sent (``body`` is not None), without building it."""
+        return self._sendable
+
+    @property
+    def has_errors(self) -> bool:
+        """True when any issue is an error: the row is not sent."""
+        return any(issue.is_error for issue in self.issues)
+
+    @property
+    def row_number(self) -> int:
+        return self.row.row_number
+
+    def _build_payload(self) -> dict[str, Any]:
+        return build_payload(
+            caption=self.caption,
+            media_type=self.media_type,
+            urls=self.media_urls,
+            account_ids=self.account_ids,
+            scheduled_at=self.scheduled_at,
+            external_id=self.external_id,
+            music_url=self.music_url,
+        )
+
+    def __repr__(self) -> str:
+        codes = ", ".join(issue.code for issue in self.issues)
+        return (
+            f"PlannedRow(row={self.row.row_number}, external_id={self.external_id!r}, "
+            f"body={'yes' if self._sendable else 'None'}, issues=[{codes}])"
+        )
+
+
+def plan_row(
+    row: CampaignRow, options: PlanOptions, accounts: AccountDirectory | None = None
+) -> PlannedRow:
+    """Read one row into a :class:`PlannedRow`.
+
+    ``accounts`` is the workspace's directory (online); without it usernames cannot be
+    resolved. The row is sendable when every cell could be read and its shape fits the
+    API (one video URL, 1-35 slides, 1-10 resolved accounts); the validator's rules are
+    not applied here. Raises ValueError when ``options.timezone`` is not a time zone.
+    """
+    issues: list[RowIssue] = []
+    values = row.values
+    caption = normalize_caption(values.get("caption"))
+    media_type, declared, urls, extensions, media_key = _plan_media(row, issues)
+    music = values.get("music_url")
+    music_url = (
+        (music.strip() if isinstance(music, str) else cell_text(music).strip()) or None
+        if music is not None
+        else None
+    )
+    reading = _plan_accounts(row, options, accounts, issues)
+    keys, ids = reading.keys, reading.ids
+    publish_at, schedule_key = _plan_schedule(row, options, issues)
+
+    content_key = (caption, media_key, urls, keys, schedule_key, music_url)
+    written_id = values.get("external_id")
+    external_id = (
+        (written_id.strip() if isinstance(written_id, str) else cell_text(written_id).strip())
+        if written_id is not None
+        else ""
+    )
+    generated = not external_id
+    if generated:
+        external_id = generated_external_id(content_key)
+
+    sendable = bool(
+        caption
+        and ids
+        and len(ids) == len(keys) <= MAX_ACCOUNTS
+        and _media_fits(media_type, urls)
+        and (publish_at is not None or not schedule_key)
+        and len(external_id) <= EXTERNAL_ID_MAX_LENGTH
+        and not (issues and any(issue.is_error for issue in issues))
+    )
+    return PlannedRow(
+        row,
+        external_id,
+        generated,
+        None,
+        issues,
+        publish_at,
+        reading.platforms,
+        sendable,
+        caption,
+        media_type,
+        declared,
+        urls,
+        extensions,
+        music_url,
+        keys,
+        ids,
+        reading.resolved,
+        schedule_key or None,
+        content_key,
+    )
+
+
+def generated_external_id(content_key: tuple[Any, ...]) -> str:
+    """``bs-`` + 24 hex digits of the SHA-256 of the row's content.
+
+    The content is serialised with each field length-prefixed (lists joined by new lines,
+    which URLs and account keys never contain), so no two contents share a serialisation.
+    """
+    caption, media, urls, keys, schedule, music = content_key
+    urls_text = "\n".join(urls)
+    keys_text = "\n".join(keys)
+    music = music or ""
+    serialised = (
+        f"{len(caption)}:{caption}{len(media)}:{media}{len(urls_text)}:{urls_text}"
+        f"{len(keys_text)}:{keys_text}{len(schedule)}:{schedule}{len(music)}:{music}"
+    )
+    digest = hashlib.sha256(serialised.encode("utf-8", "surrogatepass")).hexdigest()
+    return GENERATED_ID_PREFIX + digest[:24]
+
+
+def _media_fits(media_type: MediaType | None, urls: tuple[str, ...]) -> bool:
+    """Whether the URLs can make the body's ``media`` (the validator says what is wrong)."""
+    if media_type == "video":
+        return len(urls) == 1
+    if media_type == "slideshow":
+        return 0 < len(urls) <= MAX_SLIDES
+    return media_type == "text" and not urls
+
+
+def build_payload(
+    *,
+    caption: str,
+    media_type: MediaType | None,
+    urls: tuple[str, ...],
+    account_ids: tuple[str, ...],
+    scheduled_at: str | None,
+    external_id: str,
+    music_url: str | None,
+) -> dict[str, Any]:
+    """The exact JSON body of ``POST /posts`` for values already read and checked; keys
+    in the order :meth:`PostCreateBody.to_json` gives, unset fields absent.
+    ``scheduled_at`` is already formatted (:func:`~bulk_scheduler.schedule.format_utc`)."""
+    data: dict[str, Any] = {"caption": caption}
+    if media_type == "video":
+        data["media"] = {"type": "video", "url": urls[0]}
+    elif media_type == "slideshow":
+        data["media"] = {"type": "slideshow", "urls": list(urls)}
+    data["accounts"] = [{"id": i} for i in account_ids]
+    if scheduled_at is not None:
+        data["scheduled_at"] = scheduled_at
+    data["external_id"] = external_id
+    if music_url:
+        data["music_url"] = music_url
+    return data
+
+
+# --- cells -----------------------------------------------------------------------------
+
+
+def cell_text(value: CellValue) -> str:
+    """A cell as the text a user sees, not stripped: ``884`` and ``884.0`` -> ``"884"``,
+    booleans ``TRUE``/``FALSE``, dates ISO 8601, blank -> ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def normalize_caption(value: CellValue) -> str:
+    """The caption to send: the cell's text with ``\\r\\n``/``\\r`` as ``\\n`` and
+    whitespace-only lines at the start and end removed; everything else as written."""
+    text = cell_text(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text and (text[0].isspace() or text[-1].isspace()):
+        lines = text.split("\n")
+        start, end = 0, len(lines)
+        while start < end and not lines[start].strip():
+            start += 1
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        text = "\n".join(lines[start:end])
+    return text
+
+
+def _where(row: CampaignRow, column: str) -> dict[str, Any]:
+    return {"row": row.row_number, "column": column, "cell": row.cells.get(column)}
+
+
+# --- media -----------------------------------------------------------------------------
+
+
+def _plan_media(
+    row: CampaignRow, issues: list[RowIssue]
+) -> tuple[MediaType | None, bool, tuple[str, ...], tuple[str | None, ...], str]:
+    """(media type, declared?, URLs after the Drive rewrite, their extensions, the type's
+    text for the content key)."""
+    values = row.values
+    cell = values.get("media_urls")
+    if cell is None:
+        urls: tuple[str, ...] = ()
+    else:
+        text = cell if isinstance(cell, str) else cell_text(cell)
+        if "\n" in text or "|" in text or "\r" in text:
+            urls = tuple(rewrite_drive_url(u) for u in split_media_urls(text))
+        else:  # one URL, the common case: no need to split
+            text = text.strip()
+            urls = (rewrite_drive_url(text),) if text else ()
+    extensions = tuple(map(url_extension, urls))
+    written = values.get("media_type")
+    if written is not None:
+        written = written.strip() if isinstance(written, str) else cell_text(written).strip()
+    if written:
+        media_type = normalize_media_type(written)
+        if media_type is None:
+            issues.append(
+                error(
+                    "media-type-invalid",
+                    f"media_type '{written}' is not one this tool knows; write video, "
+                    "slideshow or text (or leave it blank to infer it from the URLs)",
+                    **_where(row, "media_type"),
+                )
+            )
+            return None, True, urls, extensions, written
+        return media_type, True, urls, extensions, media_type
+    if len(extensions) == 1:  # the common case, without building sets
+        kind = KIND_BY_EXTENSION.get(extensions[0]) if extensions[0] else None
+        inferred = None if kind is None else "video" if kind == "video" else "slideshow"
+    else:
+        inferred = infer_from_extensions(extensions)
+    if inferred is None:
+        example = urls[0] if len(urls) == 1 else f"{len(urls)} URLs such as {urls[0]}"
+        issues.append(
+            error(
+                "media-type-unknown",
+                f"cannot tell whether {example} is a video or images: the link has no file "
+                "extension (Google Drive links never do); fill media_type with video or "
+                "slideshow",
+                **_where(row, "media_type"),
+            )
+        )
+        return None, False, urls, extensions, ""
+    if inferred == "mixed":  # videos and images: the validator explains (media-mixed)
+        return None, False, urls, extensions, "mixed"
+    return inferred, False, urls, extensions, inferred
+
+
+# --- accounts --------------------------------------------------------------------------
+
+
+def _plan_accounts(
+    row: CampaignRow,
+    options: PlanOptions,
+    directory: AccountDirectory | None,
+    issues: list[RowIssue],
+) -> AccountsReading:
+    """Read the accounts cell (or the ``--accounts`` default when it is blank)."""
+    value = row.values.get("accounts")
+    text = value if isinstance(value, str) else cell_text(value)
+    source = "accounts"
+    if not text.strip() and options.default_accounts:
+        text, source = "\n".join(options.default_accounts), "--accounts"
+    reading = read_accounts(text, directory, source)
+    if reading.problems or not reading.named:
+        where = _where(row, "accounts")
+        if not reading.named:
+            issues.append(
+                error(
+                    "accounts-missing",
+                    "no accounts: write the account ids or @usernames to post to (separated "
+                    "by commas), or pass --accounts for rows that leave the cell blank",
+                    **where,
+                )
+            )
+        for severity, code, message in reading.problems:
+            issues.append(RowIssue(severity, code, message, **where))
+    return reading
+
+
+# --- scheduled_at ----------------------------------------------------------------------
+
+
+def _plan_schedule(
+    row: CampaignRow, options: PlanOptions, issues: list[RowIssue]
+) -> tuple[datetime | None, str]:
+    """(publish_at in UTC or None, the schedule's text for the content key).
+
+    The key is ``""`` for a blank cell (publish now), the UTC time when the cell was read,
+    and the cell as written when it could not be.
+    """
+    value = row.values.get("scheduled_at")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, ""
+    try:
+        moment = parse_scheduled_at(value, options.date_format)
+        if moment is None:
+            return None, ""
+        if moment.tzinfo is None:
+            if isinstance(value, datetime) and not (moment.hour or moment.minute or moment.second):
+                issues.append(
+                    warning(
+                        "scheduled-at-midnight",
+                        f"{moment:%Y-%m-%d} is scheduled at exactly 00:00; if the cell holds "
+                        "only a date, add the time of day",
+                        **_where(row, "scheduled_at"),
+                    )
+                )
+            zone = _zone_for(row, options, value, issues)
+            if zone is None:
+                return None, cell_text(value).strip()
+            utc = localize(moment, zone)
+        else:
+            utc = to_utc(moment)
+    except ScheduleError as exc:
+        issues.append(error(exc.code, exc.message, **_where(row, "scheduled_at")))
+        return None, cell_text(value).strip()
+    except OverflowError:  # at the very edge of the calendar, e.g. 9999-12-31 23:59-05:00
+        raw = cell_text(value).strip()
+        issues.append(
+            error(
+                "scheduled-at-invalid",
+                f"'{raw}' is outside the supported dates",
+                **_where(row, "scheduled_at"),
+            )
+        )
+        return None, raw
+    return utc, format_utc(utc)
+
+
+def _zone_for(
+    row: CampaignRow, options: PlanOptions, value: CellValue, issues: list[RowIssue]
+) -> ZoneInfo | None:
+    """The zone for a naive time: the row's timezone cell, else the option; None (with an
+    issue) when there is none or the cell's is not a zone."""
+    written = row.values.get("timezone")
+    written = written.strip() if isinstance(written, str) else cell_text(written).strip()
+    if written:
+        found = zone_or_problem(written)
+        if isinstance(found, str):
+            issues.append(error("timezone-unknown", found, **_where(row, "timezone")))
+            return None
+        return found
+    if options.timezone:
+        return check_timezone(options.timezone)  # the CLI checked it; a ValueError here is a bug
+    issues.append(
+        error(
+            "timezone-missing",
+            f"'{cell_text(value).strip()}' has no time zone: fill the timezone column "
+            "(e.g. Europe/Paris), write an offset (e.g. 2031-03-01T09:00+01:00), or pass "
+            "--timezone",
+            **_where(row, "scheduled_at"),
+        )
+    )
+    return None
+
+
+__all__ = [
+    "DateFormat",
+    "PlanOptions",
+    "PlannedRow",
+    "build_payload",
+    "cell_text",
+    "normalize_caption",
+    "plan_row",
+]

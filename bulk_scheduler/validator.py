@@ -1,0 +1,618 @@
+"""The validator: the API's rules applied to each planned row, and across rows.
+
+Offline rules always run; with the workspace's accounts (online) the account-specific
+rules run too: the caption limit of each targeted account, whether it accepts posts
+without media or with music, whether it is active. A row with any error keeps no body,
+so nothing invalid can be sent.
+
+>>> options = PlanOptions(timezone="Europe/Paris")  # doctest: +SKIP
+>>> planned = plan_and_validate(campaign.rows, options)  # doctest: +SKIP
+>>> [issue.code for p in planned for issue in p.issues]  # doctest: +SKIP
+['caption-too-long', 'scheduled-at-blank']
+
+Every code either stage can emit is in :data:`RULES`, with its one-line meaning.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from .accounts import AccountDirectory, describe_account, is_inactive
+from .campaign import CampaignRow
+from .contract import (
+    EXTERNAL_ID_MAX_LENGTH,
+    HOSTED_CAPTION_LIMIT,
+    IMAGE_EXTENSIONS,
+    MAX_ACCOUNTS,
+    MAX_SLIDES,
+    MIN_SCHEDULE_LEAD_SECONDS,
+    VIDEO_EXTENSIONS,
+    Account,
+    utf16_length,
+)
+from .issues import RowIssue, Severity, error, warning
+from .media_urls import KIND_BY_EXTENSION, is_http_url
+from .planner import PlannedRow, PlanOptions, plan_row
+from .schedule import check_timezone, format_utc
+
+RULES: dict[str, str] = {
+    # caption
+    "caption-missing": "The caption is blank; every post needs text.",
+    "caption-too-long": "The caption is longer than the strictest targeted account allows "
+    "(500 offline; online each account's own limit, counted as the API counts).",
+    # media
+    "media-type-invalid": "media_type is not video, slideshow or text (or a known alias).",
+    "media-type-unknown": "media_type is blank and the URLs have no file extension to tell "
+    "video from images (e.g. Google Drive links).",
+    "media-type-mismatch": "media_type disagrees with the URLs (video with images, slideshow "
+    "with a video, text with URLs).",
+    "media-urls-missing": "media_type is video or slideshow but media_urls is blank.",
+    "media-url-invalid": "A media URL is not an absolute http(s) URL.",
+    "media-mixed": "Videos and images are mixed in one row.",
+    "video-multiple-urls": "A video post has more than one URL.",
+    "video-format": "The video is not MP4, MOV, M4V or AVI.",
+    "image-format": "A slideshow image is not JPG, JPEG or PNG.",
+    "slideshow-too-many": "A slideshow has more than 35 images.",
+    "media-missing": "No media: the accounts must support text-only posts (an error online "
+    "when an account says it does not, a warning otherwise).",
+    # music
+    "music-url-invalid": "music_url is not a TikTok URL.",
+    "music-non-tiktok-account": "music_url is set but an account is not TikTok.",
+    # accounts
+    "accounts-missing": "No accounts in the row and no --accounts default.",
+    "accounts-too-many": "More than 10 accounts in one row.",
+    "account-malformed": "An account is not a UUID, @username or platform:username.",
+    "account-duplicate": "An account is listed twice in one row (it is posted to once).",
+    "account-unknown": "An account is not among the workspace's active accounts (online).",
+    "account-ambiguous": "A @username belongs to accounts on several platforms (online).",
+    "account-inactive": "An account is listed but not active (online).",
+    "account-unresolved-offline": "A username cannot be looked up offline; the row is "
+    "checked and built online only.",
+    # scheduled_at
+    "scheduled-at-invalid": "scheduled_at cannot be read as a date and time.",
+    "scheduled-at-no-time": "scheduled_at is a date without a time of day.",
+    "scheduled-at-ambiguous": "scheduled_at's day and month could be either way round "
+    "(both <= 12) and --date-format does not say.",
+    "scheduled-at-nonexistent": "The local time does not exist (clocks go forward).",
+    "scheduled-at-ambiguous-dst": "The local time happens twice (clocks go back).",
+    "scheduled-at-midnight": "A date-time cell at exactly 00:00, often a date without a time.",
+    "scheduled-at-past": "scheduled_at is in the past.",
+    "scheduled-at-too-soon": "scheduled_at is less than 2 minutes from now.",
+    "scheduled-at-blank": "scheduled_at is blank: the post publishes immediately.",
+    "timezone-missing": "A time without an offset, and no timezone column or --timezone.",
+    "timezone-unknown": "The timezone cell is not an IANA time zone name.",
+    # external_id and duplicates
+    "external-id-too-long": "external_id is longer than 128 characters.",
+    "external-id-duplicate": "external_id is used by an earlier row with different content.",
+    "duplicate-row": "The row would send the same post as an earlier row.",
+}
+
+_MEASURE_BYTES_PLATFORMS = frozenset({"youtube"})  # YouTube counts its limit in UTF-8 bytes
+
+
+def plan_and_validate(
+    rows: Iterable[CampaignRow],
+    options: PlanOptions,
+    accounts: AccountDirectory | None = None,
+) -> list[PlannedRow]:
+    """Plan every row, then validate the plan. ``accounts`` enables the online rules.
+
+    Raises ValueError when ``options.timezone`` is not a time zone.
+    """
+    if options.timezone:
+        check_timezone(options.timezone)
+    with _bulk_allocation():
+        planned = [plan_row(row, options, accounts) for row in rows]
+        return validate_plan(planned, options, accounts)
+
+
+def validate_plan(
+    planned: list[PlannedRow],
+    options: PlanOptions,
+    accounts: AccountDirectory | None = None,
+) -> list[PlannedRow]:
+    """Add each row's rule issues and the cross-row ones (duplicates) in place; drop the
+    body of every row that has an error. Returns ``planned``."""
+    now = options.now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    online = accounts is not None
+    limits: dict[tuple[str, str | None], int] = {}
+    for plan in planned:
+        _check_caption(plan, online, limits)
+        _check_media(plan, online)
+        _check_music(plan)
+        _check_accounts(plan)
+        _check_schedule(plan, now)
+        _check_external_id(plan)
+    _check_duplicates(planned)
+    for plan in planned:
+        if plan.has_body and plan.has_errors:
+            plan.body = None
+    return planned
+
+
+@contextmanager
+def _bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while rows are planned.
+
+    Planning allocates a few small objects per row and creates no reference cycles, but
+    the collector keeps rescanning everything already allocated: on 100,000 rows that
+    triples the run time. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _where(plan: PlannedRow, column: str | None) -> dict[str, object]:
+    cell = plan.row.cells.get(column) if column else None
+    return {"row": plan.row.row_number, "column": column, "cell": cell}
+
+
+# --- caption ---------------------------------------------------------------------------
+
+
+def _check_caption(
+    plan: PlannedRow, online: bool, limits: dict[tuple[str, str | None], int]
+) -> None:
+    caption = plan.caption
+    if not caption:
+        plan.issues.append(
+            error(
+                "caption-missing",
+                "caption is blank; write the text of the post",
+                **_where(plan, "caption"),
+            )
+        )
+        return
+    if online:
+        targets = plan.resolved_accounts
+        if not targets:
+            return  # the accounts' own errors say why; no limit to measure against
+        # Cheap bound first: a caption of n code points is at most 4n UTF-8 bytes and 2n
+        # UTF-16 units, so short captions (nearly all) skip the measuring below.
+        length = len(caption)
+        worst: tuple[int, int, Account, str] | None = None
+        for account in targets:
+            limit = _account_limit(account, plan.media_type, limits)
+            if 4 * length <= limit:
+                continue
+            if account.platform.lower() in _MEASURE_BYTES_PLATFORMS:
+                size, unit = len(caption.encode("utf-8", "surrogatepass")), "bytes"
+            else:
+                size, unit = utf16_length(caption), "characters"
+            if size > limit and (worst is None or limit < worst[1]):
+                worst = (size, limit, account, unit)
+        if worst is not None:
+            size, limit, account, unit = worst
+            plan.issues.append(
+                error(
+                    "caption-too-long",
+                    f"caption is {size:,} {unit}{_counting_note(caption, unit)}; the limit "
+                    f"is {limit:,} for {describe_account(account)}",
+                    **_where(plan, "caption"),
+                )
+            )
+        return
+    if 2 * len(caption) <= HOSTED_CAPTION_LIMIT:
+        return
+    size = utf16_length(caption)
+    if size > HOSTED_CAPTION_LIMIT:
+        plan.issues.append(
+            error(
+                "caption-too-long",
+                f"caption is {size:,} characters{_counting_note(caption, 'characters')}; the "
+                f"limit is {HOSTED_CAPTION_LIMIT} when accounts are not checked (hosted "
+                "accounts allow 500; validate online to use each account's own limit)",
+                **_where(plan, "caption"),
+            )
+        )
+
+
+def _account_limit(
+    account: Account, media_type: str | None, limits: dict[tuple[str, str | None], int]
+) -> int:
+    key = (account.id, media_type)
+    limit = limits.get(key)
+    if limit is None:
+        limit = limits[key] = account.caption_limit(media_type)
+    return limit
+
+
+def _counting_note(caption: str, unit: str) -> str:
+    if unit == "characters" and utf16_length(caption) != len(caption):
+        return " as the API counts them (emoji count as 2)"
+    return ""
+
+
+# --- media -----------------------------------------------------------------------------
+
+
+def _check_media(plan: PlannedRow, online: bool) -> None:
+    urls = plan.media_urls
+    media_type = plan.media_type
+    extensions = plan.media_extensions
+    if _plainly_good_media(media_type, urls, extensions):
+        return
+    issues = plan.issues
+    where = _where(plan, "media_urls")
+
+    invalid = [u for u in urls if not is_http_url(u)]
+    if invalid:
+        issues.append(
+            error(
+                "media-url-invalid",
+                f"{_listed(invalid)} {'is' if len(invalid) == 1 else 'are'} not a web address "
+                "the API can fetch; each media URL must start with https:// (or http://) "
+                "and contain no spaces",
+                **where,
+            )
+        )
+
+    kinds = [KIND_BY_EXTENSION.get(e) if e else None for e in extensions]
+    videos = [u for u, k in zip(urls, kinds, strict=True) if k == "video"]
+    images = [u for u, k in zip(urls, kinds, strict=True) if k == "image"]
+    if videos and images:
+        issues.append(
+            error(
+                "media-mixed",
+                f"media_urls mixes {_count(videos, 'video')} and {_count(images, 'image')}; a "
+                "post is either one video or a slideshow of images — put them in separate rows",
+                **where,
+            )
+        )
+        return
+    if media_type is None:
+        return  # unreadable or unknown media_type: the planner said why
+
+    declared = f"media_type is {media_type}"
+    if media_type == "text":
+        if urls:
+            issues.append(
+                error(
+                    "media-type-mismatch",
+                    f"media_type is text but media_urls has {_count(urls, 'URL')}; clear "
+                    "media_type (or set video/slideshow), or clear media_urls",
+                    **_where(plan, "media_type"),
+                )
+            )
+            return
+        _check_text_only(plan, online)
+        return
+
+    if not urls:
+        issues.append(
+            error(
+                "media-urls-missing",
+                f"{declared} but media_urls is blank; add the "
+                f"{'video URL' if media_type == 'video' else 'image URLs'}, or set media_type "
+                "to text",
+                **where,
+            )
+        )
+        return
+
+    if media_type == "video":
+        if images:
+            issues.append(
+                error(
+                    "media-type-mismatch",
+                    f"{declared} but media_urls holds {_count(images, 'image')} "
+                    f"(e.g. {images[0]}); set media_type to slideshow, or use a video URL",
+                    **_where(plan, "media_type"),
+                )
+            )
+        elif len(urls) > 1:
+            issues.append(
+                error(
+                    "video-multiple-urls",
+                    f"media_urls has {len(urls)} URLs for a video post, which takes exactly "
+                    "one; put each video in its own row",
+                    **where,
+                )
+            )
+        else:
+            extension = extensions[0]
+            if kinds[0] == "video" and extension not in VIDEO_EXTENSIONS:
+                issues.append(
+                    error(
+                        "video-format",
+                        f"the video is .{extension}; the API accepts MP4, MOV, M4V or AVI — "
+                        "convert it (MP4 is safest)",
+                        **where,
+                    )
+                )
+        return
+
+    # slideshow
+    if videos:
+        issues.append(
+            error(
+                "media-type-mismatch",
+                f"{declared} but media_urls holds {_count(videos, 'video')} "
+                f"(e.g. {videos[0]}); set media_type to video, or use image URLs",
+                **_where(plan, "media_type"),
+            )
+        )
+        return
+    if len(urls) > MAX_SLIDES:
+        issues.append(
+            error(
+                "slideshow-too-many",
+                f"the slideshow has {len(urls)} images; the limit is {MAX_SLIDES} — split it "
+                "into two posts",
+                **where,
+            )
+        )
+    wrong = [
+        (position, extension)
+        for position, (extension, kind) in enumerate(zip(extensions, kinds, strict=True), start=1)
+        if kind == "image" and extension not in IMAGE_EXTENSIONS
+    ]
+    if wrong:
+        shown = ", ".join(f"image {n} is .{extension}" for n, extension in wrong[:3])
+        more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
+        issues.append(
+            error(
+                "image-format",
+                f"{shown}{more}; slideshow images must be JPG, JPEG or PNG",
+                **where,
+            )
+        )
+
+
+def _plainly_good_media(
+    media_type: str | None, urls: tuple[str, ...], extensions: tuple[str | None, ...]
+) -> bool:
+    """The fast path for the rows nearly every sheet is made of: one video in an accepted
+    format, or 1-35 images in accepted formats, all at http(s) URLs."""
+    if media_type == "video":
+        return len(urls) == 1 and extensions[0] in VIDEO_EXTENSIONS and is_http_url(urls[0])
+    if media_type == "slideshow":
+        return (
+            0 < len(urls) <= MAX_SLIDES
+            and all(e in IMAGE_EXTENSIONS for e in extensions)
+            and all(map(is_http_url, urls))
+        )
+    return False
+
+
+def _check_text_only(plan: PlannedRow, online: bool) -> None:
+    where = _where(plan, "media_urls")
+    if online and plan.resolved_accounts:
+        refusing = [
+            account
+            for account in plan.resolved_accounts
+            if account.capabilities is not None
+            and account.capabilities.supported_content_kinds is not None
+            and "text_only" not in account.capabilities.supported_content_kinds
+        ]
+        if refusing:
+            names = ", ".join(describe_account(a) for a in refusing)
+            plan.issues.append(
+                error(
+                    "media-missing",
+                    f"no media_urls, but {names} cannot publish text-only posts; add a video "
+                    "or images",
+                    **where,
+                )
+            )
+            return
+        if all(
+            account.capabilities is not None
+            and account.capabilities.supported_content_kinds is not None
+            for account in plan.resolved_accounts
+        ):
+            return  # every account says it takes text-only posts
+    plan.issues.append(
+        warning(
+            "media-missing",
+            "no media_urls: the API refuses a post without media unless every account "
+            "supports text-only posts; add a video or images if these accounts need them",
+            **where,
+        )
+    )
+
+
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(f"'{item}'" for item in items[:3])
+    return shown + (f" (and {len(items) - 3} more)" if len(items) > 3 else "")
+
+
+def _count(items: list[str] | tuple[str, ...], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+# --- music -----------------------------------------------------------------------------
+
+
+def _check_music(plan: PlannedRow) -> None:
+    music_url = plan.music_url
+    if not music_url:
+        return
+    where = _where(plan, "music_url")
+    if not _is_tiktok_url(music_url):
+        plan.issues.append(
+            error(
+                "music-url-invalid",
+                f"music_url '{music_url}' is not a TikTok link; use the URL of a TikTok post "
+                "whose sound you want, e.g. https://www.tiktok.com/@genviral/video/1234567890",
+                **where,
+            )
+        )
+    others = [p for p in plan.platforms if p != "tiktok"]
+    if not others:
+        return
+    named = [describe_account(a) for a in plan.resolved_accounts if a.platform.lower() != "tiktok"]
+    if not named:
+        named = [key for key in plan.account_keys if key.split(":", 1)[0] in others]
+    plan.issues.append(
+        error(
+            "music-non-tiktok-account",
+            f"music_url works only when every account is TikTok, and {', '.join(named)} "
+            f"{'is' if len(named) == 1 else 'are'} not; remove the music, or post to "
+            f"{'it' if len(named) == 1 else 'them'} in a separate row",
+            **where,
+        )
+    )
+
+
+def _is_tiktok_url(url: str) -> bool:
+    if not is_http_url(url):
+        return False
+    host = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    return host == "tiktok.com" or host.endswith(".tiktok.com")
+
+
+# --- accounts --------------------------------------------------------------------------
+
+
+def _check_accounts(plan: PlannedRow) -> None:
+    count = len(plan.account_keys)
+    if count > MAX_ACCOUNTS:
+        plan.issues.append(
+            error(
+                "accounts-too-many",
+                f"{count} accounts in one row; a post can go to at most {MAX_ACCOUNTS} — "
+                "split the row in two",
+                **_where(plan, "accounts"),
+            )
+        )
+    inactive = [a for a in plan.resolved_accounts if is_inactive(a)]
+    if inactive:
+        names = ", ".join(f"{describe_account(a)} is {a.status}" for a in inactive)
+        plan.issues.append(
+            error(
+                "account-inactive",
+                f"{names}; reconnect it in Genviral or remove it from the row",
+                **_where(plan, "accounts"),
+            )
+        )
+
+
+# --- scheduled_at ----------------------------------------------------------------------
+
+
+def _check_schedule(plan: PlannedRow, now: datetime) -> None:
+    publish_at = plan.publish_at
+    if publish_at is None:
+        value = plan.row.values.get("scheduled_at")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            plan.issues.append(
+                warning(
+                    "scheduled-at-blank",
+                    "scheduled_at is blank: this post publishes as soon as it is sent",
+                    **_where(plan, "scheduled_at"),
+                )
+            )
+        return
+    ahead = (publish_at - now).total_seconds()
+    if ahead >= MIN_SCHEDULE_LEAD_SECONDS:
+        return
+    when = f"{format_utc(publish_at)} (UTC)"
+    if ahead < 0:
+        plan.issues.append(
+            error(
+                "scheduled-at-past",
+                f"scheduled_at {when} is {_duration(-ahead)} in the past; pick a future time, "
+                "or leave the cell blank to publish immediately",
+                **_where(plan, "scheduled_at"),
+            )
+        )
+    else:
+        plan.issues.append(
+            error(
+                "scheduled-at-too-soon",
+                f"scheduled_at {when} is only {_duration(ahead)} from now; the API needs at "
+                "least 2 minutes — pick a later time, or leave the cell blank to publish "
+                "immediately",
+                **_where(plan, "scheduled_at"),
+            )
+        )
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            amount = int(seconds // size)
+            return f"{amount} {unit}{'' if amount == 1 else 's'}"
+    amount = int(seconds)
+    return f"{amount} second{'' if amount == 1 else 's'}"
+
+
+# --- external_id and duplicates ----------------------------------------------------------
+
+
+def _check_external_id(plan: PlannedRow) -> None:
+    length = len(plan.external_id)
+    if length > EXTERNAL_ID_MAX_LENGTH:
+        plan.issues.append(
+            error(
+                "external-id-too-long",
+                f"external_id is {length} characters; the limit is {EXTERNAL_ID_MAX_LENGTH} "
+                "(or leave it blank and one is generated)",
+                **_where(plan, "external_id"),
+            )
+        )
+
+
+def _check_duplicates(planned: list[PlannedRow]) -> None:
+    """Repeats of an earlier row's content or external_id: an error on each repeat,
+    naming the first row; the first keeps its chance to be sent."""
+    by_content: dict[str, PlannedRow] = {}
+    by_id: dict[str, PlannedRow] = {}
+    for plan in planned:
+        first = by_content.setdefault(plan.content_key, plan)
+        if first is not plan:
+            if first.external_id == plan.external_id:
+                consequence = "the two would become one post"
+            else:
+                consequence = "it would publish the same post twice"
+            plan.issues.append(
+                error(
+                    "duplicate-row",
+                    f"same caption, media, accounts, time and music as row "
+                    f"{first.row.row_number}: {consequence}; change or delete one of them",
+                    **_where(plan, None),
+                )
+            )
+        earlier = by_id.setdefault(plan.external_id, plan)
+        if earlier is not plan and earlier.content_key != plan.content_key:
+            plan.issues.append(
+                error(
+                    "external-id-duplicate",
+                    f"external_id '{plan.external_id}' is also used by row "
+                    f"{earlier.row.row_number}, which has different content; the API would "
+                    "reject one of them — give each row its own external_id (or leave it "
+                    "blank)",
+                    **_where(plan, "external_id"),
+                )
+            )
+
+
+def rule_severity(code: str) -> Severity | None:
+    """The usual severity of a code (None for one that can be either, or an unknown one)."""
+    if code not in RULES or code == "media-missing":
+        return None
+    return Severity.WARNING if code in _WARNING_CODES else Severity.ERROR
+
+
+_WARNING_CODES = frozenset(
+    {
+        "account-duplicate",
+        "account-unresolved-offline",
+        "scheduled-at-blank",
+        "scheduled-at-midnight",
+    }
+)
+
+__all__ = ["RULES", "RowIssue", "plan_and_validate", "rule_severity", "validate_plan"]
