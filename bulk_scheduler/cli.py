@@ -15,17 +15,20 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import click
 
 from . import __version__
-from .client import ApiError, ApiKey, PartnerClient, resolve_base_url
+from .client import ApiError, ApiKey, PartnerClient, is_loopback_host, resolve_base_url
 from .contract import API_KEY_ENV, BASE_URL_ENV
 from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
 from .executor import ExecutorOptions
 from .exit_status import ExitStatus
 from .journal import Journal, JournalBusyError, default_journal_path
+from .media_check import MediaCheckOptions, facts_from_json, facts_to_json
 from .planner import PlanOptions
+from .progress import ProbeBar
 from .schedule import check_timezone
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -93,6 +96,11 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="Day/month order for dates like 03/04/2031.",
             ),
             click.option(
+                "--no-media-check",
+                is_flag=True,
+                help="Do not probe media URLs (reachability, format, size, duration).",
+            ),
+            click.option(
                 "--max-rows",
                 type=click.IntRange(min=1),
                 default=200_000,
@@ -157,6 +165,23 @@ async def _fetch_accounts(key: ApiKey, url: str) -> list:
             raise FatalApiError(str(exc), exc.status, exc.error_code) from None
 
 
+def _media_options(url: str, quiet: bool) -> MediaCheckOptions:
+    """Probe media for real, or as the sandbox would when the API is on loopback."""
+    host = urlsplit(url).hostname or ""
+    bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
+    return MediaCheckOptions(rehearsal=is_loopback_host(host), progress=bar.update)
+
+
+@contextlib.contextmanager
+def _closing(media: MediaCheckOptions | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        bar = getattr(media.progress, "__self__", None) if media else None
+        if isinstance(bar, ProbeBar):
+            bar.close()
+
+
 def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -195,6 +220,7 @@ def validate(
     timezone_name: str | None,
     default_accounts: str | None,
     date_format: str | None,
+    no_media_check: bool,
     max_rows: int,
     base_url: str | None,
     sandbox: bool,
@@ -217,12 +243,16 @@ def validate(
     loaded = _load(campaign, options, sheet, max_rows)
     accounts = None
     note = None
+    media = None
     if online:
         with api_endpoint(sandbox, base_url) as (key, url):
             accounts = _run_async(_fetch_accounts(key, url))
+        if not no_media_check:
+            media = _media_options(url, quiet)
     elif not offline:
-        note = f"note: {API_KEY_ENV} is not set, so accounts were checked offline only"
-    report = validate_rows(loaded, options, accounts)
+        note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
+    with _closing(media):
+        report = validate_rows(loaded, options, accounts, media=media)
     if report_path:
         write_report(report, report_path)
     if payloads_path:
@@ -287,6 +317,7 @@ def run(
     timezone_name: str | None,
     default_accounts: str | None,
     date_format: str | None,
+    no_media_check: bool,
     max_rows: int,
     base_url: str | None,
     sandbox: bool,
@@ -341,7 +372,15 @@ def run(
             fail(
                 f"{exc} (nothing was sent; results: {abandoned.results_path})", ExitStatus.FATAL_API
             )
-        report = validate_rows(loaded, options, accounts)
+        media = None if no_media_check else _media_options(url, quiet)
+        cache = {
+            known_url: facts
+            for known_url, data in journal.media_facts().items()
+            if (facts := facts_from_json(data)) is not None
+        }
+        with _closing(media):
+            report = validate_rows(loaded, options, accounts, media=media, media_cache=cache)
+        journal.save_media_facts({u: facts_to_json(f) for u, f in cache.items()})
         if report.error_count and not skip_invalid:
             click.echo(render_issues(report), err=as_json)
             if as_json:

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS rows (
     submitted_at TEXT,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS media (url TEXT PRIMARY KEY, facts TEXT NOT NULL);
 """
 
 
@@ -188,6 +189,25 @@ class Journal:
         latest = self._db.execute("SELECT MAX(updated_at) FROM rows").fetchone()[0]
         written = self.get_meta("results_written_at")
         return latest is not None and (written is None or latest > written)
+
+    # -- media facts: a resumed run sends exactly the bodies the first run sent -------
+
+    def media_facts(self) -> dict[str, dict[str, Any]]:
+        return {
+            url: json.loads(facts)
+            for url, facts in self._db.execute("SELECT url, facts FROM media")
+        }
+
+    def save_media_facts(self, facts: dict[str, dict[str, Any]]) -> None:
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT INTO media (url, facts) VALUES (?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET facts = excluded.facts",
+                [(url, json.dumps(data)) for url, data in facts.items()],
+            )
+        finally:
+            self._db.execute("COMMIT")
 
     # -- rows ------------------------------------------------------------------------
 

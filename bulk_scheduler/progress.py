@@ -33,3 +33,24 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+class ProbeBar:
+    """The media preflight's bar: URLs probed of the distinct URLs."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._enabled = enabled
+        self._bar: tqdm | None = None
+
+    def update(self, done: int, total: int) -> None:
+        if not self._enabled or not total:
+            return
+        if self._bar is None:
+            self._bar = tqdm(total=total, unit="url", desc="media", file=sys.stderr, leave=False)
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

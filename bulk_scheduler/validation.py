@@ -9,7 +9,7 @@ that creates or changes a post.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from .columns import REQUIRED_COLUMNS
 from .contract import Account
 from .issues import RowIssue
 from .loader import load_campaign
+from .media_check import MediaCheckOptions, check_media
+from .media_probe import MediaFacts
 from .planner import PlannedRow, PlanOptions
 from .validator import plan_and_validate
 
@@ -89,11 +91,19 @@ def validate_rows(
     campaign: Campaign,
     options: PlanOptions,
     accounts: Sequence[Account] | None = None,
+    *,
+    media: MediaCheckOptions | None = None,
+    media_cache: MutableMapping[str, MediaFacts] | None = None,
 ) -> ValidationReport:
-    """Plan and validate a loaded campaign; ``accounts`` (from ``GET /accounts``) enables
-    the online rules."""
+    """Plan and validate a loaded campaign.
+
+    ``accounts`` (from ``GET /accounts``) enables the online rules; ``media`` the media
+    preflight (each distinct URL probed once; ``media_cache`` holds facts already known).
+    """
     directory = AccountDirectory(accounts) if accounts is not None else None
     planned = plan_and_validate(campaign.rows, options, directory)
+    if media is not None:
+        check_media(planned, media, media_cache)
     # Findings the loader made on a row's cells (an uncalculated formula, say) belong to it.
     by_row = {p.row.row_number: p for p in planned}
     file_issues: list[RowIssue] = []
@@ -121,11 +131,12 @@ def validate_campaign(
     sheet: str | None = None,
     accounts: Sequence[Account] | None = None,
     max_rows: int | None = None,
+    media: MediaCheckOptions | None = None,
 ) -> ValidationReport:
     """Load ``path`` and validate every row. Raises ``CampaignFileError`` for an unusable file."""
     options = options or PlanOptions()
     campaign = load_for(path, options, sheet=sheet, max_rows=max_rows)
-    return validate_rows(campaign, options, accounts)
+    return validate_rows(campaign, options, accounts, media=media)
 
 
 def load_for(

@@ -137,7 +137,8 @@ def test_fixing_a_rejected_row_in_the_results_and_running_again_sends_only_it(
     rows = generated_rows(4)
     rows[2][3] = "https://media.example.invalid/missing.mp4"
     campaign = write_campaign(tmp_path / "fix.csv", rows)
-    first = invoke("run", campaign, "--yes")
+    # Without the media preflight the bad URL reaches the API, which rejects the row.
+    first = invoke("run", campaign, "--yes", "--no-media-check")
     assert first.exit_code == 1
     results_path = tmp_path / "fix.results.csv"
     results = read_results(results_path)
