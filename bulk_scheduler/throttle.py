@@ -1,6 +1,17 @@
-"""How fast the executor may send: a concurrency gate that shrinks when the API
-answers 429 and grows back as requests succeed, an optional requests-per-minute
-pace, and a shared pause after a 429 so that every request waits, not just one.
+"""How fast the executor may send.
+
+Three controls share one gate:
+
+- a concurrency limit, halved by each 429 and grown back by one place per window of
+  successful requests (AIMD);
+- a pace in requests per second: the user's ``--rate`` cap, and, once the API has
+  answered 429, the rate the API evidently allows. The API documents no numbers and
+  no ``Retry-After``, so the throttle measures it: after a 429 the API's bucket is
+  empty, so the requests that succeed until the next 429 are exactly what it refilled
+  in that time. The pace is set a little below that rate, then rises slowly (0.1% per
+  success) so a limit that grows is found again;
+- a shared pause after each 429 (``Retry-After`` when sent), so every request waits,
+  not just the one that was refused.
 """
 
 from __future__ import annotations
@@ -8,12 +19,18 @@ from __future__ import annotations
 import asyncio
 import random
 
+# Pace at this share of the measured rate, to leave the API's bucket a little slack.
+PACE_MARGIN = 0.97
+# Growth of the measured pace per successful request.
+PACE_GROWTH = 1.001
+# Successes between two 429s needed to trust a measurement.
+MIN_SAMPLE = 3
+
 
 class Throttle:
     """Gate for ``POST /posts`` requests.
 
-    ``async with throttle.slot():`` waits for a free place (at most ``concurrency``
-    in flight, fewer after 429s), then for the pace (``rate_per_minute``) and any
+    ``async with throttle.slot():`` waits for a free place, then for the pace and any
     pause a 429 asked for. Report the answer with :meth:`succeeded` or
     :meth:`rate_limited` inside the block.
     """
@@ -30,11 +47,14 @@ class Throttle:
         self.max_concurrency = concurrency
         self.limit = float(concurrency)
         self.in_flight = 0
-        self.interval = 60.0 / rate_per_minute if rate_per_minute else 0.0
-        self._base_interval = self.interval
+        self._user_interval = 60.0 / rate_per_minute if rate_per_minute else 0.0
+        self.interval = self._user_interval
+        self.measured_rate: float | None = None  # requests/second the API allows
         self._next_start = 0.0
         self._resume_at = 0.0
         self._consecutive_429 = 0
+        self._last_429_at: float | None = None
+        self._successes_since_429 = 0
         self._cond = asyncio.Condition()
         self._rng = rng or random.Random()
         self.rate_limited_count = 0
@@ -65,27 +85,46 @@ class Throttle:
             self.in_flight -= 1
             self._cond.notify_all()
 
+    def _set_pace(self) -> None:
+        paced = 1.0 / self.measured_rate if self.measured_rate else 0.0
+        self.interval = max(self._user_interval, paced)
+
     def succeeded(self) -> None:
-        """Additive increase: about one more place per window of successful requests."""
+        """Additive increase of places; slow growth of a measured pace."""
         self._consecutive_429 = 0
+        self._successes_since_429 += 1
         if self.limit < self.max_concurrency:
             self.limit = min(float(self.max_concurrency), self.limit + 1.0 / self.limit)
-        if self.interval > self._base_interval:
-            # Ease the pace back towards the requested one, slowly.
-            self.interval = max(self._base_interval, self.interval * 0.98)
+        if self.measured_rate is not None:
+            self.measured_rate *= PACE_GROWTH
+            self._set_pace()
 
     def rate_limited(self, retry_after: float | None) -> float:
-        """Multiplicative decrease and a shared pause; returns the pause in seconds."""
+        """Multiplicative decrease, a new measurement of the pace, and a shared pause.
+
+        Returns the pause in seconds.
+        """
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         self.rate_limited_count += 1
         self._consecutive_429 += 1
         self.limit = max(1.0, self.limit / 2)
+        if self._last_429_at is not None and self._successes_since_429 >= MIN_SAMPLE:
+            elapsed = now - self._last_429_at
+            if elapsed > 0:
+                self.measured_rate = PACE_MARGIN * self._successes_since_429 / elapsed
+                self._set_pace()
+        if self._successes_since_429 or self._last_429_at is None:
+            self._last_429_at = now
+            self._successes_since_429 = 0
         if retry_after is not None:
             pause = retry_after
+        elif self.measured_rate:
+            pause = 1.0 / self.measured_rate  # about one token's refill
         else:
             pause = min(30.0, 0.5 * 2 ** (self._consecutive_429 - 1))
             pause *= 0.75 + self._rng.random() * 0.5
-        loop = asyncio.get_running_loop()
-        self._resume_at = max(self._resume_at, loop.time() + pause)
+        self._resume_at = max(self._resume_at, now + pause)
         return pause
 
 
