@@ -176,8 +176,105 @@ def mixed_campaign() -> None:
         writer.writerows(rows)
 
 
+def every_mistake() -> None:
+    """One row per validator rule (the ``notes`` column says which), plus an unknown header."""
+    ok_video = f"{CDN}/mistakes/ok.mp4"
+    when = "2036-09-01T10:00:00Z"
+    tiktok = seed.BYO_TIKTOK_ID
+    base = {
+        "external_id": "",
+        "caption": "A fine caption",
+        "media_type": "video",
+        "media_urls": ok_video,
+        "music_url": "",
+        "accounts": tiktok,
+        "scheduled_at": when,
+        "timezone": "",
+    }
+    slides = "\n".join(f"{CDN}/mistakes/s{i}.jpg" for i in range(36))
+    many = ", ".join(f"00000000-0000-4000-8000-{i:012d}" for i in range(11))
+    cases: list[tuple[str, dict[str, object]]] = [
+        ("caption-missing", {"caption": ""}),
+        ("caption-too-long", {"caption": "x" * 501, "accounts": seed.HOSTED_TIKTOK_ID}),
+        ("media-type-invalid", {"media_type": "gif"}),
+        (
+            "media-type-unknown",
+            {"media_type": "", "media_urls": "https://drive.google.com/file/d/1AbCdEf/view"},
+        ),
+        ("media-type-mismatch", {"media_urls": f"{CDN}/mistakes/photo.jpg"}),
+        ("media-urls-missing", {"media_urls": ""}),
+        ("media-url-invalid", {"media_urls": "ftp://files.example.com/clip.mp4"}),
+        ("media-mixed", {"media_type": "", "media_urls": f"{ok_video}|{CDN}/mistakes/a.jpg"}),
+        ("video-multiple-urls", {"media_urls": f"{ok_video}\n{CDN}/mistakes/two.mp4"}),
+        ("video-format", {"media_urls": f"{CDN}/mistakes/clip.wmv"}),
+        (
+            "image-format",
+            {"media_type": "slideshow", "media_urls": f"{CDN}/a.gif|{CDN}/b.jpg"},
+        ),
+        ("slideshow-too-many", {"media_type": "slideshow", "media_urls": slides}),
+        ("media-missing", {"media_type": "text", "media_urls": ""}),
+        ("music-url-invalid", {"music_url": "https://soundcloud.com/genviral/track"}),
+        (
+            "music-non-tiktok-account",
+            {
+                "music_url": "https://www.tiktok.com/@genviral/video/7301234567890123456",
+                "accounts": f"{tiktok}, {seed.BYO_INSTAGRAM_ID}",
+            },
+        ),
+        ("accounts-missing", {"accounts": ""}),
+        ("accounts-too-many", {"accounts": many}),
+        ("account-malformed", {"accounts": "not an account!"}),
+        ("account-duplicate", {"accounts": f"{tiktok}, {tiktok}"}),
+        ("account-unknown", {"accounts": "11111111-2222-4333-8444-555555555555"}),
+        ("account-ambiguous", {"accounts": "@genviral_looks"}),
+        ("account-unresolved-offline", {"accounts": "@genviral"}),
+        ("scheduled-at-invalid", {"scheduled_at": "next tuesday"}),
+        ("scheduled-at-no-time", {"scheduled_at": "2036-09-02"}),
+        ("scheduled-at-ambiguous", {"scheduled_at": "03/04/2036 10:00", "timezone": "UTC"}),
+        (
+            "scheduled-at-nonexistent",
+            {"scheduled_at": "2036-03-30 02:30", "timezone": "Europe/Paris"},
+        ),
+        (
+            "scheduled-at-ambiguous-dst",
+            {"scheduled_at": "2036-10-26 02:30", "timezone": "Europe/Paris"},
+        ),
+        ("scheduled-at-no-time", {"scheduled_at": datetime(2036, 9, 3, 0, 0)}),
+        ("scheduled-at-past", {"scheduled_at": "2020-01-01T10:00:00Z"}),
+        ("scheduled-at-blank", {"scheduled_at": ""}),
+        ("timezone-missing", {"scheduled_at": "2036-09-04 10:00"}),
+        ("timezone-unknown", {"scheduled_at": "2036-09-04 10:00", "timezone": "Mars/Olympus"}),
+        ("external-id-too-long", {"external_id": "x" * 129}),
+        ("(first of the external-id-duplicate pair)", {"external_id": "dup-1", "caption": "1"}),
+        ("external-id-duplicate", {"external_id": "dup-1", "caption": "second"}),
+        (
+            "(first of the duplicate-row pair)",
+            {"caption": "twice", "scheduled_at": "2036-09-05T10:00:00Z"},
+        ),
+        ("duplicate-row", {"caption": "twice", "scheduled_at": "2036-09-05T10:00:00Z"}),
+        ("media-unreachable (online)", {"media_urls": "https://media.example.invalid/a.mp4"}),
+    ]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Mistakes"
+    columns = list(base)
+    sheet.append([*columns, "notes"])
+    for index, (code, change) in enumerate(cases):
+        values = {**base, **change}
+        if "caption" not in change:
+            values["caption"] = f"Row for {code} ({index})"
+        sheet.append([values[c] if values[c] != "" else None for c in columns] + [code])
+    for row in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
+        if isinstance(row[0].value, datetime):
+            row[0].number_format = "yyyy-mm-dd hh:mm"
+    _styled(book)
+    book.save(HERE / "every_mistake.xlsx")
+
+
 if __name__ == "__main__":
     video_campaign()
     slideshow_campaign()
     mixed_campaign()
+    every_mistake()
     print("wrote the sample campaigns in", HERE.name)

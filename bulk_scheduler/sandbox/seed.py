@@ -16,6 +16,8 @@ BYO_TIKTOK_LOOKS_ID = "3e30c8d1-0bc0-42d8-9a1a-bb63fe6c3c16"
 BYO_INSTAGRAM_ID = "a4b1c2d3-1e2f-4a5b-8c6d-7e8f9a0b1c2d"
 BYO_YOUTUBE_ID = "b5c2d3e4-2f3a-4b6c-9d7e-8f9a0b1c2d3e"
 INACTIVE_TIKTOK_ID = "c6d3e4f5-3a4b-4c7d-8e8f-9a0b1c2d3e4f"
+# The same handle on two platforms, as brands often have: "@genviral_looks" is ambiguous.
+BYO_INSTAGRAM_LOOKS_ID = "d7e4f5a6-4b5c-4d8e-9f0a-1b2c3d4e5f60"
 
 SEED_ACCOUNTS: tuple[dict[str, Any], ...] = (
     {
@@ -52,6 +54,14 @@ SEED_ACCOUNTS: tuple[dict[str, Any], ...] = (
         "type": "byo",
         "username": "genviral.ig",
         "display_name": "Genviral on Instagram",
+        "status": "active",
+    },
+    {
+        "id": BYO_INSTAGRAM_LOOKS_ID,
+        "platform": "instagram",
+        "type": "byo",
+        "username": "genviral_looks",
+        "display_name": "Genviral Looks on Instagram",
         "status": "active",
     },
     {
