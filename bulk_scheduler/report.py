@@ -139,8 +139,9 @@ def _when(moment: datetime | None, zone: tzinfo) -> str:
 def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
     """The plan ``run`` shows before it asks for confirmation."""
     platforms = ", ".join(f"{n} {p}" for p, n in sorted(plan.accounts_per_platform.items()))
+    targets = sum(plan.accounts_per_platform.values())
     lines = [
-        f"Ready to schedule {plan.posts} post(s) to {platforms or 'no accounts'}.",
+        f"Ready to schedule {plan.posts} post(s) on {targets} account(s): {platforms or 'none'}.",
         f"  first publish: {_when(plan.first_publish, zone)}",
         f"  last publish:  {_when(plan.last_publish, zone)}",
     ]
