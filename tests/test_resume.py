@@ -107,8 +107,13 @@ def test_sigkill_at_random_moments_then_resume_gives_one_post_per_row(tmp_path: 
                     timeout=120,
                 )
                 during_write += process.poll() is None
+            elif attempt < 2:
+                time.sleep(rng.uniform(0.05, 1.0))  # during start-up
             else:
-                time.sleep(rng.uniform(0.3, 2.5))
+                # While rows are in flight: a random moment after this run's first request.
+                before = server.stats()["create_requests"]
+                wait_for(lambda: server.stats()["create_requests"] > before, timeout=120)
+                time.sleep(rng.uniform(0.0, 1.5))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1
