@@ -38,7 +38,6 @@ _PUBLIC = {
 }
 
 __all__ = [
-    "__version__",
     "ApiKey",
     "Campaign",
     "CampaignRow",
@@ -51,6 +50,7 @@ __all__ = [
     "RunReport",
     "Severity",
     "ValidationReport",
+    "__version__",
     "load_campaign",
     "run_campaign",
     "validate_campaign",
