@@ -352,6 +352,8 @@ def run(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
     )
     loaded = _load(campaign, options, sheet, max_rows)
+    if not loaded.rows:
+        fail(f"{campaign}: no data rows below the header: nothing to send")
     with (
         api_endpoint(sandbox, base_url) as (key, url),
         _journal(campaign, journal_path, sandbox) as journal,

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from .issues import RowIssue
 from .launch import LaunchPlan, RunReport
+from .results import needs_csv_guard
 from .validation import ValidationReport
 
 REPORT_FIELDS = ("row", "cell", "column", "severity", "code", "message")
@@ -23,7 +24,7 @@ REPORT_FIELDS = ("row", "cell", "column", "severity", "code", "message")
 
 def _neutralise(value: Any) -> Any:
     """Report cells that a spreadsheet would run as a formula are written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and needs_csv_guard(value):
         return "'" + value
     return value
 
@@ -71,15 +72,17 @@ def atomic_writer(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any
         raise
 
 
-def _rows(issues: Iterable[RowIssue]) -> Iterator[list[Any]]:
+def _rows(issues: Iterable[RowIssue], *, guard: bool) -> Iterator[list[Any]]:
+    """Report rows; ``guard`` prefixes formula-like text with ``'`` (CSV)."""
+    keep = _neutralise if guard else (lambda value: value)
     for issue in issues:
         yield [
             issue.row,
-            issue.cell,
-            issue.column,
+            keep(issue.cell),
+            keep(issue.column),
             issue.severity.value,
             issue.code,
-            _neutralise(issue.message),
+            keep(issue.message),
         ]
 
 
@@ -93,7 +96,7 @@ def write_report(report: ValidationReport, path: Path) -> Path:
         with atomic_writer(path, encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(REPORT_FIELDS)
-            writer.writerows(_rows(report.issues))
+            writer.writerows(_rows(report.issues, guard=True))
     elif suffix == ".xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
@@ -105,10 +108,12 @@ def write_report(report: ValidationReport, path: Path) -> Path:
         sheet.append(list(REPORT_FIELDS))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for values in _rows(report.issues):
+        for values in _rows(report.issues, guard=False):
             sheet.append(values)
-        for cell in sheet["F"][1:]:
-            cell.data_type = "s"
+        for column in ("B", "C", "F"):
+            for cell in sheet[column][1:]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
         for letter, width in zip("ABCDEF", (6, 8, 14, 9, 28, 90), strict=True):
             sheet.column_dimensions[letter].width = width

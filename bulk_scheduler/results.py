@@ -206,6 +206,12 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
 
 
+def needs_csv_guard(text: str) -> bool:
+    """Formula-like text gets a leading ``'`` in CSV; so does text that already starts with
+    ``'`` before a trigger, so that reading the sheet back returns the user's own quote."""
+    return is_formula_like(text.lstrip("'"))
+
+
 def strip_csv_formula_guard(text: str) -> str:
     """Undo the ``'`` that a results CSV puts before formula-like text, for reading it back.
 
@@ -214,7 +220,7 @@ def strip_csv_formula_guard(text: str) -> str:
     >>> strip_csv_formula_guard("'quoted'")
     "'quoted'"
     """
-    if text.startswith("'") and is_formula_like(text[1:]):
+    if text.startswith("'") and is_formula_like(text.lstrip("'")):
         return text[1:]
     return text
 
@@ -343,7 +349,7 @@ def _csv_text(value: CellValue) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if is_formula_like(value) else value
+        return "'" + value if needs_csv_guard(value) else value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
