@@ -101,6 +101,13 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="Do not probe media URLs (reachability, format, size, duration).",
             ),
             click.option(
+                "--max-file-mb",
+                type=click.IntRange(min=1),
+                default=200,
+                show_default=True,
+                help="Refuse campaign files larger than this many megabytes.",
+            ),
+            click.option(
                 "--max-rows",
                 type=click.IntRange(min=1),
                 default=200_000,
@@ -221,6 +228,7 @@ def validate(
     default_accounts: str | None,
     date_format: str | None,
     no_media_check: bool,
+    max_file_mb: int,
     max_rows: int,
     base_url: str | None,
     sandbox: bool,
@@ -240,7 +248,7 @@ def validate(
         fail(f"--report {report_path.name}: use a .csv, .xlsx or .json file")
     options = _plan_options(timezone_name, default_accounts, date_format)
     online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
-    loaded = _load(campaign, options, sheet, max_rows)
+    loaded = _load(campaign, options, sheet, max_rows, max_file_mb)
     accounts = None
     note = None
     media = None
@@ -266,11 +274,13 @@ def validate(
     sys.exit(int(ExitStatus.ROWS_FAILED if report.error_count else ExitStatus.OK))
 
 
-def _load(campaign: Path, options: PlanOptions, sheet: str | None, max_rows: int):
+def _load(campaign: Path, options: PlanOptions, sheet: str | None, max_rows: int, max_file_mb: int):
     from .validation import load_for
 
     try:
-        return load_for(campaign, options, sheet=sheet, max_rows=max_rows)
+        return load_for(
+            campaign, options, sheet=sheet, max_rows=max_rows, max_bytes=max_file_mb * 1024 * 1024
+        )
     except BulkSchedulerError as exc:
         fail(str(exc))
 
@@ -318,6 +328,7 @@ def run(
     default_accounts: str | None,
     date_format: str | None,
     no_media_check: bool,
+    max_file_mb: int,
     max_rows: int,
     base_url: str | None,
     sandbox: bool,
@@ -351,7 +362,7 @@ def run(
     executor = ExecutorOptions(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
     )
-    loaded = _load(campaign, options, sheet, max_rows)
+    loaded = _load(campaign, options, sheet, max_rows, max_file_mb)
     if not loaded.rows:
         fail(f"{campaign}: no data rows below the header: nothing to send")
     with (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,6 +92,17 @@ class ApiKey:
     def reveal(self) -> str:
         return self._value
 
+    def scrub(self, text: str) -> str:
+        """``text`` with the key, and each long part of it, masked: a server that echoes
+        the Authorization header must not put the key in a message, a sheet or a log."""
+        if not text:
+            return text
+        parts = [self._value, *(p for p in self._value.split(".") if len(p) >= 8)]
+        for part in sorted(set(parts), key=len, reverse=True):
+            if part:
+                text = text.replace(part, "***")
+        return text
+
     def __repr__(self) -> str:
         return "ApiKey('***')"
 
@@ -147,6 +159,16 @@ def _parse_retry_after(value: str | None) -> float | None:
             return None
         seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, min(seconds, 3600.0))
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    """A short reason; a certificate that fails verification says so."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "the server's TLS certificate could not be verified"
+        cause = cause.__cause__ or cause.__context__
+    return type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,9 +267,13 @@ class PartnerClient:
             return _Answer(response.status_code, response.headers, None, "answer is not an object")
         return _Answer(response.status_code, response.headers, payload, None)
 
-    @staticmethod
-    def _error_of(answer: _Answer) -> tuple[str, str]:
+    def _error_of(self, answer: _Answer) -> tuple[str, str]:
         """(error_code, message) of a failure answer, whatever its body looks like."""
+        code, message = self._raw_error_of(answer)
+        return self._key.scrub(code), self._key.scrub(message)
+
+    @staticmethod
+    def _raw_error_of(answer: _Answer) -> tuple[str, str]:
         if answer.payload is not None:
             try:
                 body = ErrorBody.model_validate({"code": answer.status, **answer.payload})
@@ -276,7 +302,7 @@ class PartnerClient:
             return CreateOutcome(
                 OutcomeKind.RETRYABLE,
                 error_code="connection_failed",
-                message=f"could not connect to the API ({type(exc).__name__})",
+                message=f"could not connect to the API ({_transport_reason(exc)})",
             )
         except httpx.TimeoutException as exc:
             return CreateOutcome(
@@ -340,7 +366,7 @@ class PartnerClient:
                 OutcomeKind.RETRYABLE, status=status, error_code=error_code, message=message
             )
         if 300 <= status < 400:
-            where = answer.headers.get("location", "elsewhere")
+            where = self._key.scrub(answer.headers.get("location", "elsewhere"))
             return CreateOutcome(
                 OutcomeKind.ROW_ERROR,
                 status=status,
@@ -358,7 +384,7 @@ class PartnerClient:
             answer = await self._send(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise ApiError(
-                f"{method} {path}: the API could not be reached ({type(exc).__name__})"
+                f"{method} {path}: the API could not be reached ({_transport_reason(exc)})"
             ) from None
         if 200 <= answer.status < 300 and answer.payload is not None:
             return answer.payload.get("data")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CampaignFileError
+from .file_guard import describe_size
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 
@@ -44,16 +45,25 @@ class CsvTable:
     delimiter: str
 
 
-def read_csv(path: Path, name: str, *, delimiter: str | None = None) -> CsvTable:
+def read_csv(
+    path: Path, name: str, *, delimiter: str | None = None, max_bytes: int | None = None
+) -> CsvTable:
     """Read ``path``; ``name`` is the file as the user gave it, for messages.
 
-    ``delimiter=None`` sniffs it from the header line. Raises ``CampaignFileError``
-    for a file that cannot be decoded or parsed.
+    ``delimiter=None`` sniffs it from the header line. ``max_bytes`` caps what is
+    read (the loader checks the size first; this also holds if the file grows).
+    Raises ``CampaignFileError`` for a file that cannot be decoded or parsed.
     """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as exc:
         raise CampaignFileError(f"{name}: cannot read the file ({exc.strerror or exc})") from exc
+    if max_bytes is not None and len(data) > max_bytes:
+        raise CampaignFileError(
+            f"{name}: the file is over the {describe_size(max_bytes)} limit for a campaign "
+            "file; split it into smaller files"
+        )
     text, encoding = decode(data, name)
     if "\x00" in text:
         # UTF-16 without a BOM decodes as "valid" UTF-8 full of NULs; never guess.
@@ -117,21 +127,23 @@ def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
     reader = csv.reader(lines, delimiter=delimiter)
     rows: list[list[str | None]] = []
     append = rows.append
+    # One shared empty row for every blank record: a file of a million ",,," lines
+    # costs a million pointers, not a million lists. Nobody mutates a row here.
+    blank: list[str | None] = []
     # Physical line counts after the last two records: the last record starts
     # where the one before it ended, which is all the open-quote check needs.
     previous_end = end = 0
     try:
         for record in reader:
-            append([None if not cell or cell.isspace() else cell for cell in record])
+            if not any(record):
+                append(blank)
+            else:
+                append([None if not cell or cell.isspace() else cell for cell in record])
             previous_end, end = end, reader.line_num
     except csv.Error as exc:
         problem = str(exc)
         if "field larger than field limit" in problem:
-            # Almost always a quote left open that swallowed the rest of the file.
-            problem = (
-                f"a cell is longer than {csv.field_size_limit()} characters; "
-                'is a quote (") left open?'
-            )
+            problem = _long_cell_problem(lines[end:])
         raise CampaignFileError(f"{name}: row {len(rows) + 1}: {problem}") from exc
     if rows and _quote_left_open(lines[previous_end:], delimiter):
         raise CampaignFileError(
@@ -139,6 +151,21 @@ def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
             "check the quotes in that row"
         )
     return rows
+
+
+def _long_cell_problem(rest: list[str]) -> str:
+    """Why a cell ran past the csv module's field limit: a quote left open, or a huge cell.
+
+    Quotes in a well-formed record come in pairs (around a cell, doubled inside it),
+    so an odd count from the failing record to the end of the file means one never closed.
+    """
+    limit = csv.field_size_limit()
+    if sum(line.count('"') for line in rest) % 2:
+        return (
+            f'a quote (") opens a cell that never closes, so the cell runs past {limit:,} '
+            "characters"
+        )
+    return f"a cell is longer than {limit:,} characters, more than a campaign cell may hold"
 
 
 def _quote_left_open(tail: list[str], delimiter: str) -> bool:

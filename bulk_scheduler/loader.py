@@ -17,6 +17,13 @@ what every format shares:
 A problem that makes the file unusable raises ``CampaignFileError`` with one line
 that starts with the file's name as given; findings that do not stop the load
 are in ``Campaign.issues``.
+
+A campaign file may be hostile or broken, so the loader refuses what would
+exhaust memory or time before it is read (limits in ``file_guard.py``): a file
+over ``max_bytes`` (200 MB by default) or not a regular file, a workbook whose
+zip declares too much, a sheet reaching further than 30 million cells, more
+than 16,384 columns, a cell over 131,072 characters. Blank rows cost nothing
+(a million-line CSV of commas loads in about a second).
 """
 
 from __future__ import annotations
@@ -36,8 +43,9 @@ from .campaign import Campaign, CampaignRow, CellValue, FileFormat, cell_ref
 from .columns import HEADER_ALIASES, REQUIRED_COLUMNS, canonical_column, normalize_header
 from .csv_reader import read_csv
 from .errors import CampaignFileError
+from .file_guard import MAX_COLUMNS, MAX_FILE_BYTES, MAX_SHEET_CELLS, check_file_size
 from .issues import RowIssue, error, warning
-from .results import strip_csv_formula_guard
+from .results import is_formula_like
 from .xlsx_reader import read_xlsx
 
 __all__ = ["SUPPORTED_EXTENSIONS", "load_campaign"]
@@ -47,6 +55,9 @@ _EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
 
 # difflib ratio above which an unknown header earns a "did you mean" ('capton' -> 'caption').
 _SUGGESTION_CUTOFF = 0.75
+# difflib costs a fraction of a millisecond per header: a sheet of 16,000 junk headers
+# gets its first ones suggested, then plain warnings.
+_MAX_SUGGESTIONS = 100
 
 
 def load_campaign(
@@ -54,14 +65,17 @@ def load_campaign(
     sheet: str | None = None,
     required: Iterable[str] = REQUIRED_COLUMNS,
     max_rows: int | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
 ) -> Campaign:
     """Read a campaign file: one ``CampaignRow`` per non-blank row after the header.
 
     ``sheet`` names the workbook tab to read (default: the first; Excel files
     only). ``required`` lists the canonical columns that must be present (the
     caller drops ``accounts`` when default accounts are given). ``max_rows``
-    caps the number of data rows. Raises ``CampaignFileError`` when the file
-    cannot be used.
+    caps the number of data rows; ``max_bytes`` the size of the file on disk
+    (``MAX_FILE_BYTES``, 200 MB, by default; ``None`` for no limit). Raises
+    ``CampaignFileError`` when the file cannot be used, including a hostile one
+    (see ``file_guard``: zip bombs, far-away cells, huge cells, too many columns).
 
     >>> campaign = load_campaign("campaign.csv")  # doctest: +SKIP
     >>> campaign.rows[0].row_number, campaign.rows[0].cells["caption"]  # doctest: +SKIP
@@ -79,9 +93,10 @@ def load_campaign(
         raise CampaignFileError(f"{name}: file not found")
     if file.is_dir():
         raise CampaignFileError(f"{name}: is a folder, not a campaign file")
+    check_file_size(file, name, max_bytes)
 
     with _collector_paused():
-        source = _read(file, name, extension, sheet)
+        source = _read(file, name, extension, sheet, max_bytes)
         return _campaign(file, name, source, tuple(required), max_rows)
 
 
@@ -119,7 +134,9 @@ class _Source:
         return f"sheet '{self.sheet_name}'" if self.sheet_name is not None else "the file"
 
 
-def _read(file: Path, name: str, extension: str, sheet: str | None) -> _Source:
+def _read(
+    file: Path, name: str, extension: str, sheet: str | None, max_bytes: int | None
+) -> _Source:
     if extension in _EXCEL_EXTENSIONS:
         table = read_xlsx(file, name, sheet)
         return _Source(
@@ -133,7 +150,9 @@ def _read(file: Path, name: str, extension: str, sheet: str | None) -> _Source:
         raise CampaignFileError(
             f"{name}: sheet '{sheet}' was asked for, but a {extension} file has no sheets"
         )
-    text = read_csv(file, name, delimiter="\t" if extension == ".tsv" else None)
+    text = read_csv(
+        file, name, delimiter="\t" if extension == ".tsv" else None, max_bytes=max_bytes
+    )
     tab_text = extension == ".tsv" or (extension == ".txt" and text.delimiter == "\t")
     return _Source(
         "tsv" if tab_text else "csv",
@@ -151,6 +170,11 @@ def _campaign(
         raise CampaignFileError(f"{name}: {source.where} is empty")
     headers = [_header_text(value) for value in grid[0]]
     width = _width(headers, grid)
+    if width > MAX_COLUMNS:
+        raise CampaignFileError(
+            f"{name}: {source.where} has {width:,} columns, more than the {MAX_COLUMNS:,} "
+            "a spreadsheet can hold; is it a campaign sheet?"
+        )
     if not any(headers):
         raise CampaignFileError(
             f"{name}: row 1 of {source.where} is blank; the first row must hold the column names"
@@ -161,8 +185,10 @@ def _campaign(
     columns = _match_headers(headers, name)
     if source.format in ("csv", "tsv") and "result" in columns:
         # A results sheet we wrote: undo the quote that kept formula-like text inert,
-        # so a re-run sends the user's caption, not "'-50% off".
+        # so a re-run sends the user's caption, not "'-50% off" (and a guarded header
+        # does not gain a quote on every run).
         _strip_formula_guards(grid)
+        headers = [_unguarded(header) for header in headers]
     missing = [column for column in required if column not in columns]
     if missing:
         listed = ", ".join(f"'{column}'" for column in missing)
@@ -178,7 +204,9 @@ def _campaign(
     uncalculated = sorted(
         (row, index) for row, index in source.uncalculated if row > 1 and index in index_to_column
     )
-    rows = _rows(grid, columns, width, {row for row, _ in uncalculated}, name, max_rows)
+    rows = _rows(
+        grid, columns, width, {row for row, _ in uncalculated}, name, max_rows, source.where
+    )
     issues = _header_issues(headers, columns, grid)
     issues += [
         error(
@@ -209,7 +237,19 @@ def _strip_formula_guards(grid: list[list[CellValue]]) -> None:
     for row in grid[1:]:
         for index, value in enumerate(row):
             if isinstance(value, str) and value[:1] == "'":
-                row[index] = strip_csv_formula_guard(value)
+                row[index] = _unguarded(value)
+
+
+def _unguarded(text: str) -> str:
+    """Text as the user wrote it, without the ``'`` a results CSV put before it.
+
+    The writer guards text that a spreadsheet would run once its leading quotes are
+    set aside (``=1``, and the user's own ``'=1``, which becomes ``''=1``), so one
+    quote comes off exactly when the text without its leading quotes is formula-like.
+    """
+    if text[:1] == "'" and is_formula_like(text.lstrip("'")):
+        return text[1:]
+    return text
 
 
 def _header_text(value: CellValue) -> str:
@@ -271,11 +311,14 @@ def _header_issues(
 ) -> list[RowIssue]:
     """Warnings about headers: unknown names, and values under a blank header."""
     issues: list[RowIssue] = []
+    blank = [index for index, header in enumerate(headers) if not header.strip()]
+    with_values = _columns_with_values(grid, blank)
+    suggestions_left = _MAX_SUGGESTIONS
     for index, header in enumerate(headers):
         ref = cell_ref(index, 1)
         shown = header.strip()
         if not shown:
-            if _has_values(grid, index):
+            if index in with_values:
                 letters = ref[:-1]
                 issues.append(
                     warning(
@@ -287,7 +330,10 @@ def _header_issues(
                     )
                 )
         elif canonical_column(header) is None:
-            suggestion = _suggest(header, columns)
+            suggestion = None
+            if suggestions_left:
+                suggestions_left -= 1
+                suggestion = _suggest(header, columns)
             hint = f"; did you mean '{suggestion}'?" if suggestion else ""
             issues.append(
                 warning(
@@ -301,8 +347,26 @@ def _header_issues(
     return issues
 
 
-def _has_values(grid: list[list[CellValue]], index: int) -> bool:
-    return any(index < len(row) and row[index] is not None for row in islice(grid, 1, None))
+def _columns_with_values(grid: list[list[CellValue]], indexes: list[int]) -> set[int]:
+    """Which of ``indexes`` hold a value in some data row.
+
+    One pass over the cells from the first such index on, so a sheet with
+    thousands of blank headers costs what its cells cost, not headers x rows.
+    """
+    if not indexes:
+        return set()
+    wanted = set(indexes)
+    first = indexes[0]
+    found: set[int] = set()
+    for row in islice(grid, 1, None):
+        if len(row) <= first:
+            continue
+        for index, value in enumerate(row[first:], start=first):
+            if value is not None and index in wanted:
+                found.add(index)
+        if len(found) == len(wanted):
+            break
+    return found
 
 
 def _suggest(header: str, taken: Container[str]) -> str | None:
@@ -323,13 +387,20 @@ def _rows(
     keep: set[int],
     name: str,
     max_rows: int | None,
+    where: str = "the file",
 ) -> list[CampaignRow]:
-    """One CampaignRow per non-blank data row (and per row in ``keep``), numbered as shown."""
+    """One CampaignRow per non-blank data row (and per row in ``keep``), numbered as shown.
+
+    Each row is padded to ``width``, so rows x width is held to ``MAX_SHEET_CELLS``:
+    a header 16,000 columns wide over 200,000 one-cell lines would otherwise ask for
+    3.2 billion cells.
+    """
     names = list(columns)
     indexes = [columns[column] for column in names]
     name_letters = [(column, cell_ref(columns[column], 1)[:-1]) for column in names]
     pick = _picker(indexes)
     limit = max_rows if max_rows is not None else -1
+    grid_limit = MAX_SHEET_CELLS // max(width, 1)
     rows: list[CampaignRow] = []
     append = rows.append
     for row_number, cells in enumerate(islice(grid, 1, None), start=2):
@@ -352,6 +423,12 @@ def _rows(
             raise CampaignFileError(
                 f"{name}: more than {max_rows} data rows (the limit is {max_rows}); "
                 "split the file or raise the limit"
+            )
+        if len(rows) > grid_limit:
+            raise CampaignFileError(
+                f"{name}: {where} has more than {grid_limit:,} data rows {width:,} columns "
+                f"wide, over the {MAX_SHEET_CELLS:,} cells a campaign may hold; delete the "
+                "columns it does not need, or split it"
             )
     return rows
 

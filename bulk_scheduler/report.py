@@ -29,6 +29,16 @@ def _neutralise(value: Any) -> Any:
     return value
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if c not in (0x0A,)}
+_CONTROL[0x0A] = "\\n"
+
+
+def printable(text: str | None) -> str:
+    """Text for the terminal: control characters (escape sequences in a hostile sheet)
+    are shown, not obeyed."""
+    return (text or "").translate(_CONTROL)
+
+
 def render_issues(report: ValidationReport, *, limit: int | None = None) -> str:
     """The report grouped by row: row, cell, severity, code, message; then totals."""
     campaign = report.campaign
@@ -45,7 +55,8 @@ def render_issues(report: ValidationReport, *, limit: int | None = None) -> str:
             current = issue.row
             lines.append("file" if issue.row is None else f"row {issue.row}")
         lines.append(
-            f"  {issue.cell or '-':<6} {issue.severity.value:<8} {issue.code:<28} {issue.message}"
+            f"  {printable(issue.cell) or '-':<6} {issue.severity.value:<8} {issue.code:<28} "
+            f"{printable(issue.message)}"
         )
     mode = "online" if report.online else "offline"
     lines.append(

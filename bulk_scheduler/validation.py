@@ -18,6 +18,7 @@ from .accounts import AccountDirectory
 from .campaign import Campaign
 from .columns import REQUIRED_COLUMNS
 from .contract import Account
+from .file_guard import MAX_FILE_BYTES
 from .issues import RowIssue
 from .loader import load_campaign
 from .media_check import MediaCheckOptions, check_media
@@ -145,7 +146,10 @@ def load_for(
     *,
     sheet: str | None = None,
     max_rows: int | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
 ) -> Campaign:
     """Load a campaign; ``accounts`` is not a required column when default accounts are set."""
     required = [c for c in REQUIRED_COLUMNS if not (c == "accounts" and options.default_accounts)]
-    return load_campaign(path, sheet=sheet, required=required, max_rows=max_rows)
+    return load_campaign(
+        path, sheet=sheet, required=required, max_rows=max_rows, max_bytes=max_bytes
+    )

@@ -24,6 +24,13 @@ and only when a quick byte scan finds a ``<f>`` or ``t="e"`` at all, so plain
 sheets pay one decompression pass and nothing more. Small parts (workbook,
 relationships) are parsed with defusedxml; the sheet itself, once the byte scan
 has refused any DTD, with the stdlib's C parser for speed.
+
+A hostile workbook is refused before calamine touches it (``file_guard``): its zip
+directory is checked before the workbook is opened (a zip bomb), and the byte
+scan above also measures how far every part's cells reach before the sheet is
+loaded (calamine allocates A1 to the last cell at once: one value in ``XFD1048576``
+would abort the process). Entities are never expanded: calamine's XML reader
+refuses custom entities, and the sheet scan refuses a DTD.
 """
 
 from __future__ import annotations
@@ -41,8 +48,17 @@ from xml.etree import ElementTree
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from .campaign import CellValue
+from .campaign import CellValue, cell_ref
 from .errors import CampaignFileError
+from .file_guard import (
+    DEFAULT_ARCHIVE_LIMITS,
+    MAX_CELL_CHARS,
+    MAX_SHEET_CELLS,
+    ZIP_DIRECTORY_ERRORS,
+    ArchiveLimits,
+    check_workbook_archive,
+    check_workbook_cells,
+)
 
 
 @dataclass(slots=True)
@@ -59,16 +75,30 @@ class XlsxTable:
     uncalculated: list[tuple[int, int]] = field(default_factory=list)
 
 
-def read_xlsx(path: Path, name: str, sheet: str | None = None) -> XlsxTable:
+def read_xlsx(
+    path: Path,
+    name: str,
+    sheet: str | None = None,
+    *,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+    max_cells: int = MAX_SHEET_CELLS,
+) -> XlsxTable:
     """Read sheet ``sheet`` (default: the first) of the workbook at ``path``.
 
     ``name`` is the file as the user gave it, for messages. Raises
-    ``CampaignFileError`` for an unreadable workbook or an unknown sheet.
+    ``CampaignFileError`` for an unreadable workbook or an unknown sheet, and for a
+    hostile one (``file_guard``): a zip directory declaring more than
+    ``archive_limits``, a sheet reaching further than ``max_cells`` cells, a cell
+    longer than ``MAX_CELL_CHARS``.
     """
+    # Before calamine opens it: opening inflates the shared strings.
+    check_workbook_archive(path, name, archive_limits)
     try:
         with python_calamine.CalamineWorkbook.from_path(path) as workbook:
             sheet_names = list(workbook.sheet_names)
             chosen = choose_sheet(sheet_names, sheet, name)
+            # Before calamine loads the sheet: it allocates every cell from A1 to the last.
+            formulas_part, largest_part = inspect_workbook(path, chosen, name, max_cells)
             calamine_sheet = workbook.get_sheet_by_name(chosen)
             # skip_empty_area=False keeps row/column indexes absolute (A1 = [0][0]).
             raw = calamine_sheet.to_python(skip_empty_area=False)
@@ -83,11 +113,16 @@ def read_xlsx(path: Path, name: str, sheet: str | None = None) -> XlsxTable:
             f"{name}: is not an Excel workbook ({_one_line(exc)}); open it and save it as .xlsx"
         ) from exc
     except python_calamine.CalamineError as exc:
-        raise CampaignFileError(
-            f"{name}: cannot be read as an Excel workbook ({_one_line(exc)})"
-        ) from exc
+        problem = _one_line(exc)
+        if "entity" in problem:
+            # calamine refuses custom entities rather than expanding them (billion
+            # laughs, or a SYSTEM entity reading a local file): say what it means.
+            problem = f"it uses XML entities, which Excel never writes: {problem}"
+        raise CampaignFileError(f"{name}: cannot be read as an Excel workbook ({problem})") from exc
     rows = convert_rows(raw)
-    uncalculated, errors = scan_formulas_and_errors(path, chosen, name)
+    if largest_part > MAX_CELL_CHARS:  # else no part could hold a text that long
+        _refuse_long_text(rows, name)
+    uncalculated, errors = scan_formulas_and_errors(path, formulas_part, name)
     for row_number, column, text in errors:
         _put(rows, row_number - 1, column, text)
     for row_number, column in uncalculated:
@@ -95,6 +130,50 @@ def read_xlsx(path: Path, name: str, sheet: str | None = None) -> XlsxTable:
         _put(rows, row_number - 1, column, None)
     fill_merged_ranges(rows, merged)
     return XlsxTable(rows, chosen, sheet_names, uncalculated)
+
+
+def inspect_workbook(
+    path: Path, sheet_name: str, name: str, max_cells: int
+) -> tuple[str | None, int]:
+    """Guard the workbook's cells, and find out whether ``sheet_name`` needs a formula scan.
+
+    One pass over every part (``file_guard.check_workbook_cells``) refuses cells
+    reaching too far and a sheet that declares a DTD. Returns the sheet's part when
+    it has formulas or error cells (see ``scan_formulas_and_errors``, else None),
+    and the size of the largest part once inflated.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_part(archive, sheet_name)
+            mentions = _Mentions(part)
+            check_workbook_cells(
+                archive,
+                name,
+                labels={part: f"sheet '{sheet_name}'"} if part else None,
+                visit=mentions.feed,
+                max_cells=max_cells,
+            )
+            largest = max((member.file_size for member in archive.infolist()), default=0)
+    except _ARCHIVE_ERRORS as exc:
+        raise CampaignFileError(
+            f"{name}: cannot be read as an Excel workbook ({_one_line(exc)})"
+        ) from exc
+    return (part if mentions.found else None), largest
+
+
+def _refuse_long_text(rows: list[list[CellValue]], name: str) -> None:
+    """A cell longer than ``MAX_CELL_CHARS`` is refused, as the CSV reader refuses one."""
+    limit = MAX_CELL_CHARS
+    # One comprehension over every cell is several times faster than a loop that stops early.
+    if max([len(v) for row in rows for v in row if type(v) is str], default=0) <= limit:
+        return
+    for index, row in enumerate(rows):
+        for column, value in enumerate(row):
+            if type(value) is str and len(value) > limit:
+                raise CampaignFileError(
+                    f"{name}: cell {cell_ref(column, index + 1)} holds {len(value):,} "
+                    f"characters, more than the {limit:,} a campaign cell may hold"
+                )
 
 
 def choose_sheet(sheet_names: list[str], wanted: str | None, name: str) -> str:
@@ -153,15 +232,17 @@ def fill_merged_ranges(
         value = rows[top][left] if left < len(rows[top]) else None
         if value is None:
             continue
-        for index in range(top + 1, bottom + 1):
+        # A range running past the last row with data would only invent rows.
+        for index in range(top + 1, min(bottom, len(rows) - 1) + 1):
             _put(rows, index, left, value)
 
 
 def _put(rows: list[list[CellValue]], row_index: int, column: int, value: CellValue) -> None:
     """Set a cell, growing the grid when the cell lies past calamine's data area."""
-    width = len(rows[0]) if rows else 0
     while len(rows) <= row_index:
-        rows.append([None] * width)
+        # Empty, not padded: the loader pads the rows it keeps, and a far-away cell
+        # must not multiply the sheet's width by a million rows.
+        rows.append([])
     row = rows[row_index]
     if len(row) <= column:
         row.extend([None] * (column + 1 - len(row)))
@@ -186,39 +267,32 @@ _CELL_TAGS = _tags("c")
 _FORMULA_TAGS = _tags("f")
 _VALUE_TAGS = _tags("v")
 _ROOT_PREFIX = re.compile(rb"<(?:([A-Za-z_][\w.\-]*:))?worksheet[\s>]")
-_CHUNK = 1 << 20
 _REF = re.compile(r"([A-Za-z]{1,3})(\d+)")
 _OFFICE_DOCUMENT = "/officeDocument"
 _ID_ATTRIBUTE_SUFFIX = "}id"
 # What a damaged or hostile zip/XML can raise (defusedxml refusals are ValueErrors).
 _ARCHIVE_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    OSError,
-    EOFError,
+    *ZIP_DIRECTORY_ERRORS,  # RuntimeError: an encrypted member; NotImplementedError: a method
     KeyError,
-    ValueError,
     zlib.error,
     SafeET.ParseError,
 )
 
 
 def scan_formulas_and_errors(
-    path: Path, sheet_name: str, name: str
+    path: Path, part: str | None, name: str
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
-    """Formula cells with no cached value, and error cells with their text, in one sheet.
+    """Formula cells with no cached value, and error cells with their text, in one sheet part.
 
-    Returns ``([(row_number, column_index)], [(row_number, column_index, "#N/A")])``.
-    A workbook whose parts cannot be located is scanned as having neither:
-    calamine has already read its values, and this is a refinement.
+    Returns ``([(row_number, column_index)], [(row_number, column_index, "#N/A")])``;
+    ``part=None`` (the sheet has neither, or its part cannot be located) returns
+    nothing: calamine has already read the values, and this is a refinement.
     """
+    if part is None:
+        return [], []
     try:
-        with zipfile.ZipFile(path) as archive:
-            part = sheet_part(archive, sheet_name)
-            if part is None or not _mentions_formulas_or_errors(archive, part):
-                return [], []
-            with archive.open(part) as stream:
-                return _scan_cells(stream)
+        with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+            return _scan_cells(stream)
     except _ARCHIVE_ERRORS as exc:
         raise CampaignFileError(
             f"{name}: cannot be read as an Excel workbook ({_one_line(exc)})"
@@ -264,32 +338,34 @@ def _resolve(folder: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(folder, target))
 
 
-def _mentions_formulas_or_errors(archive: zipfile.ZipFile, part: str) -> bool:
-    """A byte scan: far cheaper than parsing, and most campaign sheets have neither.
+class _Mentions:
+    """A byte scan of one part: does it have formulas or error cells at all?
 
-    Only patterns that start with a literal are searched for, which ``re`` and
-    ``in`` find at memory speed; an alternation would be ten times slower. The
-    same pass refuses a DTD, which a worksheet never has, so the full scan can
-    use the fast C parser without entity tricks (``_scan_cells``).
+    Far cheaper than parsing, and most campaign sheets have neither. Only patterns
+    that start with a literal are searched for, which ``re`` and ``in`` find at memory
+    speed; an alternation would be ten times slower. The same pass refuses a DTD,
+    which a worksheet never has, so the full scan can use the fast C parser without
+    entity tricks (``_scan_cells``). Chunks are tag-aligned, so no pattern straddles two.
     """
-    formula: re.Pattern[bytes] | None = None
-    found = False
-    tail = b""
-    with archive.open(part) as stream:
-        while chunk := stream.read(_CHUNK):
-            window = tail + chunk
-            if formula is None:
-                # Writers such as the OpenXML SDK prefix every tag (<x:c>, <x:f>).
-                root = _ROOT_PREFIX.search(window)
-                prefix = root.group(1) if root and root.group(1) else b""
-                formula = re.compile(b"<" + re.escape(prefix) + rb"f[\s>/]")
-            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                raise ValueError(f"{part} declares a DTD, which a worksheet never needs")
-            found = found or bool(
-                formula.search(window) or b't="e"' in window or b"t='e'" in window
-            )
-            tail = chunk[-16:]  # a match may straddle two chunks
-    return found
+
+    def __init__(self, part: str | None) -> None:
+        self.part = part
+        self.found = False
+        self._formula: re.Pattern[bytes] | None = None
+
+    def feed(self, part: str, chunk: bytes) -> None:
+        if part != self.part:
+            return
+        if self._formula is None:
+            # Writers such as the OpenXML SDK prefix every tag (<x:c>, <x:f>).
+            root = _ROOT_PREFIX.search(chunk)
+            prefix = root.group(1) if root and root.group(1) else b""
+            self._formula = re.compile(b"<" + re.escape(prefix) + rb"f[\s>/]")
+        if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
+            raise ValueError(f"{part} declares a DTD, which a worksheet never needs")
+        self.found = self.found or bool(
+            self._formula.search(chunk) or b't="e"' in chunk or b"t='e'" in chunk
+        )
 
 
 def _scan_cells(stream: IO[bytes]) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
