@@ -107,8 +107,11 @@ class Throttle:
         loop = asyncio.get_running_loop()
         now = loop.time()
         self.rate_limited_count += 1
-        self._consecutive_429 += 1
         self.limit = max(1.0, self.limit / 2)
+        if now < self._resume_at:
+            # Sent before the pause began: the same burst, already answered by that pause.
+            return self._resume_at - now
+        self._consecutive_429 += 1
         if self._last_429_at is not None and self._successes_since_429 >= MIN_SAMPLE:
             elapsed = now - self._last_429_at
             if elapsed > 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -99,13 +100,25 @@ class MediaServer:
         self.routes[path] = Route(**switches)  # type: ignore[arg-type]
         return self.url(path)
 
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until no request is being answered: a client can have read a whole answer
+        a moment before the server's thread records it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._in_flight == 0:
+                    return
+            time.sleep(0.002)
+
     def hits_for(self, target: str) -> list[Hit]:
         """The requests made to a target (path, plus query when it had one)."""
+        self.settle()
         with self._lock:
             return [hit for hit in self.hits if hit.target == target]
 
     def request_counts(self) -> Counter[str]:
         """Requests per target."""
+        self.settle()
         with self._lock:
             return Counter(hit.target for hit in self.hits)
 
@@ -115,18 +128,19 @@ class MediaServer:
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        status, sent = 0, 0
         try:
             status, sent = self._answer(request)
         except (BrokenPipeError, ConnectionResetError):
-            status, sent = 0, 0  # the client hung up (timed out, or stopped reading)
+            # the client hung up (timed out, or stopped reading)
             request.close_connection = True
         finally:
+            # Counted and recorded at once, so settle() sees every answered request.
             with self._lock:
                 self._in_flight -= 1
-        with self._lock:
-            self.hits.append(
-                Hit(request.command, request.path, request.headers.get("Range"), status, sent)
-            )
+                self.hits.append(
+                    Hit(request.command, request.path, request.headers.get("Range"), status, sent)
+                )
 
     def _answer(self, request: BaseHTTPRequestHandler) -> tuple[int, int]:
         path = urlsplit(request.path).path

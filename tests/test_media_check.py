@@ -93,6 +93,7 @@ def test_each_media_problem_is_reported_on_its_cell(
     assert cells["D8"] == {"media-unreachable"}
     message = next(i["message"] for i in json.loads(result.stdout)["issues"] if i["cell"] == "D3")
     assert "75" in message and "60" in message
+    media.settle()
     assert not any("invalid" in hit.target for hit in media.hits)
 
 
@@ -105,6 +106,7 @@ def test_a_thousand_rows_sharing_ten_urls_make_ten_probes(
     campaign = write_campaign(tmp_path / "c.csv", rows)
     result = CliRunner().invoke(cli, ["validate", str(campaign), "--json"])
     assert result.exit_code == 0, result.output
+    media.settle()
     probed = {hit.target for hit in media.hits}
     assert probed == {f"/shared-{i}.mp4" for i in range(10)}
     # One probe per URL: a HEAD and the ranged reads of that one probe, never repeated.
@@ -134,9 +136,11 @@ def test_run_sends_the_measured_metadata_and_resumes_without_probing_again(
     assert (video["width"], video["height"]) == (1080, 1920)
     assert video["size"] == (media.directory / "good.mp4").stat().st_size
 
+    media.settle()
     hits = len(media.hits)
     again = CliRunner().invoke(cli, ["run", str(tmp_path / "c.results.csv"), "--yes"])
     assert again.exit_code == 0, again.output
+    media.settle()
     assert len(media.hits) == hits
 
 
@@ -146,4 +150,5 @@ def test_no_media_check_sends_nothing_to_the_media_host(
     campaign = write_campaign(tmp_path / "c.csv", [row("x", media.url("/long.mp4"))])
     result = CliRunner().invoke(cli, ["validate", str(campaign), "--no-media-check"])
     assert result.exit_code == 0, result.output
+    media.settle()
     assert media.hits == []
