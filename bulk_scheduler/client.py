@@ -8,6 +8,7 @@ typed models and raise :class:`ApiError` (or :class:`FatalApiError`) on failure.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import os
@@ -197,16 +198,25 @@ class PartnerClient:
     ) -> None:
         self._key = api_key or ApiKey.from_env()
         self.base_url = resolve_base_url(base_url)
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url + "/",
-            timeout=timeout,
-            follow_redirects=False,  # the key must never follow a redirect to another host
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            transport=transport,
-        )
+        # One single-connection httpx client per lane: httpcore's pool scans every
+        # connection on each request, which made the client's CPU per request grow with
+        # the concurrency. TLS verification stays on, with one context shared by all.
+        tls = httpx.create_ssl_context() if transport is None else True
+        self._lanes_all = [
+            httpx.AsyncClient(
+                base_url=self.base_url + "/",
+                timeout=timeout,
+                follow_redirects=False,  # the key must never follow a redirect elsewhere
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                transport=transport,
+                verify=tls,
+            )
+            for _ in range(max(1, max_connections))
+        ]
+        self._lanes: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
+        for lane in self._lanes_all:
+            self._lanes.put_nowait(lane)
 
     def __repr__(self) -> str:
         return f"PartnerClient(base_url={self.base_url!r})"
@@ -218,7 +228,8 @@ class PartnerClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for lane in self._lanes_all:
+            await lane.aclose()
 
     # -- transport ---------------------------------------------------------------
 
@@ -236,10 +247,25 @@ class PartnerClient:
         if json_body is not None:
             content = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json"
-        request = self._http.build_request(
+        lane = await self._lanes.get()
+        try:
+            return await self._exchange(lane, method, path, content, params, headers)
+        finally:
+            self._lanes.put_nowait(lane)
+
+    async def _exchange(
+        self,
+        lane: httpx.AsyncClient,
+        method: str,
+        path: str,
+        content: bytes | None,
+        params: Mapping[str, Any] | None,
+        headers: dict[str, str],
+    ) -> _Answer:
+        request = lane.build_request(
             method, path.lstrip("/"), content=content, params=params, headers=headers
         )
-        response = await self._http.send(request, stream=True)
+        response = await lane.send(request, stream=True)
         try:
             chunks: list[bytes] = []
             size = 0
