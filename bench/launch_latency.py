@@ -1,0 +1,172 @@
+"""Launch throughput against an API with latency: does ``run`` keep C requests in flight?
+
+With ``--concurrency C`` and a server that answers in L seconds, the most a client can
+send is C / L rows per second. This runs ``bulk-scheduler run`` as a subprocess against
+a sandbox process with ``--latency-ms`` for each C (fresh campaign copy, journal and
+sandbox state each time) and reports the sending phase's throughput as a share of that
+limit, and the client's CPU time per row.
+
+``--sandbox both`` (the default) runs every C twice: against the sandbox as shipped, and
+against the same sandbox with ``TCP_NODELAY`` on its socket (see ``_nodelay_sandbox.py``),
+which removes a ~40 ms delayed-ACK stall the shipped sandbox adds to every answer on a
+kept-alive connection; the second figure is the client's own.
+
+    .venv/bin/python bench/launch_latency.py [--rows 2000] [--concurrency 8 32 64]
+        [--latency-ms 100] [--sandbox shipped|nodelay|both] [--repeat 1] [--profile C]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import _common as bench
+
+TARGET_FRACTION = 0.90  # of C / latency, at C = 32
+TARGET_FRACTION_AT = 32
+TARGET_CPU_MS_PER_ROW = 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64])
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--sandbox", choices=["shipped", "nodelay", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=1, help="Runs per C; the fastest counts.")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="C",
+        help="Also run once at concurrency C under cProfile (against the last sandbox mode) "
+        "and print the top 10 functions.",
+    )
+    args = parser.parse_args()
+
+    table = []
+    profile_notes: list[str] = []
+    startup: list[str] = []
+    with bench.scratch_dir("latency") as work:
+        campaign = bench.write_campaign(work / "campaign.csv", bench.campaign_rows(args.rows))
+        one_row = bench.write_campaign(work / "one.csv", bench.campaign_rows(1))
+        for mode in bench.sandbox_modes(args.sandbox):
+            with bench.sandbox_process(
+                latency_ms=args.latency_ms, nodelay=mode == "nodelay"
+            ) as sandbox:
+                bench.log(f"sandbox ({mode}) at {sandbox.base_url}; start-up run (1 row)")
+                baseline = bench.run_campaign_cli(sandbox, one_row, work, concurrency=1)
+                startup.append(
+                    f"{bench.SANDBOX_MODES[mode]}: {baseline.measured.wall_s:.2f} s wall, "
+                    f"{baseline.measured.cpu_s:.2f} s CPU"
+                )
+                for concurrency in args.concurrency:
+                    bench.log(f"run ({mode}): {args.rows} rows at concurrency {concurrency}")
+                    table.append(
+                        _measure(sandbox, campaign, work, concurrency, args, baseline, mode)
+                    )
+                if args.profile and mode == bench.sandbox_modes(args.sandbox)[-1]:
+                    bench.log(f"profiling one run at concurrency {args.profile} ({mode})")
+                    profile = work / "run.prof"
+                    bench.run_campaign_cli(
+                        sandbox, campaign, work, concurrency=args.profile, profile_to=profile
+                    )
+                    profile_notes = _profile_notes(profile, args.profile, mode)
+
+    headers = [
+        "sandbox",
+        "C",
+        "rows",
+        "sending s",
+        "rows/s",
+        "limit C/latency",
+        "% of limit",
+        "run wall s",
+        "client CPU ms/row",
+        "sandbox CPU ms/row",
+        "max in flight",
+        "created",
+        "targets",
+    ]
+    notes = [
+        f"Sandbox process with --latency-ms {args.latency_ms:g}; campaign: {args.rows} CSV rows "
+        "(videos and slideshows, 1-5 accounts). The client and the sandbox share the machine's "
+        "cores. Best of "
+        f"{args.repeat} run(s) per line.",
+        "sandbox: `as shipped` is `bulk-scheduler sandbox`; `TCP_NODELAY` is the same sandbox "
+        "with TCP_NODELAY set on its listening socket (bench/_nodelay_sandbox.py): the shipped "
+        "one stalls each answer on a kept-alive connection ~40 ms (Nagle + delayed ACK), so a "
+        "request takes latency + ~40 ms there.",
+        "sending s: the run's own `started_at` to `finished_at` (--json summary): sending and "
+        "journalling, without start-up, validation and the results sheet. run wall s: the "
+        "whole process. A 1-row run (start-up, subtracted from the CPU figures): "
+        + "; ".join(startup)
+        + ".",
+        "client CPU ms/row: user+sys of the run process (os.wait4) minus the 1-row run's, "
+        "divided by rows. sandbox CPU ms/row: the sandbox process's CPU during the run "
+        "(/proc), divided by rows.",
+        f"Targets: >= {TARGET_FRACTION:.0%} of C/latency at C={TARGET_FRACTION_AT}; client "
+        f"CPU < {TARGET_CPU_MS_PER_ROW:g} ms/row.",
+        *profile_notes,
+    ]
+    bench.print_report(
+        f"Launch throughput with {args.latency_ms:g} ms API latency", headers, table, notes
+    )
+
+
+def _profile_notes(profile: Path, concurrency: int, mode: str) -> list[str]:
+    """The profile's top 10 functions by cumulative and by self time, as report notes."""
+    notes = []
+    for by in ("cumulative", "self"):
+        lines = bench.top_functions(profile, by=by)
+        notes.append(
+            f"cProfile of one run at C={concurrency} (sandbox {bench.SANDBOX_MODES[mode]}), "
+            f"top 10 by {by} time:\n\n    " + "\n    ".join(lines)
+        )
+    return notes
+
+
+def _measure(
+    sandbox: bench.Sandbox,
+    campaign: Path,
+    work: Path,
+    concurrency: int,
+    args: argparse.Namespace,
+    baseline: bench.RunFigures,
+    mode: str,
+) -> list[object]:
+    best: tuple[bench.RunFigures, float, dict[str, object]] | None = None
+    for _ in range(args.repeat):
+        sandbox_cpu_before = bench.process_cpu_s(sandbox.process.pid)
+        run = bench.run_campaign_cli(sandbox, campaign, work, concurrency=concurrency)
+        sandbox_cpu = bench.process_cpu_s(sandbox.process.pid) - sandbox_cpu_before
+        if best is None or run.sending_s < best[0].sending_s:
+            best = (run, sandbox_cpu, sandbox.stats())
+    assert best is not None
+    run, sandbox_cpu, stats = best
+    rows = args.rows
+    throughput = rows / run.sending_s
+    limit = concurrency / (args.latency_ms / 1000)
+    fraction = throughput / limit
+    cpu_ms = (run.measured.cpu_s - baseline.measured.cpu_s) / rows * 1000
+    checks = [f"CPU {bench.mark(cpu_ms < TARGET_CPU_MS_PER_ROW)}"]
+    if concurrency == TARGET_FRACTION_AT:
+        checks.insert(0, f"≥90% {bench.mark(fraction >= TARGET_FRACTION)}")
+    return [
+        bench.SANDBOX_MODES[mode],
+        concurrency,
+        rows,
+        f"{run.sending_s:.2f}",
+        f"{throughput:.0f}",
+        f"{limit:.0f}",
+        f"{fraction:.0%}",
+        f"{run.measured.wall_s:.2f}",
+        f"{cpu_ms:.2f}",
+        f"{sandbox_cpu / rows * 1000:.2f}",
+        stats["max_in_flight"],
+        run.created,
+        " ".join(checks),
+    ]
+
+
+if __name__ == "__main__":
+    main()
