@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 import click
 
 from . import __version__
+from .campaign import Campaign
 from .client import ApiError, ApiKey, PartnerClient, is_loopback_host, resolve_base_url
 from .contract import API_KEY_ENV, BASE_URL_ENV
 from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
@@ -73,7 +76,59 @@ def api_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignInput:
+    """The campaign file and how to read it: what every campaign command shares."""
+
+    path: Path
+    sheet: str | None
+    plan: PlanOptions
+    media_check: bool
+    max_rows: int
+    max_file_mb: int
+
+    def load(self) -> Campaign:
+        """Load the campaign, or exit 2 with one line naming the file and the problem."""
+        from .validation import load_for
+
+        try:
+            return load_for(
+                self.path,
+                self.plan,
+                sheet=self.sheet,
+                max_rows=self.max_rows,
+                max_bytes=self.max_file_mb * 1024 * 1024,
+            )
+        except BulkSchedulerError as exc:
+            fail(str(exc))
+
+
 def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The campaign argument and its reading options, handed over as ``source``."""
+
+    @functools.wraps(func)
+    def with_source(
+        *args: Any,
+        campaign: Path,
+        sheet: str | None,
+        timezone_name: str | None,
+        default_accounts: str | None,
+        date_format: str | None,
+        no_media_check: bool,
+        max_file_mb: int,
+        max_rows: int,
+        **kwargs: Any,
+    ) -> Any:
+        source = CampaignInput(
+            path=campaign,
+            sheet=sheet,
+            plan=_plan_options(timezone_name, default_accounts, date_format),
+            media_check=not no_media_check,
+            max_rows=max_rows,
+            max_file_mb=max_file_mb,
+        )
+        return func(*args, source=source, **kwargs)
+
     for option in reversed(
         [
             click.argument("campaign", type=click.Path(path_type=Path, dir_okay=False)),
@@ -116,8 +171,8 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
             ),
         ]
     ):
-        func = option(func)
-    return func
+        with_source = option(with_source)
+    return with_source
 
 
 def _plan_options(timezone_name: str | None, default_accounts: str | None, date_format):
@@ -222,14 +277,7 @@ def cli() -> None:
     help="Write the exact bodies run would send, one JSON line per valid row.",
 )
 def validate(
-    campaign: Path,
-    sheet: str | None,
-    timezone_name: str | None,
-    default_accounts: str | None,
-    date_format: str | None,
-    no_media_check: bool,
-    max_file_mb: int,
-    max_rows: int,
+    source: CampaignInput,
     base_url: str | None,
     sandbox: bool,
     as_json: bool,
@@ -246,16 +294,16 @@ def validate(
         fail("use just one of --offline or --sandbox")
     if report_path and report_path.suffix.lower() not in (".csv", ".xlsx", ".json"):
         fail(f"--report {report_path.name}: use a .csv, .xlsx or .json file")
-    options = _plan_options(timezone_name, default_accounts, date_format)
+    options = source.plan
     online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
-    loaded = _load(campaign, options, sheet, max_rows, max_file_mb)
+    loaded = source.load()
     accounts = None
     note = None
     media = None
     if online:
         with api_endpoint(sandbox, base_url) as (key, url):
             accounts = _run_async(_fetch_accounts(key, url))
-        if not no_media_check:
+        if source.media_check:
             media = _media_options(url, quiet)
     elif not offline:
         note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
@@ -272,17 +320,6 @@ def validate(
         if note and not quiet:
             click.echo(note, err=True)
     sys.exit(int(ExitStatus.ROWS_FAILED if report.error_count else ExitStatus.OK))
-
-
-def _load(campaign: Path, options: PlanOptions, sheet: str | None, max_rows: int, max_file_mb: int):
-    from .validation import load_for
-
-    try:
-        return load_for(
-            campaign, options, sheet=sheet, max_rows=max_rows, max_bytes=max_file_mb * 1024 * 1024
-        )
-    except BulkSchedulerError as exc:
-        fail(str(exc))
 
 
 @cli.command()
@@ -322,14 +359,7 @@ def _load(campaign: Path, options: PlanOptions, sheet: str | None, max_rows: int
     help="The run's journal (default .bulk_scheduler/<campaign>.journal.sqlite beside it).",
 )
 def run(
-    campaign: Path,
-    sheet: str | None,
-    timezone_name: str | None,
-    default_accounts: str | None,
-    date_format: str | None,
-    no_media_check: bool,
-    max_file_mb: int,
-    max_rows: int,
+    source: CampaignInput,
     base_url: str | None,
     sandbox: bool,
     as_json: bool,
@@ -351,7 +381,8 @@ def run(
     from .report import render_issues, render_plan, render_run
     from .validation import validate_rows
 
-    options = _plan_options(timezone_name, default_accounts, date_format)
+    options = source.plan
+    campaign = source.path
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not yes and not interactive:
         fail("no terminal to confirm on: pass --yes to launch without confirmation")
@@ -362,7 +393,7 @@ def run(
     executor = ExecutorOptions(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
     )
-    loaded = _load(campaign, options, sheet, max_rows, max_file_mb)
+    loaded = source.load()
     if not loaded.rows:
         fail(f"{campaign}: no data rows below the header: nothing to send")
     with (
@@ -385,7 +416,7 @@ def run(
             fail(
                 f"{exc} (nothing was sent; results: {abandoned.results_path})", ExitStatus.FATAL_API
             )
-        media = None if no_media_check else _media_options(url, quiet)
+        media = _media_options(url, quiet) if source.media_check else None
         cache = {
             known_url: facts
             for known_url, data in journal.media_facts().items()
