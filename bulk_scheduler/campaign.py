@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -25,6 +26,30 @@ def cell_ref(column_index: int, row_number: int) -> str:
     return f"{letters}{row_number}"
 
 
+class CellRefs(Mapping[str, str]):
+    """A row's cell references (``{"caption": "B14", ...}``), made on demand from the
+    columns' letters, which every row of a sheet shares: 100,000 rows would otherwise hold
+    100,000 dicts of short strings."""
+
+    __slots__ = ("_letters", "_row")
+
+    def __init__(self, letters: Mapping[str, str], row_number: int) -> None:
+        self._letters = letters
+        self._row = row_number
+
+    def __getitem__(self, column: str) -> str:
+        return f"{self._letters[column]}{self._row}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._letters)
+
+    def __len__(self) -> int:
+        return len(self._letters)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 @dataclass(slots=True)
 class CampaignRow:
     """One post: the row's values keyed by canonical column name.
@@ -37,7 +62,7 @@ class CampaignRow:
 
     row_number: int
     values: dict[str, CellValue]
-    cells: dict[str, str]
+    cells: Mapping[str, str]
     original: list[CellValue]
 
     def text(self, column: str) -> str:

@@ -39,7 +39,7 @@ from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
-from .campaign import Campaign, CampaignRow, CellValue, FileFormat, cell_ref
+from .campaign import Campaign, CampaignRow, CellRefs, CellValue, FileFormat, cell_ref
 from .columns import HEADER_ALIASES, REQUIRED_COLUMNS, canonical_column, normalize_header
 from .csv_reader import read_csv
 from .errors import CampaignFileError
@@ -194,7 +194,7 @@ def _campaign(
         listed = ", ".join(f"'{column}'" for column in missing)
         plural = "s" if len(missing) > 1 else ""
         in_sheet = f" in {source.where}" if source.sheet_name is not None else ""
-        found = ", ".join(h.strip() for h in headers if h.strip())
+        found = ", ".join(_shown(h) for h in headers if h.strip())
         raise CampaignFileError(
             f"{name}: missing required column{plural} {listed}{in_sheet} (found: {found})"
             + _typo_hint(headers, columns, missing)
@@ -252,6 +252,11 @@ def _unguarded(text: str) -> str:
     return text
 
 
+def _shown(header: str) -> str:
+    """A header as one line of a message: a header cell may hold new lines or tabs."""
+    return " ".join(header.split())
+
+
 def _header_text(value: CellValue) -> str:
     """A header cell as text ('' when blank); Excel headers may be numbers or dates."""
     if value is None:
@@ -286,8 +291,8 @@ def _match_headers(headers: list[str], name: str) -> dict[str, int]:
         if column in columns:
             first = columns[column]
             raise CampaignFileError(
-                f"{name}: columns '{headers[first].strip()}' ({cell_ref(first, 1)}) and "
-                f"'{header.strip()}' ({cell_ref(index, 1)}) both mean '{column}'; keep one of them"
+                f"{name}: columns '{_shown(headers[first])}' ({cell_ref(first, 1)}) and "
+                f"'{_shown(header)}' ({cell_ref(index, 1)}) both mean '{column}'; keep one of them"
             )
         columns[column] = index
     return columns
@@ -300,7 +305,7 @@ def _typo_hint(headers: list[str], columns: dict[str, int], missing: list[str]) 
             suggestion = _suggest(header, columns)
             if suggestion in missing:
                 return (
-                    f"; did you mean '{suggestion}' instead of '{header.strip()}' "
+                    f"; did you mean '{suggestion}' instead of '{_shown(header)}' "
                     f"({cell_ref(index, 1)})?"
                 )
     return ""
@@ -397,7 +402,7 @@ def _rows(
     """
     names = list(columns)
     indexes = [columns[column] for column in names]
-    name_letters = [(column, cell_ref(columns[column], 1)[:-1]) for column in names]
+    letters = {column: cell_ref(columns[column], 1)[:-1] for column in names}
     pick = _picker(indexes)
     limit = max_rows if max_rows is not None else -1
     grid_limit = MAX_SHEET_CELLS // max(width, 1)
@@ -409,13 +414,12 @@ def _rows(
             continue
         if size != width:
             cells = cells[:width] if size > width else cells + [None] * (width - size)
-        suffix = str(row_number)
         append(
             CampaignRow(
                 row_number,
                 # strict=False: both sides come from ``indexes``; the check costs 50% here.
                 dict(zip(names, pick(cells), strict=False)),
-                {column: letter + suffix for column, letter in name_letters},
+                CellRefs(letters, row_number),
                 cells,
             )
         )
