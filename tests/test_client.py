@@ -285,6 +285,16 @@ def test_get_unknown_post_is_an_api_error(sandbox: SandboxServer) -> None:
         (Canned(drop=True), OutcomeKind.RETRYABLE, True),
         (Canned(200, b'["a", "list"]'), OutcomeKind.RETRYABLE, True),
         (Canned(201, b"x" * (2 * 1024 * 1024)), OutcomeKind.RETRYABLE, True),
+        (
+            Canned(201, b'{"ok": true, "data": {"id": 123, "status": ["scheduled"]}}'),
+            OutcomeKind.RETRYABLE,
+            True,
+        ),
+        (
+            Canned(422, b'{"ok": false, "code": "x", "issues": "nope"}'),
+            OutcomeKind.ROW_ERROR,
+            False,
+        ),
     ],
     ids=[
         "html-502",
@@ -298,6 +308,8 @@ def test_get_unknown_post_is_an_api_error(sandbox: SandboxServer) -> None:
         "dropped",
         "json-not-object",
         "oversized-body",
+        "wrong-types-in-data",
+        "wrong-types-in-error",
     ],
 )
 def test_unusual_answers_are_classified_never_raised(
