@@ -66,8 +66,11 @@ KIND_BY_EXTENSION: dict[str, MediaKind] = {
 }
 
 _SEPARATOR = re.compile(r"[\s\-]+")
-_HTTP_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
+# An absolute http(s) URL; group 1 is its path (the extension's home).
+_HTTP_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?(?:[?#]\S*)?", re.IGNORECASE)
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
+# Extensions as written -> lower case, for those already seen: one shared string each.
+_EXTENSIONS_SEEN: dict[str, str] = {}
 _DRIVE_FILE = re.compile(
     r"^https?://(?:drive|docs)\.google\.com/(?:a/[^/]+/)?(?:u/\d+/)?file/d/([A-Za-z0-9_\-]+)",
     re.IGNORECASE,
@@ -109,7 +112,27 @@ def rewrite_drive_url(url: str) -> str:
 
 def is_http_url(url: str) -> bool:
     """True for an absolute ``http://`` or ``https://`` URL with a host and no spaces."""
-    return _HTTP_URL.match(url) is not None
+    return _HTTP_URL.fullmatch(url) is not None
+
+
+def inspect_url(url: str) -> tuple[bool, str | None]:
+    """``(is_http_url(url), url_extension(url))`` in one pass: the planner asks both of
+    every URL of every row."""
+    match = _HTTP_URL.fullmatch(url)
+    if match is None:
+        return False, _loose_extension(url)
+    path = match.group(1)
+    if path is None:
+        return True, None
+    extension = path.rpartition(".")[2]
+    known = _EXTENSIONS_SEEN.get(extension)  # most sheets use a handful of extensions
+    if known is not None:
+        return True, known
+    if 0 < len(extension) <= 5 and extension.isalnum() and extension.isascii():
+        if len(_EXTENSIONS_SEEN) < 1024:
+            _EXTENSIONS_SEEN[extension] = extension.lower()
+        return True, extension.lower()
+    return True, None  # no dot, or the dot is in a folder name ("/v2.1/clip")
 
 
 def url_extension(url: str) -> str | None:
@@ -118,10 +141,14 @@ def url_extension(url: str) -> str | None:
     Also for a URL written without its scheme (``cdn.example.com/a.mp4``), so that such a
     row is only told about the missing ``https://``.
     """
+    return inspect_url(url)[1]
+
+
+def _loose_extension(url: str) -> str | None:
     path = url.partition("?")[0].partition("#")[0]
     scheme = path.find("://")
     slash = path.rfind("/")
-    if scheme >= 0 and slash <= scheme + 2:  # "https://cdn.example.com": no path at all
+    if scheme >= 0 and slash <= scheme + 2:  # "ftp://cdn.example.com": no path at all
         return None
     found = _EXTENSION.search(path, slash + 1)
     return found.group(1).lower() if found else None
@@ -158,10 +185,13 @@ def infer_from_extensions(
     """:func:`infer_media_type` for the URLs' extensions (None where a URL has none)."""
     if not extensions:
         return "text"
-    kinds = {KIND_BY_EXTENSION.get(e) for e in extensions if e}
-    kinds.discard(None)
-    if not kinds:
-        return None
-    if len(kinds) > 1:
-        return "mixed"
-    return "video" if "video" in kinds else "slideshow"
+    videos = images = False
+    for extension in extensions:
+        kind = KIND_BY_EXTENSION.get(extension) if extension else None
+        if kind == "video":
+            videos = True
+        elif kind == "image":
+            images = True
+    if videos:
+        return "mixed" if images else "video"
+    return "slideshow" if images else None

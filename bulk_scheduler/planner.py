@@ -17,7 +17,7 @@ Decisions the planner makes:
   error: the row may well be fine online).
 - scheduled_at: see ``schedule.py``; sent in UTC with ``Z`` and whole seconds. A naive
   time takes the row's ``timezone`` cell, else ``PlanOptions.timezone``.
-- external_id: the cell's text, else ``bs-`` + 24 hex digits of the SHA-256 of the row's
+- external_id: the cell's text, else ``bs-`` + 24 hex digits of a BLAKE2b hash of the row's
   content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url), each
   field length-prefixed. The row number is not part of it, so the id survives reordering
   and re-runs; any change to what would be sent changes it (the API answers ``409`` when
@@ -41,15 +41,14 @@ from .media_urls import (
     KIND_BY_EXTENSION,
     MediaType,
     infer_from_extensions,
+    inspect_url,
     normalize_media_type,
     rewrite_drive_url,
     split_media_urls,
-    url_extension,
 )
 from .schedule import (
     DateFormat,
     ScheduleError,
-    check_timezone,
     format_utc,
     localize,
     parse_scheduled_at,
@@ -60,7 +59,7 @@ from .schedule import (
 GENERATED_ID_PREFIX = "bs-"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class PlanOptions:
     """Options that apply to every row (the command line's ``--timezone``, ``--accounts``,
     ``--date-format``). ``now`` is an aware UTC time; None means the real clock."""
@@ -79,7 +78,8 @@ class PlannedRow:
     sent (``2031-03-01T08:00:00Z``). ``platforms`` are those of the accounts when known
     (resolved online, or written as ``platform:username``). ``account_keys`` holds every
     distinct account named, resolved or not; ``account_ids`` the ids among them.
-    ``media_extensions`` are the URLs' file extensions (None where a URL has none).
+    ``media_extensions`` are the URLs' file extensions (None where a URL has none);
+    ``invalid_media_urls`` those that are not absolute http(s) URLs.
     ``content_key`` identifies what would be sent, external_id aside: equal keys mean
     identical posts.
 
@@ -99,6 +99,7 @@ class PlannedRow:
         "content_key",
         "external_id",
         "external_id_generated",
+        "invalid_media_urls",
         "issues",
         "media_extensions",
         "media_type",
@@ -127,6 +128,7 @@ class PlannedRow:
         media_type_declared: bool = False,
         media_urls: tuple[str, ...] = (),
         media_extensions: tuple[str | None, ...] = (),
+        invalid_media_urls: tuple[str, ...] = (),
         music_url: str | None = None,
         account_keys: tuple[str, ...] = (),
         account_ids: tuple[str, ...] = (),
@@ -147,6 +149,7 @@ class PlannedRow:
         self.media_type_declared = media_type_declared
         self.media_urls = media_urls
         self.media_extensions = media_extensions
+        self.invalid_media_urls = invalid_media_urls
         self.music_url = music_url
         self.account_keys = account_keys
         self.account_ids = account_ids
@@ -219,24 +222,14 @@ def plan_row(
     issues: list[RowIssue] = []
     values = row.values
     caption = normalize_caption(values.get("caption"))
-    media_type, declared, urls, extensions, media_key = _plan_media(row, issues)
-    music = values.get("music_url")
-    music_url = (
-        (music.strip() if isinstance(music, str) else cell_text(music).strip()) or None
-        if music is not None
-        else None
-    )
+    media_type, declared, urls, extensions, invalid_urls, media_key = _plan_media(row, issues)
+    music_url = cell_text(values.get("music_url")).strip() or None
     reading = _plan_accounts(row, options, accounts, issues)
     keys, ids = reading.keys, reading.ids
     publish_at, schedule_key = _plan_schedule(row, options, issues)
 
     content_key = (caption, media_key, urls, keys, schedule_key, music_url)
-    written_id = values.get("external_id")
-    external_id = (
-        (written_id.strip() if isinstance(written_id, str) else cell_text(written_id).strip())
-        if written_id is not None
-        else ""
-    )
+    external_id = cell_text(values.get("external_id")).strip()
     generated = not external_id
     if generated:
         external_id = generated_external_id(content_key)
@@ -264,17 +257,19 @@ def plan_row(
         declared,
         urls,
         extensions,
+        invalid_urls,
         music_url,
         keys,
         ids,
         reading.resolved,
-        schedule_key or None,
+        schedule_key if publish_at is not None else None,
         content_key,
     )
 
 
 def generated_external_id(content_key: tuple[Any, ...]) -> str:
-    """``bs-`` + 24 hex digits of the SHA-256 of the row's content.
+    """``bs-`` + 24 hex digits of the row's content's BLAKE2b hash (96 bits; BLAKE2b rather
+    than SHA-256 because it costs far less per call, and this runs for every row).
 
     The content is serialised with each field length-prefixed (lists joined by new lines,
     which URLs and account keys never contain), so no two contents share a serialisation.
@@ -287,8 +282,8 @@ def generated_external_id(content_key: tuple[Any, ...]) -> str:
         f"{len(caption)}:{caption}{len(media)}:{media}{len(urls_text)}:{urls_text}"
         f"{len(keys_text)}:{keys_text}{len(schedule)}:{schedule}{len(music)}:{music}"
     )
-    digest = hashlib.sha256(serialised.encode("utf-8", "surrogatepass")).hexdigest()
-    return GENERATED_ID_PREFIX + digest[:24]
+    digest = hashlib.blake2b(serialised.encode("utf-8", "surrogatepass"), digest_size=12)
+    return GENERATED_ID_PREFIX + digest.hexdigest()
 
 
 def _media_fits(media_type: MediaType | None, urls: tuple[str, ...]) -> bool:
@@ -372,9 +367,9 @@ def _where(row: CampaignRow, column: str) -> dict[str, Any]:
 
 def _plan_media(
     row: CampaignRow, issues: list[RowIssue]
-) -> tuple[MediaType | None, bool, tuple[str, ...], tuple[str | None, ...], str]:
-    """(media type, declared?, URLs after the Drive rewrite, their extensions, the type's
-    text for the content key)."""
+) -> tuple[MediaType | None, bool, tuple[str, ...], tuple[str | None, ...], tuple[str, ...], str]:
+    """(media type, declared?, URLs after the Drive rewrite, their extensions, those that
+    are not http(s) URLs, the type's text for the content key)."""
     values = row.values
     cell = values.get("media_urls")
     if cell is None:
@@ -382,11 +377,23 @@ def _plan_media(
     else:
         text = cell if isinstance(cell, str) else cell_text(cell)
         if "\n" in text or "|" in text or "\r" in text:
-            urls = tuple(rewrite_drive_url(u) for u in split_media_urls(text))
+            urls = tuple(map(rewrite_drive_url, split_media_urls(text)))
         else:  # one URL, the common case: no need to split
             text = text.strip()
             urls = (rewrite_drive_url(text),) if text else ()
-    extensions = tuple(map(url_extension, urls))
+    if len(urls) == 1:
+        valid, extension = inspect_url(urls[0])
+        extensions: tuple[str | None, ...] = (extension,)
+        invalid = () if valid else urls
+    else:
+        found: list[str | None] = []
+        bad: list[str] = []
+        for url in urls:
+            valid, extension = inspect_url(url)
+            found.append(extension)
+            if not valid:
+                bad.append(url)
+        extensions, invalid = tuple(found), tuple(bad)
     written = values.get("media_type")
     if written is not None:
         written = written.strip() if isinstance(written, str) else cell_text(written).strip()
@@ -401,8 +408,8 @@ def _plan_media(
                     **_where(row, "media_type"),
                 )
             )
-            return None, True, urls, extensions, written
-        return media_type, True, urls, extensions, media_type
+            return None, True, urls, extensions, invalid, written
+        return media_type, True, urls, extensions, invalid, media_type
     if len(extensions) == 1:  # the common case, without building sets
         kind = KIND_BY_EXTENSION.get(extensions[0]) if extensions[0] else None
         inferred = None if kind is None else "video" if kind == "video" else "slideshow"
@@ -419,10 +426,10 @@ def _plan_media(
                 **_where(row, "media_type"),
             )
         )
-        return None, False, urls, extensions, ""
+        return None, False, urls, extensions, invalid, ""
     if inferred == "mixed":  # videos and images: the validator explains (media-mixed)
-        return None, False, urls, extensions, "mixed"
-    return inferred, False, urls, extensions, inferred
+        return None, False, urls, extensions, invalid, "mixed"
+    return inferred, False, urls, extensions, invalid, inferred
 
 
 # --- accounts --------------------------------------------------------------------------
@@ -438,7 +445,7 @@ def _plan_accounts(
     value = row.values.get("accounts")
     text = value if isinstance(value, str) else cell_text(value)
     source = "accounts"
-    if not text.strip() and options.default_accounts:
+    if (not text or text.isspace()) and options.default_accounts:
         text, source = "\n".join(options.default_accounts), "--accounts"
     reading = read_accounts(text, directory, source)
     if reading.problems or not reading.named:
@@ -469,7 +476,7 @@ def _plan_schedule(
     and the cell as written when it could not be.
     """
     value = row.values.get("scheduled_at")
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         return None, ""
     try:
         moment = parse_scheduled_at(value, options.date_format)
@@ -513,15 +520,19 @@ def _zone_for(
     """The zone for a naive time: the row's timezone cell, else the option; None (with an
     issue) when there is none or the cell's is not a zone."""
     written = row.values.get("timezone")
-    written = written.strip() if isinstance(written, str) else cell_text(written).strip()
-    if written:
+    if written is not None and not isinstance(written, str):
+        written = cell_text(written)
+    if written and not written.isspace():
         found = zone_or_problem(written)
         if isinstance(found, str):
             issues.append(error("timezone-unknown", found, **_where(row, "timezone")))
             return None
         return found
     if options.timezone:
-        return check_timezone(options.timezone)  # the CLI checked it; a ValueError here is a bug
+        found = zone_or_problem(options.timezone)
+        if isinstance(found, str):  # callers check the option up front (check_timezone)
+            raise ValueError(f"--timezone: {found}")
+        return found
     issues.append(
         error(
             "timezone-missing",
