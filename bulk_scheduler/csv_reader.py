@@ -22,6 +22,7 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from .errors import CampaignFileError
@@ -65,6 +66,7 @@ def read_csv(
             "file; split it into smaller files"
         )
     text, encoding = decode(data, name)
+    del data  # the decoded text replaces it: hold one copy of the file, not two
     if "\x00" in text:
         # UTF-16 without a BOM decodes as "valid" UTF-8 full of NULs; never guess.
         raise CampaignFileError(
@@ -121,10 +123,10 @@ def sniff_delimiter(text: str) -> str:
 
 def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
     """Split decoded text into rows of cells, blank cells as ``None``."""
-    # Split lines the way the csv module expects (\n, \r, \r\n, endings kept) so
-    # that we can find where the last record started if its quote never closes.
-    lines = io.StringIO(text, newline="").readlines()
-    reader = csv.reader(lines, delimiter=delimiter)
+    # Lines are split the way the csv module expects (\n, \r, \r\n, endings kept), one
+    # at a time: a list of every line would hold a second copy of the file. The lines
+    # after a record are read again only for the open-quote checks.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str | None]] = []
     append = rows.append
     # One shared empty row for every blank record: a file of a million ",,," lines
@@ -143,14 +145,19 @@ def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
     except csv.Error as exc:
         problem = str(exc)
         if "field larger than field limit" in problem:
-            problem = _long_cell_problem(lines[end:])
+            problem = _long_cell_problem(_lines_after(text, end))
         raise CampaignFileError(f"{name}: row {len(rows) + 1}: {problem}") from exc
-    if rows and _quote_left_open(lines[previous_end:], delimiter):
+    if rows and _quote_left_open(_lines_after(text, previous_end), delimiter):
         raise CampaignFileError(
             f'{name}: row {len(rows)}: a quote (") opens a cell that never closes; '
             "check the quotes in that row"
         )
     return rows
+
+
+def _lines_after(text: str, skip: int) -> list[str]:
+    """The physical lines of ``text`` after the first ``skip`` (line endings kept)."""
+    return list(islice(io.StringIO(text, newline=""), skip, None))
 
 
 def _long_cell_problem(rest: list[str]) -> str:
