@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -126,7 +127,7 @@ def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
     # Lines are split the way the csv module expects (\n, \r, \r\n, endings kept), one
     # at a time: a list of every line would hold a second copy of the file. The lines
     # after a record are read again only for the open-quote checks.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_physical_lines(text), delimiter=delimiter)
     rows: list[list[str | None]] = []
     append = rows.append
     # One shared empty row for every blank record: a file of a million ",,," lines
@@ -155,9 +156,28 @@ def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
     return rows
 
 
+def _physical_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, as ``io.StringIO(text, newline="")`` gives
+    them, without the copy of the whole text that a StringIO holds."""
+    if text.count("\r") != text.count("\r\n"):
+        # Lone carriage returns end lines too (old Mac files): let StringIO split them.
+        yield from io.StringIO(text, newline="")
+        return
+    find = text.find
+    start = 0
+    size = len(text)
+    while start < size:
+        end = find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def _lines_after(text: str, skip: int) -> list[str]:
     """The physical lines of ``text`` after the first ``skip`` (line endings kept)."""
-    return list(islice(io.StringIO(text, newline=""), skip, None))
+    return list(islice(_physical_lines(text), skip, None))
 
 
 def _long_cell_problem(rest: list[str]) -> str:
