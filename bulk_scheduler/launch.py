@@ -138,7 +138,7 @@ def plan_launch(
         if entry is not None and entry.done and entry.outcome is not None:
             outcome = entry.outcome
             outcome.row_number = planned.row.row_number
-            if planned.body is not None and body_hash(planned.body.to_json()) != entry.body_hash:
+            if planned.has_body and body_hash(planned.payload or {}) != entry.body_hash:
                 changed.append(planned)
                 note = (
                     "row-changed-after-created: this row's cells changed after its post was "
@@ -150,16 +150,15 @@ def plan_launch(
         previous = _previous_outcome(planned.row, planned.external_id)
         if entry is None and previous is not None and previous.is_done:
             done[planned.row.row_number] = previous
-        elif planned.body is None or planned.has_errors:
+        elif not planned.has_body or planned.has_errors:
             invalid.append(planned)
         else:
             to_send.append(planned)
     platforms: Counter[str] = Counter()
     directory = {a.id: a for a in report.accounts or []}
     for planned in to_send:
-        assert planned.body is not None
-        for ref in planned.body.accounts:
-            account = directory.get(ref.id)
+        for account_id in planned.account_ids:
+            account = directory.get(account_id)
             platforms[account.platform if account else "unknown"] += 1
     times = [p.publish_at for p in to_send if p.publish_at is not None]
     return LaunchPlan(
@@ -209,9 +208,9 @@ async def launch(
         journal.remember(outcome)
     journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
     jobs = [
-        SubmitJob(p.row.row_number, p.external_id, p.body.to_json())
+        SubmitJob(p.row.row_number, p.external_id, payload)
         for p in plan.to_send
-        if p.body is not None
+        if (payload := p.payload) is not None
     ]
     execution: ExecutionReport = await submit_rows(
         jobs, client, options, journal, on_outcome=on_outcome, stop=stop

@@ -3,7 +3,7 @@ that creates or changes a post.
 
 >>> report = validate_campaign("sample_campaigns/video_campaign.csv",  # doctest: +SKIP
 ...                           PlanOptions(timezone="Europe/Paris"))
->>> report.error_count, [p.body.to_json() for p in report.valid_rows][:1]  # doctest: +SKIP
+>>> report.error_count, [p.payload for p in report.valid_rows][:1]  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -55,11 +55,11 @@ class ValidationReport:
 
     @property
     def valid_rows(self) -> list[PlannedRow]:
-        return [p for p in self.planned if p.body is not None and not p.has_errors]
+        return [p for p in self.planned if p.has_body and not p.has_errors]
 
     @property
     def invalid_rows(self) -> list[PlannedRow]:
-        return [p for p in self.planned if p.body is None or p.has_errors]
+        return [p for p in self.planned if not p.has_body or p.has_errors]
 
     def code_counts(self) -> dict[str, int]:
         return dict(Counter(issue.code for issue in self.issues))
@@ -67,11 +67,10 @@ class ValidationReport:
     def payloads(self) -> Iterable[dict[str, Any]]:
         """One entry per valid row: ``{"row", "external_id", "body"}`` (the exact JSON body)."""
         for planned in self.valid_rows:
-            assert planned.body is not None
             yield {
                 "row": planned.row.row_number,
                 "external_id": planned.external_id,
-                "body": planned.body.to_json(),
+                "body": planned.payload,
             }
 
     def to_json(self) -> dict[str, Any]:
