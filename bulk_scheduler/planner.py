@@ -38,10 +38,10 @@ from .campaign import CampaignRow, CellValue
 from .contract import EXTERNAL_ID_MAX_LENGTH, MAX_ACCOUNTS, MAX_SLIDES, Account, PostCreateBody
 from .issues import RowIssue, error, warning
 from .media_urls import (
-    KIND_BY_EXTENSION,
+    MEDIA_TYPE_ALIASES,
     MediaType,
     infer_from_extensions,
-    inspect_url,
+    inspect_urls,
     normalize_media_type,
     rewrite_drive_url,
     split_media_urls,
@@ -223,13 +223,15 @@ def plan_row(
     values = row.values
     caption = normalize_caption(values.get("caption"))
     media_type, declared, urls, extensions, invalid_urls, media_key = _plan_media(row, issues)
-    music_url = cell_text(values.get("music_url")).strip() or None
+    music = values.get("music_url")
+    music_url = None if music is None else cell_text(music).strip() or None
     reading = _plan_accounts(row, options, accounts, issues)
     keys, ids = reading.keys, reading.ids
     publish_at, schedule_key = _plan_schedule(row, options, issues)
 
     content_key = (caption, media_key, urls, keys, schedule_key, music_url)
-    external_id = cell_text(values.get("external_id")).strip()
+    written_id = values.get("external_id")
+    external_id = "" if written_id is None else cell_text(written_id).strip()
     generated = not external_id
     if generated:
         external_id = generated_external_id(content_key)
@@ -377,28 +379,18 @@ def _plan_media(
     else:
         text = cell if isinstance(cell, str) else cell_text(cell)
         if "\n" in text or "|" in text or "\r" in text:
-            urls = tuple(map(rewrite_drive_url, split_media_urls(text)))
+            urls = tuple(split_media_urls(text))
         else:  # one URL, the common case: no need to split
             text = text.strip()
-            urls = (rewrite_drive_url(text),) if text else ()
-    if len(urls) == 1:
-        valid, extension = inspect_url(urls[0])
-        extensions: tuple[str | None, ...] = (extension,)
-        invalid = () if valid else urls
-    else:
-        found: list[str | None] = []
-        bad: list[str] = []
-        for url in urls:
-            valid, extension = inspect_url(url)
-            found.append(extension)
-            if not valid:
-                bad.append(url)
-        extensions, invalid = tuple(found), tuple(bad)
+            urls = (text,) if text else ()
+        if "google.com" in text:  # Drive links are rare: rewrite only when there may be one
+            urls = tuple(map(rewrite_drive_url, urls))
+    extensions, invalid = inspect_urls(urls)
     written = values.get("media_type")
     if written is not None:
         written = written.strip() if isinstance(written, str) else cell_text(written).strip()
     if written:
-        media_type = normalize_media_type(written)
+        media_type = MEDIA_TYPE_ALIASES.get(written) or normalize_media_type(written)
         if media_type is None:
             issues.append(
                 error(
@@ -410,19 +402,15 @@ def _plan_media(
             )
             return None, True, urls, extensions, invalid, written
         return media_type, True, urls, extensions, invalid, media_type
-    if len(extensions) == 1:  # the common case, without building sets
-        kind = KIND_BY_EXTENSION.get(extensions[0]) if extensions[0] else None
-        inferred = None if kind is None else "video" if kind == "video" else "slideshow"
-    else:
-        inferred = infer_from_extensions(extensions)
+    inferred = infer_from_extensions(extensions)
     if inferred is None:
         example = urls[0] if len(urls) == 1 else f"{len(urls)} URLs such as {urls[0]}"
         issues.append(
             error(
                 "media-type-unknown",
-                f"cannot tell whether {example} is a video or images: the link has no file "
-                "extension (Google Drive links never do); fill media_type with video or "
-                "slideshow",
+                f"cannot tell whether {example} is a video or images: the file name in the "
+                "link does not say (Google Drive links never do); fill media_type with video "
+                "or slideshow",
                 **_where(row, "media_type"),
             )
         )
