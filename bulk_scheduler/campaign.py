@@ -67,16 +67,23 @@ class CampaignRow:
 
     def text(self, column: str) -> str:
         """The value as stripped text ('' when blank); dates and numbers as the user sees them."""
-        value = self.values.get(column)
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, datetime | date | time):
-            return value.isoformat()
-        return str(value).strip()
+        return cell_text(self.values.get(column)).strip()
+
+
+def cell_text(value: CellValue) -> str:
+    """A cell as the text a user sees, not stripped: ``884`` and ``884.0`` -> ``"884"``,
+    booleans ``TRUE``/``FALSE``, dates ISO 8601, blank -> ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
 
 
 @dataclass(slots=True)

@@ -29,10 +29,8 @@ than 16,384 columns, a cell over 131,072 characters. Blank rows cost nothing
 from __future__ import annotations
 
 import difflib
-import gc
 import os
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
@@ -45,6 +43,7 @@ from .csv_reader import read_csv
 from .errors import CampaignFileError
 from .file_guard import MAX_COLUMNS, MAX_FILE_BYTES, MAX_SHEET_CELLS, check_file_size
 from .issues import RowIssue, error, warning
+from .memory import collector_paused
 from .results import is_formula_like
 from .xlsx_reader import read_xlsx
 
@@ -95,26 +94,9 @@ def load_campaign(
         raise CampaignFileError(f"{name}: is a folder, not a campaign file")
     check_file_size(file, name, max_bytes)
 
-    with _collector_paused():
+    with collector_paused():
         source = _read(file, name, extension, sheet, max_bytes)
         return _campaign(file, name, source, tuple(required), max_rows)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while loading.
-
-    A load allocates several containers per row and no reference cycles; on
-    Python 3.11 the collector's repeated full passes over that growing heap cost
-    about a third of the load time of a 100,000-row file.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass(slots=True)

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from .accounts import AccountDirectory, AccountsReading, read_accounts
-from .campaign import CampaignRow, CellValue
+from .campaign import CampaignRow, CellValue, cell_text
 from .contract import EXTERNAL_ID_MAX_LENGTH, MAX_ACCOUNTS, MAX_SLIDES, Account, PostCreateBody
 from .issues import RowIssue, error, warning
 from .media_urls import (
@@ -325,22 +325,6 @@ def build_payload(
 
 
 # --- cells -----------------------------------------------------------------------------
-
-
-def cell_text(value: CellValue) -> str:
-    """A cell as the text a user sees, not stripped: ``884`` and ``884.0`` -> ``"884"``,
-    booleans ``TRUE``/``FALSE``, dates ISO 8601, blank -> ``""``."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
 
 
 def normalize_caption(value: CellValue) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from bulk_scheduler.accounts import AccountDirectory, parse_account_token, read_accounts
 from bulk_scheduler.campaign import CampaignRow, CellValue
+from bulk_scheduler.columns import COLUMNS as SHEET_COLUMNS
 from bulk_scheduler.contract import Account, PostCreateBody
 from bulk_scheduler.planner import PlannedRow, PlanOptions, normalize_caption, plan_row
 from bulk_scheduler.sandbox.seed import (
@@ -20,16 +21,7 @@ from bulk_scheduler.sandbox.seed import (
 from bulk_scheduler.validator import plan_and_validate
 from tests.official_schema import OfficialSchema, assert_bodies_pass
 
-COLUMNS = (
-    "external_id",
-    "caption",
-    "media_type",
-    "media_urls",
-    "music_url",
-    "accounts",
-    "scheduled_at",
-    "timezone",
-)
+COLUMNS = tuple(column.name for column in SHEET_COLUMNS)
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 OPTIONS = PlanOptions(timezone="Europe/Paris", now=NOW)
 VIDEO = "https://cdn.example.com/launch.mp4"

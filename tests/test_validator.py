@@ -9,6 +9,7 @@ import pytest
 
 from bulk_scheduler.accounts import AccountDirectory
 from bulk_scheduler.campaign import CampaignRow, CellValue
+from bulk_scheduler.columns import COLUMNS as SHEET_COLUMNS
 from bulk_scheduler.contract import Account
 from bulk_scheduler.issues import RowIssue, Severity
 from bulk_scheduler.planner import PlannedRow, PlanOptions, plan_row
@@ -20,16 +21,7 @@ from bulk_scheduler.sandbox.seed import (
 )
 from bulk_scheduler.validator import RULES, plan_and_validate, rule_severity, validate_plan
 
-COLUMNS = (
-    "external_id",
-    "caption",
-    "media_type",
-    "media_urls",
-    "music_url",
-    "accounts",
-    "scheduled_at",
-    "timezone",
-)
+COLUMNS = tuple(column.name for column in SHEET_COLUMNS)
 COLUMN_OF = {chr(65 + i): column for i, column in enumerate(COLUMNS)}  # "A" -> "external_id"
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 OPTIONS = PlanOptions(timezone="Europe/Paris", now=NOW)
