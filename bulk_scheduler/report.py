@@ -6,17 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
 from .issues import RowIssue
 from .launch import LaunchPlan, RunReport
-from .results import needs_csv_guard
+from .results import needs_csv_guard, write_atomically
 from .validation import ValidationReport
 
 REPORT_FIELDS = ("row", "cell", "column", "severity", "code", "message")
@@ -67,20 +64,19 @@ def render_issues(report: ValidationReport, *, limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
-@contextmanager
-def atomic_writer(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
-    """Write to a temporary file beside ``path`` and rename it into place on success."""
+def _write_text(
+    path: Path, fill: Callable[[IO[str]], None], *, encoding: str, newline: str | None
+) -> None:
+    """Write a text file atomically, through the results sheet's writer."""
+
+    def write(handle: IO[bytes]) -> None:
+        text = io.TextIOWrapper(handle, encoding=encoding, newline=newline)
+        fill(text)
+        text.flush()
+        text.detach()  # the binary handle stays open for write_atomically to sync
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **kwargs) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, write)
 
 
 def _rows(issues: Iterable[RowIssue], *, guard: bool) -> Iterator[list[Any]]:
@@ -101,13 +97,20 @@ def write_report(report: ValidationReport, path: Path) -> Path:
     """``--report``: ``.json``, ``.csv`` or ``.xlsx`` by the extension."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        with atomic_writer(path, encoding="utf-8") as handle:
-            json.dump(report.to_json(), handle, ensure_ascii=False, indent=2)
+        _write_text(
+            path,
+            lambda handle: json.dump(report.to_json(), handle, ensure_ascii=False, indent=2),
+            encoding="utf-8",
+            newline=None,
+        )
     elif suffix == ".csv":
-        with atomic_writer(path, encoding="utf-8-sig", newline="") as handle:
+
+        def fill(handle: IO[str]) -> None:
             writer = csv.writer(handle)
             writer.writerow(REPORT_FIELDS)
             writer.writerows(_rows(report.issues, guard=True))
+
+        _write_text(path, fill, encoding="utf-8-sig", newline="")
     elif suffix == ".xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
@@ -128,10 +131,8 @@ def write_report(report: ValidationReport, path: Path) -> Path:
         sheet.freeze_panes = "A2"
         for letter, width in zip("ABCDEF", (6, 8, 14, 9, 28, 90), strict=True):
             sheet.column_dimensions[letter].width = width
-        buffer = io.BytesIO()
-        book.save(buffer)
-        with atomic_writer(path, "wb") as handle:
-            handle.write(buffer.getvalue())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, book.save)
     else:
         raise ValueError(f"--report {path.name}: use a .csv, .xlsx or .json file")
     return path
@@ -139,9 +140,12 @@ def write_report(report: ValidationReport, path: Path) -> Path:
 
 def write_payloads(report: ValidationReport, path: Path) -> Path:
     """``--payloads``: one JSON line per valid row, ``{"row", "external_id", "body"}``."""
-    with atomic_writer(path, encoding="utf-8", newline="\n") as handle:
+
+    def fill(handle: IO[str]) -> None:
         for entry in report.payloads():
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    _write_text(path, fill, encoding="utf-8", newline="\n")
     return path
 
 
