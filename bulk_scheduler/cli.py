@@ -435,7 +435,7 @@ def run(
                 err=True,
             )
             sys.exit(int(ExitStatus.ROWS_FAILED))
-        plan = plan_launch(report, skip_invalid=skip_invalid, journal=journal)
+        plan = plan_launch(report, journal=journal)
         if not quiet:
             click.echo(render_plan(plan, local_zone(options)), err=as_json)
         if not yes and not click.confirm("Launch?", default=False, err=True):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .client import CreateOutcome, OutcomeKind, PartnerClient
 from .journal import Journal, SubmitJob
@@ -39,7 +39,6 @@ class ExecutionReport:
     interrupted: bool = False
     rate_limited: int = 0
     requests: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 class _Stop:

@@ -302,12 +302,6 @@ class Journal:
         for row in cursor:
             yield _entry(row)
 
-    def counts(self) -> dict[str, int]:
-        counts = {result.value: 0 for result in RowResult}
-        for outcome in self._by_row.values():
-            counts[outcome.result.value] += 1
-        return counts
-
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
     (external_id, row_number, digest, state, result, post_id, post_status, scheduled, warnings,

@@ -118,9 +118,7 @@ def _previous_outcome(row: CampaignRow, external_id: str) -> RowOutcome | None:
     )
 
 
-def plan_launch(
-    report: ValidationReport, *, skip_invalid: bool = False, journal: Journal | None = None
-) -> LaunchPlan:
+def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> LaunchPlan:
     """Split the rows into those to send, those already done, and invalid ones.
 
     A row is done when the journal (or, without one, the results sheet given as
@@ -370,7 +368,7 @@ def run_campaign(
                 )
             target = Path(journal_path) if journal_path else default_journal_path(Path(path))
             with Journal(target) as journal:
-                plan = plan_launch(report, skip_invalid=skip_invalid, journal=journal)
+                plan = plan_launch(report, journal=journal)
                 return await launch(
                     report,
                     plan,
