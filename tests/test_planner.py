@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bulk_scheduler.accounts import AccountDirectory, parse_account_token, read_accounts
-from bulk_scheduler.campaign import CampaignRow, CellValue
-from bulk_scheduler.columns import COLUMNS as SHEET_COLUMNS
+from bulk_scheduler.campaign import CellValue
 from bulk_scheduler.contract import Account, PostCreateBody
 from bulk_scheduler.planner import PlannedRow, PlanOptions, normalize_caption, plan_row
 from bulk_scheduler.sandbox.seed import (
@@ -20,24 +19,10 @@ from bulk_scheduler.sandbox.seed import (
 )
 from bulk_scheduler.validator import plan_and_validate
 from tests.official_schema import OfficialSchema, assert_bodies_pass
+from tests.rows import VIDEO, make_row
 
-COLUMNS = tuple(column.name for column in SHEET_COLUMNS)
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 OPTIONS = PlanOptions(timezone="Europe/Paris", now=NOW)
-VIDEO = "https://cdn.example.com/launch.mp4"
-
-
-def make_row(row_number: int = 2, **values: CellValue) -> CampaignRow:
-    """A row as the loader gives it; unspecified columns are blank."""
-    defaults: dict[str, CellValue] = {
-        "caption": "Holiday drops start Monday!",
-        "media_urls": VIDEO,
-        "accounts": HOSTED_TIKTOK_ID,
-        "scheduled_at": "2031-03-01 09:00",
-    }
-    row_values = {column: None for column in COLUMNS} | defaults | values
-    cells = {column: f"{chr(65 + i)}{row_number}" for i, column in enumerate(COLUMNS)}
-    return CampaignRow(row_number, row_values, cells, list(row_values.values()))
 
 
 def seed_directory(include_inactive: bool = False) -> AccountDirectory:

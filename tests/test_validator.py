@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bulk_scheduler.accounts import AccountDirectory
-from bulk_scheduler.campaign import CampaignRow, CellValue
-from bulk_scheduler.columns import COLUMNS as SHEET_COLUMNS
+from bulk_scheduler.campaign import CellValue
 from bulk_scheduler.contract import Account
 from bulk_scheduler.issues import RowIssue, Severity
 from bulk_scheduler.planner import PlannedRow, PlanOptions, plan_row
@@ -20,29 +19,15 @@ from bulk_scheduler.sandbox.seed import (
     SEED_ACCOUNTS,
 )
 from bulk_scheduler.validator import RULES, plan_and_validate, rule_severity, validate_plan
+from tests.rows import COLUMNS, VIDEO, make_row
 
-COLUMNS = tuple(column.name for column in SHEET_COLUMNS)
 COLUMN_OF = {chr(65 + i): column for i, column in enumerate(COLUMNS)}  # "A" -> "external_id"
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 OPTIONS = PlanOptions(timezone="Europe/Paris", now=NOW)
 NO_ZONE = PlanOptions(now=NOW)
-VIDEO = "https://cdn.example.com/launch.mp4"
 IMAGES = "https://cdn.example.com/a.jpg|https://cdn.example.com/b.png"
 TIKTOK_MUSIC = "https://www.tiktok.com/@genviral/video/1234567890"
 IDS = [f"00000000-0000-4000-8000-{n:012d}" for n in range(11)]
-
-
-def make_row(row_number: int = 2, **values: CellValue) -> CampaignRow:
-    """A valid row as the loader gives it, with ``values`` changed."""
-    defaults: dict[str, CellValue] = {
-        "caption": "Holiday drops start Monday!",
-        "media_urls": VIDEO,
-        "accounts": HOSTED_TIKTOK_ID,
-        "scheduled_at": "2031-03-01 09:00",
-    }
-    row_values = {column: None for column in COLUMNS} | defaults | values
-    cells = {column: f"{chr(65 + i)}{row_number}" for i, column in enumerate(COLUMNS)}
-    return CampaignRow(row_number, row_values, cells, list(row_values.values()))
 
 
 def directory(*extra: Account, include_inactive: bool = False) -> AccountDirectory:
