@@ -109,8 +109,10 @@ def test_rate_limited_run_paces_itself_below_the_limit() -> None:
     assert {o.result for o in report.outcomes.values()} == {RowResult.CREATED}
     limited = stats["responses_by_status"].get("429", 0)
     assert limited == report.rate_limited
-    # Once measured, the pace keeps 429s rare: a burst at the start, then a few.
-    assert limited <= 0.15 * stats["create_requests"]
+    # Until the pace is measured, each of two bursts costs at most one 429 per place
+    # in flight; after that, only a re-measurement now and then. (Back-off alone costs
+    # about 30 here; exact figures on a virtual clock are in test_throttle.py.)
+    assert limited <= 2 * 8 + 4
     assert stats["posts_total"] == 80
 
 
