@@ -400,7 +400,9 @@ def run(
         api_endpoint(sandbox, base_url) as (key, url),
         _journal(campaign, journal_path, sandbox) as journal,
     ):
-        stale = rebuild_stale_results(validate_rows(loaded, options, None), journal, results_path)
+        stale = rebuild_stale_results(
+            lambda: validate_rows(loaded, options, None), journal, results_path
+        )
         if stale is not None:
             click.echo(
                 f"The last run stopped before writing its results sheet: rebuilt {stale} "

@@ -8,7 +8,6 @@ typed models and raise :class:`ApiError` (or :class:`FatalApiError`) on failure.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import os
@@ -18,10 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
+import certifi
 from pydantic import ValidationError
 
 from . import __version__
@@ -39,7 +40,17 @@ from .contract import (
 from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
 
 USER_AGENT = f"bulk-scheduler/{__version__}"
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=60.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds allowed to open a connection, and to wait for each read of the answer."""
+
+    connect: float = 10.0
+    read: float = 30.0
+
+
+DEFAULT_TIMEOUT = Timeouts()
 # Answers larger than this are not the API's envelope; reading them whole would let a
 # misbehaving server exhaust memory.
 MAX_RESPONSE_BYTES = 1 * 1024 * 1024
@@ -118,6 +129,7 @@ class ApiKey:
         return cls(value)
 
 
+@lru_cache(maxsize=1024)
 def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
@@ -148,6 +160,29 @@ def resolve_base_url(base_url: str | None = None, environ: Mapping[str, str] | N
     return url
 
 
+def env_proxy_for(url: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The proxy ``HTTPS_PROXY``/``HTTP_PROXY`` name for ``url``, unless ``NO_PROXY`` or
+    loopback exempts it.
+
+    Looked up once per client: aiohttp's own lookup (``trust_env``) runs in a thread
+    for every request.
+    """
+    env = os.environ if environ is None else environ
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if is_loopback_host(host):
+        return None
+    lowered = {k.lower(): v for k, v in env.items() if k.lower().endswith("_proxy")}
+    proxy = lowered.get(f"{parts.scheme}_proxy")
+    if not proxy or not proxy.startswith(("http://", "https://")):
+        return None  # aiohttp speaks to HTTP proxies only
+    for entry in lowered.get("no_proxy", "").split(","):
+        entry = entry.strip().lower().lstrip(".")
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return None
+    return proxy
+
+
 def _parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -162,8 +197,10 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, min(seconds, 3600.0))
 
 
-def _transport_reason(exc: httpx.TransportError) -> str:
+def _transport_reason(exc: BaseException) -> str:
     """A short reason; a certificate that fails verification says so."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return "the server's TLS certificate could not be verified"
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -175,7 +212,7 @@ def _transport_reason(exc: httpx.TransportError) -> str:
 @dataclass(frozen=True, slots=True)
 class _Answer:
     status: int
-    headers: httpx.Headers
+    headers: Mapping[str, str]  # case-insensitive
     payload: Any  # the decoded JSON, or None when the body was not JSON
     problem: str | None  # why the body is unusable, when it is
 
@@ -192,31 +229,16 @@ class PartnerClient:
         api_key: ApiKey | None = None,
         base_url: str | None = None,
         *,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeouts = DEFAULT_TIMEOUT,
         max_connections: int = 16,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._key = api_key or ApiKey.from_env()
         self.base_url = resolve_base_url(base_url)
-        # One single-connection httpx client per lane: httpcore's pool scans every
-        # connection on each request, which made the client's CPU per request grow with
-        # the concurrency. TLS verification stays on, with one context shared by all.
-        tls = httpx.create_ssl_context() if transport is None else True
-        self._lanes_all = [
-            httpx.AsyncClient(
-                base_url=self.base_url + "/",
-                timeout=timeout,
-                follow_redirects=False,  # the key must never follow a redirect elsewhere
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                transport=transport,
-                verify=tls,
-            )
-            for _ in range(max(1, max_connections))
-        ]
-        self._lanes: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
-        for lane in self._lanes_all:
-            self._lanes.put_nowait(lane)
+        self._timeout = timeout
+        self._max_connections = max(1, max_connections)
+        # Opened on first use: an aiohttp session belongs to the running event loop.
+        self._session: aiohttp.ClientSession | None = None
+        self._proxy = env_proxy_for(self.base_url)
 
     def __repr__(self) -> str:
         return f"PartnerClient(base_url={self.base_url!r})"
@@ -228,8 +250,23 @@ class PartnerClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        for lane in self._lanes_all:
-            await lane.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        # aiohttp rather than httpx here: a request costs about a quarter of the CPU
+        # (bench/README.md), which is what lets one core keep many requests in flight.
+        tls = ssl.create_default_context(cafile=certifi.where())  # verification stays on
+        connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0, ssl=tls)
+        return aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=self._timeout.connect, sock_read=self._timeout.read
+            ),
+            auto_decompress=True,
+        )
 
     # -- transport ---------------------------------------------------------------
 
@@ -241,57 +278,49 @@ class PartnerClient:
         json_body: Any = None,
         params: Mapping[str, Any] | None = None,
     ) -> _Answer:
-        """Send one request and read a bounded answer. Transport errors propagate."""
+        """Send one request and read a bounded answer. ``aiohttp.ClientError`` propagates."""
         headers = {"Authorization": f"Bearer {self._key.reveal()}"}
         content = None
         if json_body is not None:
             content = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json"
-        lane = await self._lanes.get()
-        try:
-            return await self._exchange(lane, method, path, content, params, headers)
-        finally:
-            self._lanes.put_nowait(lane)
+        if self._session is None:
+            self._session = self._open_session()
+        async with self._session.request(
+            method,
+            f"{self.base_url}/{path.lstrip('/')}",
+            data=content,
+            params=params,
+            headers=headers,
+            allow_redirects=False,  # the key must never follow a redirect elsewhere
+            proxy=self._proxy,
+        ) as response:
+            return await self._read_answer(response)
 
-    async def _exchange(
-        self,
-        lane: httpx.AsyncClient,
-        method: str,
-        path: str,
-        content: bytes | None,
-        params: Mapping[str, Any] | None,
-        headers: dict[str, str],
-    ) -> _Answer:
-        request = lane.build_request(
-            method, path.lstrip("/"), content=content, params=params, headers=headers
-        )
-        response = await lane.send(request, stream=True)
-        try:
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_RESPONSE_BYTES:
-                    return _Answer(
-                        response.status_code,
-                        response.headers,
-                        None,
-                        f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB",
-                    )
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
+    @staticmethod
+    async def _read_answer(response: aiohttp.ClientResponse) -> _Answer:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                response.close()  # the rest is never read; the connection is not reused
+                return _Answer(
+                    response.status,
+                    response.headers,
+                    None,
+                    f"answer larger than {MAX_RESPONSE_BYTES // 1024} KiB",
+                )
+            chunks.append(chunk)
         raw = b"".join(chunks)
         try:
             payload = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             kind = response.headers.get("content-type", "unknown type").split(";")[0]
-            return _Answer(
-                response.status_code, response.headers, None, f"answer is not JSON ({kind})"
-            )
+            return _Answer(response.status, response.headers, None, f"answer is not JSON ({kind})")
         if not isinstance(payload, dict):
-            return _Answer(response.status_code, response.headers, None, "answer is not an object")
-        return _Answer(response.status_code, response.headers, payload, None)
+            return _Answer(response.status, response.headers, None, "answer is not an object")
+        return _Answer(response.status, response.headers, payload, None)
 
     def _error_of(self, answer: _Answer) -> tuple[str, str]:
         """(error_code, message) of a failure answer, whatever its body looks like."""
@@ -324,20 +353,21 @@ class PartnerClient:
         payload = body.to_json() if isinstance(body, PostCreateBody) else dict(body)
         try:
             answer = await self._send("POST", "posts", json_body=payload)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # Nothing was sent: the connection never opened.
             return CreateOutcome(
                 OutcomeKind.RETRYABLE,
                 error_code="connection_failed",
                 message=f"could not connect to the API ({_transport_reason(exc)})",
             )
-        except httpx.TimeoutException as exc:
+        except TimeoutError as exc:
             return CreateOutcome(
                 OutcomeKind.RETRYABLE,
                 error_code="timeout",
                 message=f"no answer in time ({type(exc).__name__}); the post may have been created",
                 maybe_committed=True,
             )
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             return CreateOutcome(
                 OutcomeKind.RETRYABLE,
                 error_code="connection_lost",
@@ -408,7 +438,7 @@ class PartnerClient:
     async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             answer = await self._send(method, path, **kwargs)
-        except httpx.TransportError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise ApiError(
                 f"{method} {path}: the API could not be reached ({_transport_reason(exc)})"
             ) from None

@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -74,7 +75,7 @@ def default_journal_path(campaign_path: Path) -> Path:
     return campaign_path.parent / ".bulk_scheduler" / f"{stem}.journal.sqlite"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SubmitJob:
     """One row to send: its sheet row, idempotency key and the exact JSON body."""
 
@@ -82,8 +83,9 @@ class SubmitJob:
     external_id: str
     body: dict
 
-    @property
+    @cached_property
     def body_hash(self) -> str:
+        """Hashed once: the journal records it before the request and after the answer."""
         return body_hash(self.body)
 
 

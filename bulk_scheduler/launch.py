@@ -286,11 +286,17 @@ def outcomes_from_journal(report: ValidationReport, journal: Journal) -> list[Ro
 
 
 def rebuild_stale_results(
-    report: ValidationReport, journal: Journal, results_path: Path | None = None
+    offline_report: Callable[[], ValidationReport],
+    journal: Journal,
+    results_path: Path | None = None,
 ) -> Path | None:
-    """If a run died before writing its results sheet, write it now from the journal."""
+    """If a run died before writing its results sheet, write it now from the journal.
+
+    ``offline_report`` plans the sheet; it is called only when a rebuild is needed.
+    """
     if not journal.results_stale():
         return None
+    report = offline_report()
     outcomes = outcomes_from_journal(report, journal)
     if outcomes is None:
         return None

@@ -39,8 +39,7 @@ def _unreachable_in_rehearsal(url: str) -> MediaFacts:
     return MediaFacts(url, ok=False, problem="the host is under the reserved .invalid domain")
 
 
-def _to_probe(url: str, rehearsal: bool) -> bool:
-    host = _host(url)
+def _to_probe(host: str, rehearsal: bool) -> bool:
     if not host:
         return False
     if rehearsal:
@@ -79,9 +78,10 @@ def check_media(
             if url in seen or url in known:
                 continue
             seen.add(url)
-            if options.rehearsal and _host(url).endswith(".invalid"):
+            host = _host(url)
+            if options.rehearsal and host.endswith(".invalid"):
                 known[url] = _unreachable_in_rehearsal(url)
-            elif _to_probe(url, options.rehearsal):
+            elif _to_probe(host, options.rehearsal):
                 wanted.append(url)
     if wanted:
         probed = probe_urls_sync(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 
 # Pace at this share of the measured rate, to leave the API's bucket a little slack.
 PACE_MARGIN = 0.97
@@ -55,18 +56,40 @@ class Throttle:
         self._consecutive_429 = 0
         self._last_429_at: float | None = None
         self._successes_since_429 = 0
-        self._cond = asyncio.Condition()
+        # Requests waiting for a place, woken one at a time (a condition's notify_all
+        # would wake every waiter on each release).
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self._rng = rng or random.Random()
         self.rate_limited_count = 0
 
     def slot(self) -> _Slot:
         return _Slot(self)
 
+    def _places(self) -> int:
+        return max(1, int(self.limit))
+
     async def _acquire(self) -> None:
-        async with self._cond:
-            await self._cond.wait_for(lambda: self.in_flight < max(1, int(self.limit)))
-            self.in_flight += 1
         loop = asyncio.get_running_loop()
+        if self.in_flight < self._places() and not self._waiters:
+            self.in_flight += 1
+        else:
+            waiter = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter  # _wake counted this request in flight
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._release()  # woken, then cancelled: hand the place on
+                elif waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                raise
+        try:
+            await self._wait_for_pace(loop)
+        except asyncio.CancelledError:
+            self._release()
+            raise
+
+    async def _wait_for_pace(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
             now = loop.time()
             start = max(now, self._resume_at)
@@ -80,10 +103,16 @@ class Throttle:
             if loop.time() >= self._resume_at:
                 return
 
-    async def _release(self) -> None:
-        async with self._cond:
-            self.in_flight -= 1
-            self._cond.notify_all()
+    def _release(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self._places():
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
 
     def _set_pace(self) -> None:
         paced = 1.0 / self.measured_rate if self.measured_rate else 0.0
@@ -95,6 +124,7 @@ class Throttle:
         self._successes_since_429 += 1
         if self.limit < self.max_concurrency:
             self.limit = min(float(self.max_concurrency), self.limit + 1.0 / self.limit)
+            self._wake()
         if self.measured_rate is not None:
             self.measured_rate *= PACE_GROWTH
             self._set_pace()
@@ -140,4 +170,4 @@ class _Slot:
         return self._throttle
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._throttle._release()
+        self._throttle._release()

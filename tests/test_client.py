@@ -7,10 +7,16 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
-from bulk_scheduler.client import ApiError, ApiKey, OutcomeKind, PartnerClient, resolve_base_url
+from bulk_scheduler.client import (
+    ApiError,
+    ApiKey,
+    OutcomeKind,
+    PartnerClient,
+    Timeouts,
+    resolve_base_url,
+)
 from bulk_scheduler.contract import PostCreateBody
 from bulk_scheduler.errors import ConfigurationError, FatalApiError
 from bulk_scheduler.sandbox import seed
@@ -338,7 +344,7 @@ def test_unreachable_server_is_retryable_and_not_committed() -> None:
 
 def test_read_timeout_is_retryable_and_maybe_committed() -> None:
     async def go(url: str):
-        timeout = httpx.Timeout(connect=2.0, read=0.3, write=2.0, pool=2.0)
+        timeout = Timeouts(connect=2.0, read=0.3)
         async with PartnerClient(ApiKey("gva_test_k.s"), url, timeout=timeout) as client:
             return await client.create_post(body())
 

@@ -21,6 +21,7 @@ from bulk_scheduler.contract import CreatedPost
 from bulk_scheduler.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.journal import Journal
 from bulk_scheduler.outcome import RowResult
+from bulk_scheduler.throttle import Throttle
 
 from .test_executor import jobs
 
@@ -173,3 +174,28 @@ def test_the_users_rate_cap_is_never_exceeded() -> None:
     assert len(api.created) == 31
     # Starts one second apart: the 31st leaves at 30 s.
     assert elapsed == pytest.approx(30 + 0.01, abs=0.01)
+
+
+def test_places_are_handed_on_in_order_and_never_leak_on_cancel() -> None:
+    async def go() -> tuple[list[int], int]:
+        throttle = Throttle(2, rate_per_minute=600)  # one start per 0.1 s
+        order: list[int] = []
+
+        async def request(number: int, hold: float) -> None:
+            async with throttle.slot():
+                order.append(number)
+                await asyncio.sleep(hold)
+
+        tasks = [asyncio.create_task(request(n, 1.0)) for n in range(6)]
+        await asyncio.sleep(0.05)
+        tasks[3].cancel()  # waiting for a place
+        tasks[1].cancel()  # has a place, waits for its start at 0.1 s
+        await asyncio.sleep(0.1)
+        tasks[2].cancel()  # took the place task 1 left, waits for its start at 0.2 s
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return order, throttle.in_flight
+
+    order, in_flight = run_virtual(go)
+    # 4 and 5 got the places the cancelled requests held; none was lost.
+    assert order == [0, 4, 5]
+    assert in_flight == 0
