@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from . import __version__
+from . import __version__, event_loop
 from .campaign import Campaign
 from .client import ApiError, ApiKey, PartnerClient, is_loopback_host, resolve_base_url
 from .contract import API_KEY_ENV, BASE_URL_ENV
@@ -212,7 +212,7 @@ def api_endpoint(sandbox: bool, base_url: str | None) -> Iterator[tuple[ApiKey, 
 
 def _run_async(coro: Any) -> Any:
     try:
-        return asyncio.run(coro)
+        return event_loop.run(coro)
     except FatalApiError as exc:
         fail(str(exc), ExitStatus.FATAL_API)
     except ApiError as exc:
@@ -410,7 +410,7 @@ def run(
                 err=True,
             )
         try:
-            accounts = asyncio.run(_fetch_accounts(key, url))
+            accounts = event_loop.run(_fetch_accounts(key, url))
         except FatalApiError as exc:
             # Nothing was sent: the results sheet says so for every row, then exit 3.
             offline = validate_rows(loaded, options, None)

@@ -172,11 +172,14 @@ def env_proxy_for(url: str, environ: Mapping[str, str] | None = None) -> str | N
     host = parts.hostname or ""
     if is_loopback_host(host):
         return None
-    lowered = {k.lower(): v for k, v in env.items() if k.lower().endswith("_proxy")}
-    proxy = lowered.get(f"{parts.scheme}_proxy")
-    if not proxy or not proxy.startswith(("http://", "https://")):
-        return None  # aiohttp speaks to HTTP proxies only
-    for entry in lowered.get("no_proxy", "").split(","):
+
+    def variable(name: str) -> str:  # the lower-case spelling wins, as in curl
+        return env.get(name) or env.get(name.upper()) or ""
+
+    proxy = variable(f"{parts.scheme}_proxy")
+    if not proxy.startswith(("http://", "https://")):
+        return None  # none set, or not an HTTP proxy (aiohttp speaks only to those)
+    for entry in variable("no_proxy").split(","):
         entry = entry.strip().lower().lstrip(".")
         if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
             return None
@@ -262,6 +265,7 @@ class PartnerClient:
         return aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            cookie_jar=aiohttp.DummyCookieJar(),  # the key is the only credential sent
             timeout=aiohttp.ClientTimeout(
                 total=None, sock_connect=self._timeout.connect, sock_read=self._timeout.read
             ),

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from . import event_loop
 from .campaign import CampaignRow
 from .client import ApiKey, PartnerClient
 from .errors import FatalApiError
@@ -385,7 +386,7 @@ def run_campaign(
                     write=write,
                 )
 
-    return asyncio.run(go())
+    return event_loop.run(go())
 
 
 def local_zone(options: PlanOptions) -> tzinfo:

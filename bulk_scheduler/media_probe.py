@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import __version__
+from . import __version__, event_loop
 from .contract import (
     IMAGE_EXTENSIONS,
     IMAGE_MAX_BYTES,
@@ -177,7 +177,7 @@ def probe_urls_sync(
     urls: Iterable[str], options: ProbeOptions | None = None
 ) -> dict[str, MediaFacts]:
     """:func:`probe_urls` for callers without an event loop (not from inside one)."""
-    return asyncio.run(probe_urls(urls, options))
+    return event_loop.run(probe_urls(urls, options))
 
 
 def media_issues(

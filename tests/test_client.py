@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +17,7 @@ from bulk_scheduler.client import (
     OutcomeKind,
     PartnerClient,
     Timeouts,
+    env_proxy_for,
     resolve_base_url,
 )
 from bulk_scheduler.contract import PostCreateBody
@@ -352,3 +355,59 @@ def test_read_timeout_is_retryable_and_maybe_committed() -> None:
         outcome = asyncio.run(go(srv.base_url))
     assert outcome.kind is OutcomeKind.RETRYABLE and outcome.maybe_committed
     assert outcome.error_code == "timeout"
+
+
+# -- proxies ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "url", "proxy"),
+    [
+        ({}, "https://api.example.com/v1", None),
+        ({"HTTPS_PROXY": "http://proxy:3128"}, "https://api.example.com/v1", "http://proxy:3128"),
+        ({"https_proxy": "http://p:1", "HTTPS_PROXY": "http://q:2"}, "https://a", "http://p:1"),
+        ({"HTTP_PROXY": "http://proxy:3128"}, "https://api.example.com/v1", None),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"}, "https://api.example.com", None),
+        ({"HTTPS_PROXY": "http://p:1", "no_proxy": ".example.com"}, "https://example.com", None),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "other.org, *"}, "https://a.example", None),
+        (
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "ample.com"},
+            "https://ex.example.com",
+            "http://p:1",
+        ),
+        ({"HTTPS_PROXY": "socks5://p:1"}, "https://api.example.com", None),
+        ({"HTTP_PROXY": "http://p:1"}, "http://127.0.0.1:8787/v1", None),
+    ],
+)
+def test_the_proxy_comes_from_the_environment(
+    environ: dict[str, str], url: str, proxy: str | None
+) -> None:
+    assert env_proxy_for(url, environ) == proxy
+
+
+def test_requests_go_through_the_https_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def proxy() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            seen.append(conn.recv(4096))
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=proxy, daemon=True)
+    thread.start()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    async def go() -> None:
+        async with PartnerClient(ApiKey("gva_test_k.secret"), "https://api.example.test/v1") as c:
+            await c.list_accounts()
+
+    with pytest.raises(ApiError, match="could not be reached"):
+        asyncio.run(go())
+    thread.join(5)
+    listener.close()
+    assert seen and seen[0].startswith(b"CONNECT api.example.test:443 ")
+    assert b"secret" not in seen[0]  # the key only ever travels inside the tunnel
