@@ -286,15 +286,6 @@ class Journal:
     def outcomes(self) -> dict[int, RowOutcome]:
         return dict(self._by_row)
 
-    def entry(self, external_id: str) -> JournalEntry | None:
-        row = self._db.execute(
-            "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "
-            "scheduled_at_utc, warnings, error_code, error_message, http_status, attempts, "
-            "submitted_at FROM rows WHERE external_id = ?",
-            (external_id,),
-        ).fetchone()
-        return _entry(row) if row else None
-
     def entries(self) -> Iterator[JournalEntry]:
         cursor = self._db.execute(
             "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "

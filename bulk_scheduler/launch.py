@@ -132,8 +132,10 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
     done: dict[int, RowOutcome] = {}
     invalid: list[PlannedRow] = []
     changed: list[PlannedRow] = []
+    # One read of the journal, not one query per row.
+    known = {e.external_id: e for e in journal.entries()} if journal is not None else {}
     for planned in report.planned:
-        entry = journal.entry(planned.external_id) if journal is not None else None
+        entry = known.get(planned.external_id)
         if entry is not None and entry.done and entry.outcome is not None:
             outcome = entry.outcome
             outcome.row_number = planned.row.row_number
@@ -272,8 +274,9 @@ def outcomes_from_journal(report: ValidationReport, journal: Journal) -> list[Ro
     """Every row's outcome as the journal knows it (None when it knows none of them)."""
     outcomes: list[RowOutcome] = []
     known = 0
+    entries = {e.external_id: e for e in journal.entries()}
     for planned in report.planned:
-        entry = journal.entry(planned.external_id)
+        entry = entries.get(planned.external_id)
         if entry is not None and entry.outcome is not None:
             outcome = entry.outcome
             outcome.row_number = planned.row.row_number
