@@ -26,6 +26,12 @@ def cell_ref(column_index: int, row_number: int) -> str:
     return f"{letters}{row_number}"
 
 
+class ColumnLetters(dict[str, str]):
+    """The column letters of a sheet's canonical columns (``{"caption": "B", ...}``),
+    shared by its rows: a :class:`CampaignRow` given these as ``cells`` makes its cell
+    references from them when asked."""
+
+
 class CellRefs(Mapping[str, str]):
     """A row's cell references (``{"caption": "B14", ...}``), made on demand from the
     columns' letters, which every row of a sheet shares: 100,000 rows would otherwise hold
@@ -50,24 +56,62 @@ class CellRefs(Mapping[str, str]):
         return repr(dict(self))
 
 
-@dataclass(slots=True)
 class CampaignRow:
     """One post: the row's values keyed by canonical column name.
 
     ``row_number`` is the sheet row as the spreadsheet shows it (header = 1).
-    ``cells`` maps each canonical column to its cell reference (``"C14"``).
+    ``cells`` maps each canonical column to its cell reference (``"C14"``); the loader
+    gives the sheet's shared :class:`ColumnLetters` instead, and the references are made
+    when ``cells`` is read (only rows with a problem need them).
     ``original`` holds every cell of the row, in the sheet's column order,
     for the results sheet to write back unchanged.
     """
 
-    row_number: int
-    values: dict[str, CellValue]
-    cells: Mapping[str, str]
-    original: list[CellValue]
+    __slots__ = ("_cells", "original", "row_number", "values")
+
+    def __init__(
+        self,
+        row_number: int,
+        values: dict[str, CellValue],
+        cells: Mapping[str, str],
+        original: list[CellValue],
+    ) -> None:
+        self.row_number = row_number
+        self.values = values
+        self._cells = cells
+        self.original = original
+
+    @property
+    def cells(self) -> Mapping[str, str]:
+        cells = self._cells
+        if type(cells) is ColumnLetters:
+            return CellRefs(cells, self.row_number)
+        return cells
+
+    @cells.setter
+    def cells(self, cells: Mapping[str, str]) -> None:
+        self._cells = cells
 
     def text(self, column: str) -> str:
         """The value as stripped text ('' when blank); dates and numbers as the user sees them."""
         return cell_text(self.values.get(column)).strip()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CampaignRow):
+            return NotImplemented
+        return (self.row_number, self.values, self.original) == (
+            other.row_number,
+            other.values,
+            other.original,
+        ) and dict(self.cells) == dict(other.cells)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return (
+            f"CampaignRow(row_number={self.row_number!r}, values={self.values!r}, "
+            f"cells={self.cells!r}, original={self.original!r})"
+        )
 
 
 def cell_text(value: CellValue) -> str:

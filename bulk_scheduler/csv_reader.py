@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -33,6 +33,8 @@ DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 
 # The sniffer only needs the header line; a cap keeps a file with no newline cheap.
 _SNIFF_LIMIT = 65_536
+# Bytes of a UTF-8 file decoded at a time while it is parsed.
+_DECODE_CHUNK = 65_536
 
 
 @dataclass(slots=True)
@@ -66,15 +68,22 @@ def read_csv(
             f"{name}: the file is over the {describe_size(max_bytes)} limit for a campaign "
             "file; split it into smaller files"
         )
-    text, encoding = decode(data, name)
-    del data  # the decoded text replaces it: hold one copy of the file, not two
-    if "\x00" in text:
-        # UTF-16 without a BOM decodes as "valid" UTF-8 full of NULs; never guess.
-        raise CampaignFileError(
-            f"{name}: contains NUL characters, so it is not UTF-8 text; save it as 'CSV UTF-8'"
-        )
-    chosen = delimiter or sniff_delimiter(text)
-    return CsvTable(parse_rows(text, chosen, name), encoding, chosen)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, encoding = decode(data, name)
+        del data  # the decoded text replaces it: hold one copy of the file, not two
+        _refuse_nul(text, name)
+        chosen = delimiter or sniff_delimiter(text)
+        return CsvTable(parse_rows(text, chosen, name), encoding, chosen)
+    # UTF-8, nearly every file: decoded while it is parsed, so the file is held once, as
+    # bytes, never as one string (four bytes a character as soon as it holds an emoji).
+    # Problems are reported as if the file were decoded first: a bad byte anywhere wins
+    # over a bad row.
+    if b"\x00" in data:  # in UTF-8 only the NUL character has a zero byte
+        _refuse_nul(decode(data, name)[0], name)
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    start = _text_start(data)
+    chosen = delimiter or sniff_delimiter(_head_text(data, start, name))
+    return CsvTable(_parse_utf8(data, start, chosen, name), encoding, chosen)
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
@@ -99,6 +108,14 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             "save it as 'CSV UTF-8'"
         ) from exc
     return text.removeprefix("\ufeff"), encoding
+
+
+def _refuse_nul(text: str, name: str) -> None:
+    if "\x00" in text:
+        # UTF-16 without a BOM decodes as "valid" UTF-8 full of NULs; never guess.
+        raise CampaignFileError(
+            f"{name}: contains NUL characters, so it is not UTF-8 text; save it as 'CSV UTF-8'"
+        )
 
 
 def sniff_delimiter(text: str) -> str:
@@ -127,7 +144,42 @@ def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
     # Lines are split the way the csv module expects (\n, \r, \r\n, endings kept), one
     # at a time: a list of every line would hold a second copy of the file. The lines
     # after a record are read again only for the open-quote checks.
-    reader = csv.reader(_physical_lines(text), delimiter=delimiter)
+    rows, previous_end, _ = _records(_physical_lines(text), delimiter, name, lambda: text)
+    if rows and _quote_left_open(_lines_after(text, previous_end), delimiter):
+        raise _open_quote_error(name, len(rows))
+    return rows
+
+
+def _parse_utf8(data: bytes, start: int, delimiter: str, name: str) -> list[list[str | None]]:
+    """:func:`parse_rows` for the UTF-8 text of ``data`` from byte ``start``, decoded as it
+    is read: the lines come from a ``TextIOWrapper`` (split in C, endings kept, as
+    ``io.StringIO(text, newline="")`` splits them)."""
+    buffer = io.BytesIO(data)  # shares the bytes object: no copy
+    buffer.seek(start)
+    lines = io.TextIOWrapper(buffer, encoding="utf-8", errors="strict", newline="")
+    # Decoded 64 KiB at a time rather than 8 KiB: fewer, larger pieces of text come and go
+    # among the cells being made, which leaves the heap less fragmented (measured: 30 MB
+    # less held after reading 100,000 rows) and is a little faster.
+    lines._CHUNK_SIZE = _DECODE_CHUNK
+    try:
+        rows, previous_end, end = _records(lines, delimiter, name, lambda: decode(data, name)[0])
+    except UnicodeDecodeError:
+        decode(data, name)  # raises the message a whole-file decode gives
+        raise
+    if rows and _quote_left_open(_last_lines(data, start, end - previous_end), delimiter):
+        raise _open_quote_error(name, len(rows))
+    return rows
+
+
+def _records(
+    lines: Iterable[str], delimiter: str, name: str, whole_text: Callable[[], str]
+) -> tuple[list[list[str | None]], int, int]:
+    """(rows, physical lines before the last record, physical lines read).
+
+    ``whole_text`` gives the file's text, for the message about a row the csv module
+    refuses (it raises the decoding problem first, if the file has one).
+    """
+    reader = csv.reader(lines, delimiter=delimiter)
     rows: list[list[str | None]] = []
     append = rows.append
     # One shared empty row for every blank record: a file of a million ",,," lines
@@ -144,16 +196,57 @@ def parse_rows(text: str, delimiter: str, name: str) -> list[list[str | None]]:
                 append([None if not cell or cell.isspace() else cell for cell in record])
             previous_end, end = end, reader.line_num
     except csv.Error as exc:
+        text = whole_text()
         problem = str(exc)
         if "field larger than field limit" in problem:
             problem = _long_cell_problem(_lines_after(text, end))
         raise CampaignFileError(f"{name}: row {len(rows) + 1}: {problem}") from exc
-    if rows and _quote_left_open(_lines_after(text, previous_end), delimiter):
-        raise CampaignFileError(
-            f'{name}: row {len(rows)}: a quote (") opens a cell that never closes; '
-            "check the quotes in that row"
-        )
-    return rows
+    return rows, previous_end, reader.line_num
+
+
+def _open_quote_error(name: str, row: int) -> CampaignFileError:
+    return CampaignFileError(
+        f'{name}: row {row}: a quote (") opens a cell that never closes; '
+        "check the quotes in that row"
+    )
+
+
+def _text_start(data: bytes) -> int:
+    """Where the text of UTF-8 ``data`` starts: after a BOM, and one more BOM, as
+    :func:`decode` drops them."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if data.startswith(codecs.BOM_UTF8, start):
+        start += len(codecs.BOM_UTF8)
+    return start
+
+
+def _head_text(data: bytes, start: int, name: str) -> str:
+    """The first characters of the UTF-8 text of ``data`` from byte ``start``: enough to
+    sniff the header line."""
+    head = data[start : start + 4 * _SNIFF_LIMIT]  # a character is at most 4 bytes
+    try:
+        # Incremental: a character cut at the end of ``head`` is held back, not an error.
+        return codecs.getincrementaldecoder("utf-8")().decode(head)[:_SNIFF_LIMIT]
+    except UnicodeDecodeError:
+        decode(data, name)  # raises the message a whole-file decode gives
+        raise
+
+
+def _last_lines(data: bytes, start: int, count: int) -> list[str]:
+    """The last ``count`` physical lines of the UTF-8 text of ``data`` from byte ``start``
+    (already known to decode), decoding only the end of the file."""
+    if count <= 0:
+        return []
+    size = 4096
+    while True:
+        cut = max(start, len(data) - size)
+        while cut > start and 0x80 <= data[cut] < 0xC0:  # not inside a character
+            cut += 1
+        lines = list(io.StringIO(data[cut:].decode("utf-8"), newline=""))
+        # Unless it starts the text, the first line may have begun before the cut.
+        if cut == start or len(lines) > count:
+            return lines[-count:]
+        size *= 4
 
 
 def _physical_lines(text: str) -> Iterator[str]:

@@ -37,7 +37,7 @@ from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
-from .campaign import Campaign, CampaignRow, CellRefs, CellValue, FileFormat, cell_ref
+from .campaign import Campaign, CampaignRow, CellValue, ColumnLetters, FileFormat, cell_ref
 from .columns import HEADER_ALIASES, REQUIRED_COLUMNS, canonical_column, normalize_header
 from .csv_reader import read_csv
 from .errors import CampaignFileError
@@ -384,10 +384,11 @@ def _rows(
     """
     names = list(columns)
     indexes = [columns[column] for column in names]
-    letters = {column: cell_ref(columns[column], 1)[:-1] for column in names}
+    letters = ColumnLetters({column: cell_ref(columns[column], 1)[:-1] for column in names})
     pick = _picker(indexes)
-    limit = max_rows if max_rows is not None else -1
     grid_limit = MAX_SHEET_CELLS // max(width, 1)
+    # One test a row for both limits; which one was passed is worked out after.
+    cap = grid_limit if max_rows is None or max_rows < 0 else min(max_rows, grid_limit)
     rows: list[CampaignRow] = []
     append = rows.append
     for row_number, cells in enumerate(islice(grid, 1, None), start=2):
@@ -396,21 +397,15 @@ def _rows(
             continue
         if size != width:
             cells = cells[:width] if size > width else cells + [None] * (width - size)
-        append(
-            CampaignRow(
-                row_number,
-                # strict=False: both sides come from ``indexes``; the check costs 50% here.
-                dict(zip(names, pick(cells), strict=False)),
-                CellRefs(letters, row_number),
-                cells,
-            )
-        )
-        if len(rows) == limit + 1:
-            raise CampaignFileError(
-                f"{name}: more than {max_rows} data rows (the limit is {max_rows}); "
-                "split the file or raise the limit"
-            )
-        if len(rows) > grid_limit:
+        # strict=False: both sides come from ``indexes``; the check costs 50% here. The
+        # row's cell references are made from ``letters`` when asked for.
+        append(CampaignRow(row_number, dict(zip(names, pick(cells), strict=False)), letters, cells))
+        if len(rows) > cap:
+            if max_rows is not None and len(rows) == max_rows + 1:
+                raise CampaignFileError(
+                    f"{name}: more than {max_rows} data rows (the limit is {max_rows}); "
+                    "split the file or raise the limit"
+                )
             raise CampaignFileError(
                 f"{name}: {where} has more than {grid_limit:,} data rows {width:,} columns "
                 f"wide, over the {MAX_SHEET_CELLS:,} cells a campaign may hold; delete the "

@@ -66,11 +66,45 @@ KIND_BY_EXTENSION: dict[str, MediaKind] = {
 }
 
 _SEPARATOR = re.compile(r"[\s\-]+")
-# An absolute http(s) URL; group 1 is its path (the extension's home).
-_HTTP_URL = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?(?:[?#]\S*)?", re.IGNORECASE)
+# An absolute http(s) URL; group 1 is its path's file extension: 1-5 ASCII letters or
+# digits after the path's last dot (none when the text after the last dot is anything
+# else, such as "1/clip" in "/v2.1/clip"). Only the scheme ignores case: an extension
+# is never a non-ASCII letter that folds to an ASCII one.
+_HTTP_URL_TEXT = (
+    r"(?i:https?)://[^\s/?#@]+"
+    r"(?:/(?:[^\s?#]*\.([A-Za-z0-9]{1,5})(?=[?#]|$)|[^\s?#]*))?"
+    r"(?:[?#]\S*)?"
+)
+_HTTP_URL = re.compile(_HTTP_URL_TEXT)
+# The same for each line of a text: a row's URLs, one per line, are read in one call.
+_HTTP_URL_LINES = re.compile(rf"^{_HTTP_URL_TEXT}$", re.MULTILINE)
+# The same for URLs without spaces, control characters, "?", "#" or "@" (nearly all):
+# for them it comes down to a scheme, a host up to the first "/", and a path that is the
+# rest of the line, which the regex engine skips through far faster.
+_PLAIN_HTTP_URL_LINES = re.compile(
+    r"^(?i:https?)://[^/\n]+(?:/(?:.*\.([A-Za-z0-9]{1,5})|.*))?$", re.MULTILINE
+)
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
-# Extensions as written -> lower case, for those already seen: one shared string each.
-_EXTENSIONS_SEEN: dict[str, str] = {}
+
+
+class _LowerCase(dict[str | None, str | None]):
+    """Extensions as written -> lower case, one shared string for each (None for none).
+
+    Sheets use a handful of extensions; 100,000 rows would otherwise hold 100,000 copies
+    of "mp4". Bounded: past ``_LIMIT`` spellings, new ones are lowered but not kept.
+    """
+
+    _LIMIT = 1024
+
+    def __missing__(self, extension: str) -> str:
+        lower = extension.lower()
+        if len(self) < self._LIMIT:
+            self[extension] = lower
+        return lower
+
+
+# findall gives '' for a URL without an extension, fullmatch None.
+_LOWER_CASE = _LowerCase({None: None, "": None})
 _DRIVE_FILE = re.compile(
     r"^https?://(?:drive|docs)\.google\.com/(?:a/[^/]+/)?(?:u/\d+/)?file/d/([A-Za-z0-9_\-]+)",
     re.IGNORECASE,
@@ -87,7 +121,7 @@ def split_media_urls(text: str) -> list[str]:
     blanks dropped. Never on commas: they are legal inside URLs."""
     if "\r" in text:
         text = text.replace("\r", "\n")
-    return [part for part in map(str.strip, text.replace("|", "\n").split("\n")) if part]
+    return list(filter(None, map(str.strip, text.replace("|", "\n").split("\n"))))
 
 
 def rewrite_drive_url(url: str) -> str:
@@ -121,35 +155,26 @@ def inspect_url(url: str) -> tuple[bool, str | None]:
     match = _HTTP_URL.fullmatch(url)
     if match is None:
         return False, _loose_extension(url)
-    path = match.group(1)
-    if path is None:
-        return True, None
-    extension = path.rpartition(".")[2]
-    known = _EXTENSIONS_SEEN.get(extension)  # most sheets use a handful of extensions
-    if known is not None:
-        return True, known
-    if 0 < len(extension) <= 5 and extension.isalnum() and extension.isascii():
-        if len(_EXTENSIONS_SEEN) < 1024:
-            _EXTENSIONS_SEEN[extension] = extension.lower()
-        return True, extension.lower()
-    return True, None  # no dot, or the dot is in a folder name ("/v2.1/clip")
+    return True, _LOWER_CASE[match.group(1)]
 
 
 def inspect_urls(urls: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
     """:func:`inspect_url` for a row's URLs: (their extensions, those that are not http(s)
-    URLs). The common case, an http URL whose extension was seen before, costs one regex
-    and two lookups per URL: a slideshow row has up to 35."""
+    URLs). A slideshow row has up to 35: when all are http URLs (nearly always), one
+    regex call reads them all."""
+    # When no URL holds a new line (the planner splits cells on them), each line of the
+    # text matches exactly when its URL does, and as many matches as URLs means all did.
+    text = "\n".join(urls)
+    if text.count("\n") == len(urls) - 1:
+        plain = not ("?" in text or "#" in text or "@" in text or " " in text) and all(
+            map(str.isprintable, urls)  # no other whitespace either
+        )
+        found = (_PLAIN_HTTP_URL_LINES if plain else _HTTP_URL_LINES).findall(text)
+        if len(found) == len(urls):
+            return tuple(map(_LOWER_CASE.__getitem__, found)), ()
     extensions: list[str | None] = []
     invalid: list[str] = []
-    fullmatch = _HTTP_URL.fullmatch
-    seen = _EXTENSIONS_SEEN.get
     for url in urls:
-        match = fullmatch(url)
-        path = match.group(1) if match is not None else None
-        known = seen(path.rpartition(".")[2]) if path is not None else None
-        if known is not None:
-            extensions.append(known)
-            continue
         valid, extension = inspect_url(url)
         extensions.append(extension)
         if not valid:

@@ -75,13 +75,15 @@ class PlannedRow:
     and the values read from its cells, which the validator checks.
 
     ``publish_at`` is aware UTC, None for "publish now"; ``scheduled_at`` is the same as
-    sent (``2031-03-01T08:00:00Z``). ``platforms`` are those of the accounts when known
-    (resolved online, or written as ``platform:username``). ``account_keys`` holds every
-    distinct account named, resolved or not; ``account_ids`` the ids among them.
+    sent (``2031-03-01T08:00:00Z``), formatted when read. ``platforms`` are those of the
+    accounts when known (resolved online, or written as ``platform:username``).
+    ``account_keys`` holds every distinct account named, resolved or not; ``account_ids``
+    the ids among them.
     ``media_extensions`` are the URLs' file extensions (None where a URL has none);
     ``invalid_media_urls`` those that are not absolute http(s) URLs.
     ``content_key`` identifies what would be sent, external_id aside: equal keys mean
-    identical posts.
+    identical posts (its time is ``publish_at`` when the cell was read, the cell's text
+    when it was not, ``""`` when blank).
 
     ``payload`` is the exact JSON body and ``body`` the same as a
     :class:`~bulk_scheduler.contract.PostCreateBody`. Both are built from the values
@@ -110,7 +112,6 @@ class PlannedRow:
         "publish_at",
         "resolved_accounts",
         "row",
-        "scheduled_at",
     )
 
     def __init__(
@@ -133,7 +134,6 @@ class PlannedRow:
         account_keys: tuple[str, ...] = (),
         account_ids: tuple[str, ...] = (),
         resolved_accounts: tuple[Account, ...] = (),
-        scheduled_at: str | None = None,
         content_key: tuple[object, ...] = (),
     ) -> None:
         self.row = row
@@ -154,8 +154,12 @@ class PlannedRow:
         self.account_keys = account_keys
         self.account_ids = account_ids
         self.resolved_accounts = resolved_accounts
-        self.scheduled_at = scheduled_at
         self.content_key = content_key
+
+    @property
+    def scheduled_at(self) -> str | None:
+        """``publish_at`` as sent (``2031-03-01T08:00:00Z``), None for "publish now"."""
+        return None if self.publish_at is None else format_utc(self.publish_at)
 
     @property
     def body(self) -> PostCreateBody | None:
@@ -218,55 +222,214 @@ def plan_row(
     resolved. The row is sendable when every cell could be read and its shape fits the
     API (one video URL, 1-35 slides, 1-10 resolved accounts); the validator's rules are
     not applied here. Raises ValueError when ``options.timezone`` is not a time zone.
+    To plan many rows, use one :class:`RowPlanner`.
     """
-    issues: list[RowIssue] = []
-    values = row.values
-    caption = normalize_caption(values.get("caption"))
-    media_type, declared, urls, extensions, invalid_urls, media_key = _plan_media(row, issues)
-    music = values.get("music_url")
-    music_url = None if music is None else cell_text(music).strip() or None
-    reading = _plan_accounts(row, options, accounts, issues)
-    keys, ids = reading.keys, reading.ids
-    publish_at, schedule_key = _plan_schedule(row, options, issues)
+    return RowPlanner(options, accounts).plan(row)
 
-    content_key = (caption, media_key, urls, keys, schedule_key, music_url)
-    written_id = values.get("external_id")
-    external_id = "" if written_id is None else cell_text(written_id).strip()
-    generated = not external_id
-    if generated:
-        external_id = generated_external_id(content_key)
 
-    sendable = bool(
-        caption
-        and ids
-        and len(ids) == len(keys) <= MAX_ACCOUNTS
-        and _media_fits(media_type, urls)
-        and (publish_at is not None or not schedule_key)
-        and len(external_id) <= EXTERNAL_ID_MAX_LENGTH
-        and not (issues and any(issue.is_error for issue in issues))
+class RowPlanner:
+    """:func:`plan_row` for the rows of one run, with what rows repeat read once per
+    distinct cell: the zone of each ``timezone`` cell, the reading of each ``accounts``
+    cell. Both caches live as long as the planner (one run)."""
+
+    __slots__ = (
+        "_date_format",
+        "_default_accounts",
+        "_directory",
+        "_options",
+        "_readings",
+        "_zones",
     )
-    return PlannedRow(
-        row,
-        external_id,
-        generated,
-        None,
-        issues,
-        publish_at,
-        reading.platforms,
-        sendable,
-        caption,
-        media_type,
-        declared,
-        urls,
-        extensions,
-        invalid_urls,
-        music_url,
-        keys,
-        ids,
-        reading.resolved,
-        schedule_key if publish_at is not None else None,
-        content_key,
-    )
+
+    def __init__(self, options: PlanOptions, accounts: AccountDirectory | None = None) -> None:
+        self._options = options
+        self._directory = accounts
+        self._date_format = options.date_format
+        self._default_accounts = "\n".join(options.default_accounts)
+        # accounts cell text -> its reading; timezone cell text -> its zone, the problem
+        # with it, or None when blank.
+        self._readings: dict[str, AccountsReading] = {}
+        self._zones: dict[str | None, ZoneInfo | str | None] = {}
+
+    def plan(self, row: CampaignRow) -> PlannedRow:
+        """Read one row: see :func:`plan_row`."""
+        issues: list[RowIssue] = []
+        get = row.values.get
+        caption = get("caption")
+        if not (
+            isinstance(caption, str)
+            and caption
+            and "\r" not in caption
+            and not caption[0].isspace()
+            and not caption[-1].isspace()
+        ):  # a caption to tidy; most are sent exactly as written
+            caption = normalize_caption(caption)
+        media_type, declared, urls, extensions, invalid_urls, media_key = _plan_media(row, issues)
+        music = get("music_url")
+        music_url = None if music is None else cell_text(music).strip() or None
+        reading = self._accounts(row, issues)
+        keys, ids = reading.keys, reading.ids
+        publish_at, unread = self._schedule(row, issues)
+
+        # The time as an instant when it was read (formatting it for each row would cost
+        # more than the rest of the key); the cell's text when it was not.
+        schedule_key = unread if publish_at is None else publish_at
+        content_key = (caption, media_key, urls, keys, schedule_key, music_url)
+        written_id = get("external_id")
+        if written_id is None:
+            external_id = ""
+        elif isinstance(written_id, str):
+            external_id = written_id.strip()
+        else:
+            external_id = cell_text(written_id).strip()
+        generated = not external_id
+        if generated:
+            external_id = generated_external_id(content_key)
+
+        sendable = bool(
+            caption
+            and ids
+            and len(ids) == len(keys) <= MAX_ACCOUNTS
+            and _media_fits(media_type, urls)
+            and not unread
+            and len(external_id) <= EXTERNAL_ID_MAX_LENGTH
+            and not (issues and any(issue.is_error for issue in issues))
+        )
+        return PlannedRow(
+            row,
+            external_id,
+            generated,
+            None,
+            issues,
+            publish_at,
+            reading.platforms,
+            sendable,
+            caption,
+            media_type,
+            declared,
+            urls,
+            extensions,
+            invalid_urls,
+            music_url,
+            keys,
+            ids,
+            reading.resolved,
+            content_key,
+        )
+
+    def _accounts(self, row: CampaignRow, issues: list[RowIssue]) -> AccountsReading:
+        """Read the accounts cell (or the ``--accounts`` default when it is blank)."""
+        value = row.values.get("accounts")
+        text = value if isinstance(value, str) else cell_text(value)
+        reading = self._readings.get(text)
+        if reading is None:
+            source = "accounts"
+            if (not text or text.isspace()) and self._default_accounts:
+                reading = read_accounts(self._default_accounts, self._directory, "--accounts")
+            else:
+                reading = read_accounts(text, self._directory, source)
+            self._readings[text] = reading
+        if reading.problems or not reading.named:
+            _add_account_issues(row, reading, issues)
+        return reading
+
+    def _schedule(self, row: CampaignRow, issues: list[RowIssue]) -> tuple[datetime | None, str]:
+        """(publish_at in UTC or None, the cell as written when it could not be read).
+
+        ``(None, "")`` for a blank cell (publish now); ``(publish_at, "")`` when read.
+        """
+        value = row.values.get("scheduled_at")
+        if value is None:
+            return None, ""
+        try:
+            moment = parse_scheduled_at(value, self._date_format)
+            if moment is None:
+                return None, ""
+            if moment.tzinfo is None:
+                if isinstance(value, datetime) and not (
+                    moment.hour or moment.minute or moment.second
+                ):
+                    issues.append(
+                        warning(
+                            "scheduled-at-midnight",
+                            f"{moment:%Y-%m-%d} is scheduled at exactly 00:00; if the cell "
+                            "holds only a date, add the time of day",
+                            **_where(row, "scheduled_at"),
+                        )
+                    )
+                zone = self._zone(row, value, issues)
+                if zone is None:
+                    return None, cell_text(value).strip()
+                utc = localize(moment, zone)
+            else:
+                utc = to_utc(moment)
+        except ScheduleError as exc:
+            issues.append(error(exc.code, exc.message, **_where(row, "scheduled_at")))
+            return None, cell_text(value).strip()
+        except OverflowError:  # at the very edge of the calendar, e.g. 9999-12-31 23:59-05:00
+            raw = cell_text(value).strip()
+            issues.append(
+                error(
+                    "scheduled-at-invalid",
+                    f"'{raw}' is outside the supported dates",
+                    **_where(row, "scheduled_at"),
+                )
+            )
+            return None, raw
+        return utc, ""
+
+    def _zone(self, row: CampaignRow, value: CellValue, issues: list[RowIssue]) -> ZoneInfo | None:
+        """The zone for a naive time: the row's timezone cell, else the option; None (with
+        an issue) when there is none or the cell's is not a zone."""
+        written = row.values.get("timezone")
+        if isinstance(written, str) or written is None:
+            found = self._zones.get(written)
+            if found is None and written not in self._zones:
+                found = self._zones[written] = _cell_zone(written)
+        else:
+            found = _cell_zone(cell_text(written))
+        if isinstance(found, str):
+            issues.append(error("timezone-unknown", found, **_where(row, "timezone")))
+            return None
+        if found is not None:
+            return found
+        if self._options.timezone:
+            option = zone_or_problem(self._options.timezone)
+            if isinstance(option, str):  # callers check the option up front (check_timezone)
+                raise ValueError(f"--timezone: {option}")
+            return option
+        issues.append(
+            error(
+                "timezone-missing",
+                f"'{cell_text(value).strip()}' has no time zone: fill the timezone column "
+                "(e.g. Europe/Paris), write an offset (e.g. 2031-03-01T09:00+01:00), or pass "
+                "--timezone",
+                **_where(row, "scheduled_at"),
+            )
+        )
+        return None
+
+
+def _cell_zone(written: str | None) -> ZoneInfo | str | None:
+    """A timezone cell's zone, the problem with it, or None when it is blank."""
+    if written and not written.isspace():
+        return zone_or_problem(written)
+    return None
+
+
+def _add_account_issues(row: CampaignRow, reading: AccountsReading, issues: list[RowIssue]) -> None:
+    where = _where(row, "accounts")
+    if not reading.named:
+        issues.append(
+            error(
+                "accounts-missing",
+                "no accounts: write the account ids or @usernames to post to (separated "
+                "by commas), or pass --accounts for rows that leave the cell blank",
+                **where,
+            )
+        )
+    for severity, code, message in reading.problems:
+        issues.append(RowIssue(severity, code, message, **where))
 
 
 def generated_external_id(content_key: tuple[Any, ...]) -> str:
@@ -276,7 +439,8 @@ def generated_external_id(content_key: tuple[Any, ...]) -> str:
     The content is serialised with each field length-prefixed (lists joined by new lines,
     which URLs and account keys never contain), so no two contents share a serialisation.
     """
-    caption, media, urls, keys, schedule, music = content_key
+    caption, media, urls, keys, when, music = content_key
+    schedule = when if isinstance(when, str) else format_utc(when)
     urls_text = "\n".join(urls)
     keys_text = "\n".join(keys)
     music = music or ""
@@ -404,123 +568,11 @@ def _plan_media(
     return inferred, False, urls, extensions, invalid, inferred
 
 
-# --- accounts --------------------------------------------------------------------------
-
-
-def _plan_accounts(
-    row: CampaignRow,
-    options: PlanOptions,
-    directory: AccountDirectory | None,
-    issues: list[RowIssue],
-) -> AccountsReading:
-    """Read the accounts cell (or the ``--accounts`` default when it is blank)."""
-    value = row.values.get("accounts")
-    text = value if isinstance(value, str) else cell_text(value)
-    source = "accounts"
-    if (not text or text.isspace()) and options.default_accounts:
-        text, source = "\n".join(options.default_accounts), "--accounts"
-    reading = read_accounts(text, directory, source)
-    if reading.problems or not reading.named:
-        where = _where(row, "accounts")
-        if not reading.named:
-            issues.append(
-                error(
-                    "accounts-missing",
-                    "no accounts: write the account ids or @usernames to post to (separated "
-                    "by commas), or pass --accounts for rows that leave the cell blank",
-                    **where,
-                )
-            )
-        for severity, code, message in reading.problems:
-            issues.append(RowIssue(severity, code, message, **where))
-    return reading
-
-
-# --- scheduled_at ----------------------------------------------------------------------
-
-
-def _plan_schedule(
-    row: CampaignRow, options: PlanOptions, issues: list[RowIssue]
-) -> tuple[datetime | None, str]:
-    """(publish_at in UTC or None, the schedule's text for the content key).
-
-    The key is ``""`` for a blank cell (publish now), the UTC time when the cell was read,
-    and the cell as written when it could not be.
-    """
-    value = row.values.get("scheduled_at")
-    if value is None:
-        return None, ""
-    try:
-        moment = parse_scheduled_at(value, options.date_format)
-        if moment is None:
-            return None, ""
-        if moment.tzinfo is None:
-            if isinstance(value, datetime) and not (moment.hour or moment.minute or moment.second):
-                issues.append(
-                    warning(
-                        "scheduled-at-midnight",
-                        f"{moment:%Y-%m-%d} is scheduled at exactly 00:00; if the cell holds "
-                        "only a date, add the time of day",
-                        **_where(row, "scheduled_at"),
-                    )
-                )
-            zone = _zone_for(row, options, value, issues)
-            if zone is None:
-                return None, cell_text(value).strip()
-            utc = localize(moment, zone)
-        else:
-            utc = to_utc(moment)
-    except ScheduleError as exc:
-        issues.append(error(exc.code, exc.message, **_where(row, "scheduled_at")))
-        return None, cell_text(value).strip()
-    except OverflowError:  # at the very edge of the calendar, e.g. 9999-12-31 23:59-05:00
-        raw = cell_text(value).strip()
-        issues.append(
-            error(
-                "scheduled-at-invalid",
-                f"'{raw}' is outside the supported dates",
-                **_where(row, "scheduled_at"),
-            )
-        )
-        return None, raw
-    return utc, format_utc(utc)
-
-
-def _zone_for(
-    row: CampaignRow, options: PlanOptions, value: CellValue, issues: list[RowIssue]
-) -> ZoneInfo | None:
-    """The zone for a naive time: the row's timezone cell, else the option; None (with an
-    issue) when there is none or the cell's is not a zone."""
-    written = row.values.get("timezone")
-    if written is not None and not isinstance(written, str):
-        written = cell_text(written)
-    if written and not written.isspace():
-        found = zone_or_problem(written)
-        if isinstance(found, str):
-            issues.append(error("timezone-unknown", found, **_where(row, "timezone")))
-            return None
-        return found
-    if options.timezone:
-        found = zone_or_problem(options.timezone)
-        if isinstance(found, str):  # callers check the option up front (check_timezone)
-            raise ValueError(f"--timezone: {found}")
-        return found
-    issues.append(
-        error(
-            "timezone-missing",
-            f"'{cell_text(value).strip()}' has no time zone: fill the timezone column "
-            "(e.g. Europe/Paris), write an offset (e.g. 2031-03-01T09:00+01:00), or pass "
-            "--timezone",
-            **_where(row, "scheduled_at"),
-        )
-    )
-    return None
-
-
 __all__ = [
     "DateFormat",
     "PlanOptions",
     "PlannedRow",
+    "RowPlanner",
     "build_payload",
     "cell_text",
     "normalize_caption",

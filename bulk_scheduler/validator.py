@@ -35,7 +35,7 @@ from .contract import (
 from .issues import Severity, error, warning
 from .media_urls import KIND_BY_EXTENSION, is_http_url
 from .memory import collector_paused
-from .planner import PlannedRow, PlanOptions, plan_row
+from .planner import PlannedRow, PlanOptions, RowPlanner
 from .schedule import check_timezone, format_utc
 
 RULES: dict[str, str] = {
@@ -105,12 +105,13 @@ def plan_and_validate(
     """
     if options.timezone:
         check_timezone(options.timezone)
-    rules = _RowRules(options, accounts)
+    planner = RowPlanner(options, accounts)
+    check = _RowRules(options, accounts).check
     planned: list[PlannedRow] = []
     with collector_paused():
         for row in rows:  # one pass: each row is checked while its values are fresh
-            plan = plan_row(row, options, accounts)
-            rules.check(plan)
+            plan = planner.plan(row)
+            check(plan)
             planned.append(plan)
         _check_duplicates(planned)
     return planned
@@ -605,11 +606,18 @@ def _check_external_id(plan: PlannedRow) -> None:
 def _check_duplicates(planned: list[PlannedRow]) -> None:
     """Repeats of an earlier row's content or external_id: an error on each repeat,
     naming the first row; the first keeps its chance to be sent."""
+    # Contents are told apart by caption first: captions nearly always differ, so only
+    # rows that share one have their whole content compared. The first row of each
+    # caption joins ``by_content`` when a second one shows up, ahead of it.
+    by_caption: dict[str, PlannedRow] = {}
     by_content: dict[tuple[object, ...], PlannedRow] = {}
     by_id: dict[str, PlannedRow] = {}
     for plan in planned:
         repeated = False
-        first = by_content.setdefault(plan.content_key, plan)
+        first = by_caption.setdefault(plan.caption, plan)
+        if first is not plan:
+            by_content.setdefault(first.content_key, first)
+            first = by_content.setdefault(plan.content_key, plan)
         if first is not plan:
             repeated = True
             if first.external_id == plan.external_id:
