@@ -280,13 +280,15 @@ class PartnerClient:
         path: str,
         *,
         json_body: Any = None,
+        content: bytes | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> _Answer:
-        """Send one request and read a bounded answer. ``aiohttp.ClientError`` propagates."""
+        """Send one request (``json_body`` to encode, or JSON already encoded as
+        ``content``) and read a bounded answer. ``aiohttp.ClientError`` propagates."""
         headers = {"Authorization": f"Bearer {self._key.reveal()}"}
-        content = None
         if json_body is not None:
             content = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+        if content is not None:
             headers["Content-Type"] = "application/json"
         if self._session is None:
             self._session = self._open_session()
@@ -352,11 +354,18 @@ class PartnerClient:
 
     # -- POST /posts -------------------------------------------------------------
 
-    async def create_post(self, body: PostCreateBody | Mapping[str, Any]) -> CreateOutcome:
-        """Send one create request and classify the answer; never raises for the network."""
-        payload = body.to_json() if isinstance(body, PostCreateBody) else dict(body)
+    async def create_post(self, body: PostCreateBody | Mapping[str, Any] | bytes) -> CreateOutcome:
+        """Send one create request and classify the answer; never raises for the network.
+
+        ``body`` is a model, a JSON object, or that object already encoded as JSON bytes.
+        """
+        if isinstance(body, bytes):
+            request: dict[str, Any] = {"content": body}
+        else:
+            payload = body.to_json() if isinstance(body, PostCreateBody) else dict(body)
+            request = {"json_body": payload}
         try:
-            answer = await self._send("POST", "posts", json_body=payload)
+            answer = await self._send("POST", "posts", **request)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             # Nothing was sent: the connection never opened.
             return CreateOutcome(

@@ -127,7 +127,7 @@ async def submit_rows(
                 sent[job.row_number] = attempts
                 counters["requests"] += 1
                 sent_at = journal.record_sending(job, attempts)
-                answer = await client.create_post(job.body)
+                answer = await client.create_post(job.content)
                 if answer.rate_limited:
                     pause = throttle.rate_limited(answer.retry_after)
                 elif answer.kind in (OutcomeKind.CREATED, OutcomeKind.REPLAYED):

@@ -61,10 +61,15 @@ class JournalBusyError(BulkSchedulerError):
     """Another run holds this campaign's journal."""
 
 
+def body_json(body: dict[str, Any]) -> bytes:
+    """The bytes sent for a body: canonical JSON (sorted keys, no spaces), so a row sends
+    the same bytes on every attempt and in every run."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def body_hash(body: dict[str, Any]) -> str:
     """A stable hash of the exact JSON body."""
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(body_json(body)).hexdigest()
 
 
 def default_journal_path(campaign_path: Path) -> Path:
@@ -84,9 +89,14 @@ class SubmitJob:
     body: dict
 
     @cached_property
+    def content(self) -> bytes:
+        """The request's bytes, encoded once for every attempt."""
+        return body_json(self.body)
+
+    @cached_property
     def body_hash(self) -> str:
         """Hashed once: the journal records it before the request and after the answer."""
-        return body_hash(self.body)
+        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

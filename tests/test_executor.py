@@ -10,11 +10,12 @@ from typing import Any
 
 from bulk_scheduler.client import ApiKey, PartnerClient
 from bulk_scheduler.executor import ExecutorOptions, submit_rows
-from bulk_scheduler.journal import Journal, SubmitJob
+from bulk_scheduler.journal import Journal, SubmitJob, body_json
 from bulk_scheduler.outcome import RowResult
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.config import SandboxConfig
 from bulk_scheduler.sandbox.server import SandboxServer
+from tests.canned_server import Canned, CannedServer
 
 
 def jobs(count: int) -> list[SubmitJob]:
@@ -193,3 +194,20 @@ def test_a_stop_sends_no_new_rows_and_marks_the_rest_not_submitted() -> None:
     assert len(results) == 30
     assert RowResult.NOT_SUBMITTED in results
     assert results.count(RowResult.CREATED) == stats["posts_total"]
+
+
+def test_every_attempt_sends_the_same_canonical_bytes() -> None:
+    work = jobs(1)
+    busy = Canned(503, b'{"ok": false, "error_code": "busy", "message": "busy"}')
+    with CannedServer(busy) as srv:
+        report = submit(
+            srv.base_url,
+            "gva_test_k.s",
+            work,
+            ExecutorOptions(concurrency=1, max_attempts=3, backoff_base=0.01),
+        )
+        sent = [body for _, _, _, body in srv.requests]
+    assert report.outcomes[work[0].row_number].result is RowResult.ERROR
+    assert len(sent) == 3 and len(set(sent)) == 1
+    assert sent[0] == body_json(work[0].body)
+    assert list(json.loads(sent[0])) == sorted(work[0].body)

@@ -10,6 +10,7 @@ against the sandbox over HTTP live in ``test_executor.py`` and ``test_run.py``.
 from __future__ import annotations
 
 import asyncio
+import json
 import selectors
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -83,7 +84,7 @@ class SimulatedApi:
             return True
         return False
 
-    async def create_post(self, body: dict[str, Any]) -> CreateOutcome:
+    async def create_post(self, content: bytes) -> CreateOutcome:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -97,7 +98,7 @@ class SimulatedApi:
             return CreateOutcome(
                 OutcomeKind.RETRYABLE, 429, error_code="rate_limited", rate_limited=True
             )
-        self.created.append(body["external_id"])
+        self.created.append(json.loads(content)["external_id"])
         post = CreatedPost(id=f"p{len(self.created)}", status="scheduled")
         return CreateOutcome(OutcomeKind.CREATED, 201, post=post)
 
