@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from operator import itemgetter
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,12 @@ class ColumnLetters(dict[str, str]):
     """The column letters of a sheet's canonical columns (``{"caption": "B", ...}``),
     shared by its rows: a :class:`CampaignRow` given these as ``cells`` makes its cell
     references from them when asked."""
+
+
+class ColumnIndex(dict[str, int]):
+    """Where a sheet's canonical columns sit in its rows (``{"caption": 1, ...}``), shared
+    by its rows: a :class:`CampaignRow` given this as ``values`` reads them from its cells
+    when asked, and :func:`column_values` reads a column of many rows at once."""
 
 
 class CellRefs(Mapping[str, str]):
@@ -63,23 +70,40 @@ class CampaignRow:
     ``cells`` maps each canonical column to its cell reference (``"C14"``); the loader
     gives the sheet's shared :class:`ColumnLetters` instead, and the references are made
     when ``cells`` is read (only rows with a problem need them).
+    ``values`` maps each canonical column to its value; the loader gives the sheet's
+    shared :class:`ColumnIndex` instead, and the dict is made from ``original`` the first
+    time ``values`` is read (the planner reads whole columns without it).
     ``original`` holds every cell of the row, in the sheet's column order,
     for the results sheet to write back unchanged.
     """
 
-    __slots__ = ("_cells", "original", "row_number", "values")
+    __slots__ = ("_cells", "_values", "original", "row_number")
 
     def __init__(
         self,
         row_number: int,
-        values: dict[str, CellValue],
+        values: dict[str, CellValue] | ColumnIndex,
         cells: Mapping[str, str],
         original: list[CellValue],
     ) -> None:
         self.row_number = row_number
-        self.values = values
+        self._values = values
         self._cells = cells
         self.original = original
+
+    @property
+    def values(self) -> dict[str, CellValue]:
+        values = self._values
+        if type(values) is ColumnIndex:
+            original = self.original
+            made = {column: original[index] for column, index in values.items()}
+            self._values = made
+            return made
+        return values  # type: ignore[return-value]  # a dict once made
+
+    @values.setter
+    def values(self, values: dict[str, CellValue]) -> None:
+        self._values = values
 
     @property
     def cells(self) -> Mapping[str, str]:
@@ -112,6 +136,31 @@ class CampaignRow:
             f"CampaignRow(row_number={self.row_number!r}, values={self.values!r}, "
             f"cells={self.cells!r}, original={self.original!r})"
         )
+
+
+def column_values(rows: Sequence[CampaignRow], columns: Sequence[str]) -> list[Sequence[CellValue]]:
+    """For each of ``columns``, ``[row.values.get(column) for row in rows]``; read straight
+    from the rows' cells when they share one :class:`ColumnIndex` (rows as loaded, whose
+    values dicts were never made): no dict per row."""
+    shared = rows[0]._values if rows else None
+    if type(shared) is ColumnIndex and all(row._values is shared for row in rows):
+        wanted = sorted({shared[column] for column in columns if column in shared})
+        cells: list[Sequence[CellValue]] = [row.original for row in rows]
+        if 1 < len(wanted) < len(cells[0]) // 2:  # a wide sheet: keep only what is asked
+            cells = list(map(itemgetter(*wanted), cells))
+            position = {index: n for n, index in enumerate(wanted)}
+        else:
+            position = {index: index for index in wanted}
+        # Transposed in one C call: far cheaper than one pass over the rows per column.
+        # Loaded rows all have the sheet's width; zip stops at the shortest, so check.
+        transposed = list(zip(*cells, strict=False))
+        if all(n < len(transposed) for n in position.values()):
+            blank = [None] * len(rows)
+            return [
+                transposed[position[shared[column]]] if column in shared else blank
+                for column in columns
+            ]
+    return [[row.values.get(column) for row in rows] for column in columns]
 
 
 def cell_text(value: CellValue) -> str:

@@ -192,8 +192,12 @@ def _records(
         for record in reader:
             if not any(record):
                 append(blank)
-            else:
+            elif (blanks := record.count("")) > 2 or any(map(str.isspace, record)):
                 append([None if not cell or cell.isspace() else cell for cell in record])
+            else:  # at most two blank cells, none of spaces (nearly always): set in place
+                for _ in range(blanks):
+                    record[record.index("")] = None
+                append(record)
             previous_end, end = end, reader.line_num
     except csv.Error as exc:
         text = whole_text()

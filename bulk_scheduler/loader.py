@@ -30,14 +30,22 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from itertools import islice
-from operator import itemgetter
+from itertools import compress, islice, repeat
+from operator import ne
 from pathlib import Path
 
-from .campaign import Campaign, CampaignRow, CellValue, ColumnLetters, FileFormat, cell_ref
+from .campaign import (
+    Campaign,
+    CampaignRow,
+    CellValue,
+    ColumnIndex,
+    ColumnLetters,
+    FileFormat,
+    cell_ref,
+)
 from .columns import HEADER_ALIASES, REQUIRED_COLUMNS, canonical_column, normalize_header
 from .csv_reader import read_csv
 from .errors import CampaignFileError
@@ -253,6 +261,8 @@ def _header_text(value: CellValue) -> str:
 def _width(headers: list[str], grid: list[list[CellValue]]) -> int:
     """Columns that matter: up to the last header or the last cell with a value, if further."""
     width = max((i + 1 for i, header in enumerate(headers) if header.strip()), default=0)
+    if max(map(len, islice(grid, 1, None)), default=0) <= width:  # nearly always
+        return width
     for row in islice(grid, 1, None):
         extra = len(row) - width
         # Fast path: most rows are no wider than the headers, or blank beyond them.
@@ -367,6 +377,28 @@ def _suggest(header: str, taken: Container[str]) -> str | None:
     return None if column in taken else column
 
 
+def _rows_at_once(
+    grid: list[list[CellValue]], width: int, index: ColumnIndex, letters: ColumnLetters, cap: int
+) -> list[CampaignRow] | None:
+    """:func:`_rows` for a sheet whose non-blank rows all have its width (nearly every
+    sheet: both readers give rows as wide as they are written) and are no more than
+    ``cap``, with each step mapped over the rows in C rather than looped over in Python;
+    None for any other sheet (:func:`_rows` then says what is wrong, if anything)."""
+    data = grid[1:]
+    lengths = list(map(len, data))
+    # A blank row is one whose every cell is None (the CSV reader's blank rows are []).
+    filled = list(map(ne, map(list.count, data, repeat(None)), lengths))
+    if False in filled:
+        data = list(compress(data, filled))
+        numbers: Iterable[int] = compress(range(2, len(grid) + 1), filled)
+        lengths = list(compress(lengths, filled))
+    else:
+        numbers = range(2, len(grid) + 1)
+    if len(lengths) > cap or (lengths and (min(lengths) != width or max(lengths) != width)):
+        return None
+    return list(map(CampaignRow, numbers, repeat(index), repeat(letters), data))
+
+
 def _rows(
     grid: list[list[CellValue]],
     columns: dict[str, int],
@@ -382,13 +414,16 @@ def _rows(
     a header 16,000 columns wide over 200,000 one-cell lines would otherwise ask for
     3.2 billion cells.
     """
-    names = list(columns)
-    indexes = [columns[column] for column in names]
-    letters = ColumnLetters({column: cell_ref(columns[column], 1)[:-1] for column in names})
-    pick = _picker(indexes)
+    # Shared by every row: each makes its values dict and cell references when asked.
+    index = ColumnIndex(columns)
+    letters = ColumnLetters({column: cell_ref(columns[column], 1)[:-1] for column in columns})
     grid_limit = MAX_SHEET_CELLS // max(width, 1)
     # One test a row for both limits; which one was passed is worked out after.
     cap = grid_limit if max_rows is None or max_rows < 0 else min(max_rows, grid_limit)
+    if not keep:
+        made = _rows_at_once(grid, width, index, letters, cap)
+        if made is not None:
+            return made
     rows: list[CampaignRow] = []
     append = rows.append
     for row_number, cells in enumerate(islice(grid, 1, None), start=2):
@@ -397,9 +432,7 @@ def _rows(
             continue
         if size != width:
             cells = cells[:width] if size > width else cells + [None] * (width - size)
-        # strict=False: both sides come from ``indexes``; the check costs 50% here. The
-        # row's cell references are made from ``letters`` when asked for.
-        append(CampaignRow(row_number, dict(zip(names, pick(cells), strict=False)), letters, cells))
+        append(CampaignRow(row_number, index, letters, cells))
         if len(rows) > cap:
             if max_rows is not None and len(rows) == max_rows + 1:
                 raise CampaignFileError(
@@ -412,13 +445,3 @@ def _rows(
                 "columns it does not need, or split it"
             )
     return rows
-
-
-def _picker(indexes: list[int]) -> Callable[[list[CellValue]], Sequence[CellValue]]:
-    """A fast ``row -> values at indexes`` (itemgetter returns a bare value for one index)."""
-    if len(indexes) > 1:
-        return itemgetter(*indexes)
-    if len(indexes) == 1:
-        only = indexes[0]
-        return lambda row: (row[only],)
-    return lambda row: ()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Literal
 
 from .contract import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
@@ -180,6 +182,101 @@ def inspect_urls(urls: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[str
         if not valid:
             invalid.append(url)
     return tuple(extensions), tuple(invalid)
+
+
+# Whitespace a URL may not hold, among ASCII characters (new lines separate URLs here).
+_ASCII_BLANKS = (" ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+# What comes before a URL's last "/" when the URL has no path: "https:/" of "https://host".
+_SCHEME_ONLY = re.compile(r"(?i:https?):/")
+# The same, for a URL with a path: a scheme and a host (no "@", no "/") then anything.
+_SCHEME_AND_HOST = re.compile(r"(?i:https?)://[^/@]+(?:/.*)?", re.DOTALL)
+_CACHE_LIMIT = 4096
+
+
+class _HeadKind(dict[str, int]):
+    """What comes before a plain URL's last "/" -> 1 when the URL is an http(s) URL with a
+    path, 2 when it is one without a path (if its host is sound), 0 when it is not one.
+    Sheets put most URLs under a few folders; bounded like :class:`_LowerCase`."""
+
+    def __missing__(self, head: str) -> int:
+        kind = 1 if _SCHEME_AND_HOST.fullmatch(head) else 2 if _SCHEME_ONLY.fullmatch(head) else 0
+        if len(self) < _CACHE_LIMIT:
+            self[head] = kind
+        return kind
+
+
+class _TailExtension(dict[str, str | None]):
+    """The text after a URL's last "." -> the lower-case extension it is (1-5 ASCII letters
+    or digits), None when it is none ("com/clip", "toolong"). Bounded likewise."""
+
+    def __missing__(self, tail: str) -> str | None:
+        extension = (
+            _LOWER_CASE[tail] if len(tail) <= 5 and tail.isascii() and tail.isalnum() else None
+        )
+        if len(self) < _CACHE_LIMIT:
+            self[tail] = extension
+        return extension
+
+
+_HEAD_KIND = _HeadKind()
+_TAIL_EXTENSION = _TailExtension()
+
+
+def inspect_url_lists(
+    url_lists: Sequence[Sequence[str]],
+) -> list[tuple[tuple[str | None, ...], tuple[str, ...]]]:
+    """:func:`inspect_urls` for many rows' URLs at once (each row's URLs split and stripped,
+    none holding a new line, as the planner gives them).
+
+    When no URL holds whitespace, ``?`` or ``#`` (nearly every sheet), a URL is an http(s)
+    URL exactly when what comes before its last ``/`` is a scheme and a sound host (or
+    just ``https:/``, for a URL without a path, whose host must then be sound), and its
+    extension is what follows its last ``.`` when that is 1-5 ASCII letters or digits.
+    Both come from string methods run over every URL at once and from small caches:
+    sheets repeat a few folders and extensions. Other URLs are read one by one.
+    """
+    flat = list(chain.from_iterable(url_lists))
+    text = "\n".join(flat)
+    if (
+        not flat
+        or text.count("\n") != len(flat) - 1
+        or "?" in text
+        or "#" in text
+        or not _without_blanks(text, flat)
+    ):
+        return [inspect_urls(urls) for urls in url_lists]
+    heads = map(itemgetter(0), map(str.rpartition, flat, repeat("/")))
+    kinds = list(map(_HEAD_KIND.__getitem__, heads))
+    tails = map(itemgetter(2), map(str.rpartition, flat, repeat(".")))
+    extensions = list(map(_TAIL_EXTENSION.__getitem__, tails))
+    if 1 in kinds and kinds.count(1) == len(kinds):  # every URL has a path (nearly always)
+        found: list[tuple[tuple[str | None, ...], tuple[str, ...]]] = []
+        append = found.append
+        start = 0
+        for urls in url_lists:
+            end = start + len(urls)
+            append((tuple(extensions[start:end]), ()))
+            start = end
+        return found
+    found = []
+    start = 0
+    for urls in url_lists:
+        end = start + len(urls)
+        row_kinds = kinds[start:end]
+        if row_kinds.count(1) == len(row_kinds):
+            found.append((tuple(extensions[start:end]), ()))
+        else:
+            found.append(inspect_urls(urls))
+        start = end
+    return found
+
+
+def _without_blanks(text: str, urls: list[str]) -> bool:
+    """True when no URL holds whitespace (``text`` is the URLs, one per line)."""
+    if text.isascii():  # a few fast scans of the text rather than a test per URL
+        return not any(blank in text for blank in _ASCII_BLANKS)
+    # Every whitespace character but the space is unprintable.
+    return " " not in text and all(map(str.isprintable, urls))
 
 
 def url_extension(url: str) -> str | None:

@@ -105,7 +105,8 @@ def validate_rows(
     if media is not None:
         check_media(planned, media, media_cache)
     # Findings the loader made on a row's cells (an uncalculated formula, say) belong to it.
-    by_row = {p.row.row_number: p for p in planned}
+    # Only when there is something to place: 100,000 rows would make a dict for nothing.
+    by_row = {p.row.row_number: p for p in planned} if campaign.issues else {}
     file_issues: list[RowIssue] = []
     for issue in campaign.issues:
         owner = by_row.get(issue.row) if issue.row is not None else None
