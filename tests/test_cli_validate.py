@@ -18,6 +18,7 @@ from bulk_scheduler.sandbox.server import SandboxServer
 from bulk_scheduler.validator import RULES
 from tests.conftest import ROOT, SAMPLES
 from tests.official_schema import assert_bodies_pass
+from tests.rows import write_csv
 
 EVERY_MISTAKE = SAMPLES / "every_mistake.xlsx"
 # The column each rule points at in every_mistake.xlsx (None: the whole row).
@@ -97,18 +98,12 @@ def _warnings() -> set[str]:
     }
 
 
-def write_csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["caption", "media_urls", "accounts", "scheduled_at"])
-        writer.writerows(rows)
-    return path
-
-
 def test_a_time_less_than_two_minutes_ahead_is_too_soon(tmp_path: Path) -> None:
     soon = (datetime.now(UTC) + timedelta(seconds=75)).strftime("%Y-%m-%dT%H:%M:%SZ")
     campaign = write_csv(
-        tmp_path / "c.csv", [["Soon", "https://cdn.genviral.com/a.mp4", seed.BYO_TIKTOK_ID, soon]]
+        tmp_path / "c.csv",
+        [["Soon", "https://cdn.genviral.com/a.mp4", seed.BYO_TIKTOK_ID, soon]],
+        header=["caption", "media_urls", "accounts", "scheduled_at"],
     )
     result = invoke("validate", campaign, "--offline", "--json")
     assert result.exit_code == 1

@@ -7,7 +7,6 @@ checked here against the general function it stands in for, on ordinary and odd 
 
 from __future__ import annotations
 
-import csv
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from bulk_scheduler.schedule import (
     parse_iso_column,
     parse_scheduled_at,
 )
+from tests.rows import write_csv
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 
@@ -169,14 +169,6 @@ HEADERS = (
 )
 
 
-def _sheet(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADERS)
-        writer.writerows(rows)
-    return path
-
-
 ACCOUNT = "0f4f54d4-8cce-4fb7-8c7b-befbcb8af812"
 
 
@@ -216,7 +208,7 @@ def _rows(seed: int) -> list[list[str]]:
 def test_rows_planned_together_match_rows_planned_one_by_one(
     tmp_path: Path, seed: int, timezone: str | None
 ) -> None:
-    rows = load_campaign(_sheet(tmp_path / "c.csv", _rows(seed))).rows
+    rows = load_campaign(write_csv(tmp_path / "c.csv", _rows(seed), HEADERS)).rows
     options = PlanOptions(timezone=timezone, now=NOW)
     together = RowPlanner(options).plan_rows(rows)
     alone = [RowPlanner(options).plan(row) for row in rows]
@@ -234,7 +226,7 @@ def test_a_column_of_ordinary_rows_is_localised_at_once(tmp_path: Path) -> None:
         ["", "Hello", "video", PLAIN_URLS[0], ACCOUNT, "2031-03-01 09:00", "Europe/Paris", "", ""],
         ["", "Bye", "video", PLAIN_URLS[0], ACCOUNT, "2031-07-01 09:00", "", "", ""],
     ]
-    loaded = load_campaign(_sheet(tmp_path / "c.csv", rows)).rows
+    loaded = load_campaign(write_csv(tmp_path / "c.csv", rows, HEADERS)).rows
     planned = RowPlanner(PlanOptions(timezone="Asia/Tokyo", now=NOW)).plan_rows(loaded)
     assert [p.scheduled_at for p in planned] == ["2031-03-01T08:00:00Z", "2031-07-01T00:00:00Z"]
 

@@ -17,9 +17,8 @@ from bulk_scheduler.client import ApiKey, PartnerClient
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
 from tests.media_server import MediaServer, Route
+from tests.rows import write_csv
 from tests.test_media_probe import HTML_PAGE, mp4, png
-
-HEADER = ["external_id", "caption", "media_type", "media_urls", "accounts", "scheduled_at"]
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +46,6 @@ def media(media_dir: Path) -> Iterator[MediaServer]:
         yield server
 
 
-def write_campaign(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
-
-
 def row(eid: str, urls: str, media_type: str = "video") -> list[str]:
     return [eid, f"caption {eid}", media_type, urls, seed.BYO_TIKTOK_ID, "2036-08-01T10:00:00Z"]
 
@@ -69,7 +60,7 @@ def issues_by_cell(output: str) -> dict[str, set[str]]:
 def test_each_media_problem_is_reported_on_its_cell(
     tmp_path: Path, api_env: SandboxServer, media: MediaServer
 ) -> None:
-    campaign = write_campaign(
+    campaign = write_csv(
         tmp_path / "c.csv",
         [
             row("good", media.url("/good.mp4")),
@@ -103,7 +94,7 @@ def test_a_thousand_rows_sharing_ten_urls_make_ten_probes(
     rows = [row(f"r{i:04d}", media.url(f"/shared-{i % 10}.mp4")) for i in range(1000)]
     for i, r in enumerate(rows):
         r[5] = f"2036-08-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z"
-    campaign = write_campaign(tmp_path / "c.csv", rows)
+    campaign = write_csv(tmp_path / "c.csv", rows)
     result = CliRunner().invoke(cli, ["validate", str(campaign), "--json"])
     assert result.exit_code == 0, result.output
     media.settle()
@@ -119,7 +110,7 @@ def test_a_thousand_rows_sharing_ten_urls_make_ten_probes(
 def test_run_sends_the_measured_metadata_and_resumes_without_probing_again(
     tmp_path: Path, api_env: SandboxServer, media: MediaServer
 ) -> None:
-    campaign = write_campaign(tmp_path / "c.csv", [row("meta", media.url("/good.mp4"))])
+    campaign = write_csv(tmp_path / "c.csv", [row("meta", media.url("/good.mp4"))])
     result = CliRunner().invoke(cli, ["run", str(campaign), "--yes"])
     assert result.exit_code == 0, result.output
     with (tmp_path / "c.results.csv").open(encoding="utf-8-sig") as handle:
@@ -147,7 +138,7 @@ def test_run_sends_the_measured_metadata_and_resumes_without_probing_again(
 def test_no_media_check_sends_nothing_to_the_media_host(
     tmp_path: Path, api_env: SandboxServer, media: MediaServer
 ) -> None:
-    campaign = write_campaign(tmp_path / "c.csv", [row("x", media.url("/long.mp4"))])
+    campaign = write_csv(tmp_path / "c.csv", [row("x", media.url("/long.mp4"))])
     result = CliRunner().invoke(cli, ["validate", str(campaign), "--no-media-check"])
     assert result.exit_code == 0, result.output
     media.settle()

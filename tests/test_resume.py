@@ -21,27 +21,24 @@ import pytest
 from bulk_scheduler.journal import default_journal_path
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
+from tests.rows import write_csv
 
-HEADER = ["external_id", "caption", "media_type", "media_urls", "accounts", "scheduled_at"]
 DONE = {"created", "already_exists"}
 
 
 def write_campaign(path: Path, count: int) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for i in range(count):
-            writer.writerow(
-                [
-                    f"kill-{i:04d}",
-                    f"Resumable post {i}",
-                    "video",
-                    f"https://cdn.genviral.com/r/{i}.mp4",
-                    seed.BYO_TIKTOK_ID,
-                    f"2036-07-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
-                ]
-            )
-    return path
+    rows = [
+        [
+            f"kill-{i:04d}",
+            f"Resumable post {i}",
+            "video",
+            f"https://cdn.genviral.com/r/{i}.mp4",
+            seed.BYO_TIKTOK_ID,
+            f"2036-07-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+        ]
+        for i in range(count)
+    ]
+    return write_csv(path, rows)
 
 
 def start_run(campaign: Path, server: SandboxServer, *extra: str) -> subprocess.Popen[str]:

@@ -19,8 +19,7 @@ from bulk_scheduler.columns import RESULT_COLUMNS
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
 from tests.conftest import SAMPLES
-
-HEADER = ["external_id", "caption", "media_type", "media_urls", "accounts", "scheduled_at"]
+from tests.rows import RUN_HEADER, write_csv
 
 
 def invoke(*args: str | Path) -> Any:
@@ -36,14 +35,6 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
-
-
-def write_campaign(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
 
 
 def generated_rows(count: int, prefix: str = "row") -> list[list[str]]:
@@ -105,7 +96,7 @@ def test_faults_end_with_exactly_one_post_per_row(tmp_path: Path, api_env: Sandb
         latency_jitter_ms=10,
         seed=11,
     )
-    campaign = write_campaign(tmp_path / "faults.csv", generated_rows(60))
+    campaign = write_csv(tmp_path / "faults.csv", generated_rows(60))
     result = invoke("run", campaign, "--yes", "--concurrency", "8", "--max-attempts", "10")
     rows = read_results(tmp_path / "faults.results.csv")
     assert result.exit_code == 0, result.output
@@ -122,7 +113,7 @@ def test_a_bad_key_stops_with_exit_3_and_loses_no_row(
 ) -> None:
     monkeypatch.setenv("GENVIRAL_API_KEY", "gva_live_wrong.wrong-secret")
     monkeypatch.setenv("GENVIRAL_BASE_URL", sandbox.base_url)
-    campaign = write_campaign(tmp_path / "c.csv", generated_rows(5))
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(5))
     result = invoke("run", campaign, "--yes")
     assert result.exit_code == 3
     assert "401" in result.output and "wrong-secret" not in result.output
@@ -136,7 +127,7 @@ def test_fixing_a_rejected_row_in_the_results_and_running_again_sends_only_it(
 ) -> None:
     rows = generated_rows(4)
     rows[2][3] = "https://media.example.invalid/missing.mp4"
-    campaign = write_campaign(tmp_path / "fix.csv", rows)
+    campaign = write_csv(tmp_path / "fix.csv", rows)
     # Without the media preflight the bad URL reaches the API, which rejects the row.
     first = invoke("run", campaign, "--yes", "--no-media-check")
     assert first.exit_code == 1
@@ -160,7 +151,7 @@ def test_fixing_a_rejected_row_in_the_results_and_running_again_sends_only_it(
     assert sent == {"row-0002": 1}
     final = read_results(results_path)
     assert [r["result"] for r in final] == ["created"] * 4
-    assert list(final[0])[: len(HEADER)] == HEADER
+    assert list(final[0])[: len(RUN_HEADER)] == RUN_HEADER
     assert [c for c in final[0] if c in RESULT_COLUMNS] == list(RESULT_COLUMNS)
 
 
@@ -168,7 +159,7 @@ def test_in_flight_requests_never_exceed_concurrency(
     tmp_path: Path, api_env: SandboxServer
 ) -> None:
     api_env.set_faults(latency_ms=50)
-    campaign = write_campaign(tmp_path / "c.csv", generated_rows(40))
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(40))
     result = invoke("run", campaign, "--yes", "--concurrency", "3")
     assert result.exit_code == 0, result.output
     stats = api_env.stats()
@@ -177,7 +168,7 @@ def test_in_flight_requests_never_exceed_concurrency(
 
 
 def test_rate_cap_spaces_the_requests(tmp_path: Path, api_env: SandboxServer) -> None:
-    campaign = write_campaign(tmp_path / "c.csv", generated_rows(11))
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(11))
     result = invoke("run", campaign, "--yes", "--concurrency", "8", "--rate", "600")
     assert result.exit_code == 0, result.output
     times = sorted(
@@ -210,7 +201,7 @@ def test_invalid_rows_block_the_launch_unless_skipped(
 ) -> None:
     rows = generated_rows(3)
     rows[1][1] = ""  # no caption
-    campaign = write_campaign(tmp_path / "c.csv", rows)
+    campaign = write_csv(tmp_path / "c.csv", rows)
     blocked = invoke("run", campaign, "--yes")
     assert blocked.exit_code == 1
     assert "caption-missing" in blocked.output
@@ -224,7 +215,7 @@ def test_invalid_rows_block_the_launch_unless_skipped(
 
 
 def test_run_without_a_terminal_needs_yes(tmp_path: Path, api_env: SandboxServer) -> None:
-    campaign = write_campaign(tmp_path / "c.csv", generated_rows(1))
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(1))
     result = invoke("run", campaign)
     assert result.exit_code == 2
     assert "--yes" in result.output
@@ -234,7 +225,7 @@ def test_run_without_a_terminal_needs_yes(tmp_path: Path, api_env: SandboxServer
 def test_json_summary_on_stdout(tmp_path: Path, api_env: SandboxServer) -> None:
     import json
 
-    campaign = write_campaign(tmp_path / "c.csv", generated_rows(2))
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(2))
     result = CliRunner().invoke(cli, ["run", str(campaign), "--yes", "--json"])
     assert result.exit_code == 0
     summary = json.loads(result.stdout)

@@ -18,18 +18,7 @@ import httpx
 import pytest
 
 from bulk_scheduler.sandbox import seed
-
-SEED_BODY: dict[str, Any] = {
-    "caption": "Holiday drops start Monday!",
-    "media": {"type": "video", "url": "https://cdn.genviral.com/holidays.mp4"},
-    "music_url": "https://www.tiktok.com/@genviral/video/1234567890",
-    "accounts": [
-        {"id": "0f4f54d4-8cce-4fb7-8c7b-befbcb8af812"},
-        {"id": "6b0c8c9c-55ac-4fcb-85ec-70b5a8b0d089"},
-    ],
-    "scheduled_at": "2025-02-01T15:00:00Z",
-    "external_id": "partner-run-884",
-}
+from tests.test_sandbox import SEED_EXAMPLE_BODY
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +98,7 @@ def test_the_command_prints_url_key_and_seeded_accounts(served: tuple[str, str, 
 
 def test_the_seed_example_is_created_then_replayed(served: tuple[str, str, str]) -> None:
     base_url, key, _ = served
-    body = {**SEED_BODY, "scheduled_at": future()}
+    body = {**SEED_EXAMPLE_BODY, "scheduled_at": future()}
     status, created = post(base_url, key, body)
     assert status == 201
     assert created["ok"] is True and created["code"] == 201
@@ -125,7 +114,7 @@ def test_the_seed_example_is_created_then_replayed(served: tuple[str, str, str])
 def test_an_invalid_media_host_is_unreachable(served: tuple[str, str, str]) -> None:
     base_url, key, _ = served
     body = {
-        **SEED_BODY,
+        **SEED_EXAMPLE_BODY,
         "external_id": "unreachable-1",
         "scheduled_at": future(),
         "media": {"type": "video", "url": "https://cdn.example.invalid/holidays.mp4"},

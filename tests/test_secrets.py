@@ -31,6 +31,7 @@ from bulk_scheduler.cli import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.config import SandboxConfig
 from bulk_scheduler.sandbox.server import SandboxServer
+from tests.rows import RUN_HEADER, write_csv
 
 CANARY = "gva_live_LEAKCANARY.s3cr3t-LEAKCANARY"
 KEY_ID, SECRET = CANARY.split(".")
@@ -42,7 +43,6 @@ NEEDLES = (
     base64.b64encode(CANARY.encode()).decode(),
     base64.b64encode(f"Bearer {CANARY}".encode()).decode(),
 )
-HEADER = ["external_id", "caption", "media_type", "media_urls", "accounts", "scheduled_at"]
 REMOTE_HTTP = "http://api.example.invalid/api/partner/v1"
 
 
@@ -67,19 +67,11 @@ def rows(count: int, media_host: str = "cdn.genviral.com") -> list[list[str]]:
     ]
 
 
-def write_csv(path: Path, body: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(body)
-    return path
-
-
 def write_xlsx(path: Path, body: list[list[str]]) -> Path:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(HEADER)
+    sheet.append(RUN_HEADER)
     for row in body:
         sheet.append(row)
     book.save(path)
