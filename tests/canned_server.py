@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 @dataclass
@@ -27,7 +28,28 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # a client that hangs up on an oversized body is the point of some tests
 
 
-class CannedServer:
+class LoopbackServer:
+    """An ``http.server`` serving on a thread for the length of a ``with`` block.
+
+    Subclasses build their server, then call :meth:`_serve` with it.
+    """
+
+    def _serve(self, httpd: ThreadingHTTPServer, scheme: str = "http") -> None:
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self.base_url = f"{scheme}://127.0.0.1:{self.port}/api/partner/v1"
+        self._thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class CannedServer(LoopbackServer):
     def __init__(self, reply: Canned) -> None:
         self.reply = reply
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
@@ -62,15 +84,4 @@ class CannedServer:
 
             do_GET = do_POST = _answer
 
-        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
-        self.port = self._httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/api/partner/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> CannedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._serve(_QuietServer(("127.0.0.1", 0), Handler))

@@ -15,7 +15,6 @@ import datetime as dt
 import ipaddress
 import json
 import ssl
-import threading
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +30,7 @@ from bulk_scheduler.cli import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.config import SandboxConfig
 from bulk_scheduler.sandbox.server import SandboxServer
+from tests.canned_server import LoopbackServer
 from tests.rows import RUN_HEADER, write_csv
 
 CANARY = "gva_live_LEAKCANARY.s3cr3t-LEAKCANARY"
@@ -214,7 +214,7 @@ def test_a_wrong_key_stops_with_exit_3_and_never_shows_it(
     assert leaks(result, tmp_path) == []
 
 
-class _EchoingApi:
+class _EchoingApi(LoopbackServer):
     """An API that lists the seeded accounts, then answers ``POST /posts`` with a 401
     whose message echoes the Authorization header back, as careless servers do."""
 
@@ -254,18 +254,9 @@ class _EchoingApi:
                     },
                 )
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/api/partner/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _EchoingApi:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._serve(server)
 
 
 def test_a_fatal_401_that_echoes_the_key_never_shows_it(
@@ -372,7 +363,7 @@ def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-class _TlsServer:
+class _TlsServer(LoopbackServer):
     """HTTPS on loopback with a self-signed certificate; counts the requests it reads."""
 
     def __init__(self, cert: Path, key: Path) -> None:
@@ -396,18 +387,9 @@ class _TlsServer:
 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-        self._httpd = Quiet(("127.0.0.1", 0), Handler)
-        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
-        self.base_url = f"https://127.0.0.1:{self._httpd.server_address[1]}/api/partner/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> _TlsServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        httpd = Quiet(("127.0.0.1", 0), Handler)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        self._serve(httpd, scheme="https")
 
 
 def test_an_untrusted_certificate_fails_cleanly_with_exit_3(
