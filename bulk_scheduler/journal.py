@@ -110,13 +110,6 @@ class JournalEntry:
     outcome: RowOutcome | None
 
     @property
-    def in_doubt(self) -> bool:
-        """Sent and never answered, or answered in a way that leaves the post unconfirmed."""
-        if self.state == SENDING:
-            return True
-        return self.outcome is not None and self.outcome.result is RowResult.UNKNOWN
-
-    @property
     def done(self) -> bool:
         return self.outcome is not None and self.outcome.is_done
 

@@ -298,13 +298,6 @@ def _loose_extension(url: str) -> str | None:
     return found.group(1).lower() if found else None
 
 
-def media_kind(url: str) -> MediaKind | None:
-    """``"video"`` or ``"image"`` by the URL's extension; None when it cannot tell
-    (a Drive link, a CDN URL without an extension, an extension that is neither)."""
-    extension = url_extension(url)
-    return KIND_BY_EXTENSION.get(extension) if extension else None
-
-
 def normalize_media_type(text: str) -> MediaType | None:
     """The API media type a ``media_type`` cell names (``"Carousel"`` -> ``"slideshow"``),
     or None when it names none. Blank text is the caller's business."""
