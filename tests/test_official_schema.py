@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulk_scheduler.sandbox.schema import schema_issues
+from bulk_scheduler.sandbox.schema import js_length, schema_issues
 from bulk_scheduler.sandbox.seed import (
     BYO_INSTAGRAM_ID,
     BYO_TIKTOK_ID,
@@ -447,6 +447,22 @@ def test_sandbox_422_is_invalid_payload_with_issues(sandbox_client: httpx.Client
     assert envelope["ok"] is False
     assert envelope["error_code"] == "invalid_payload"
     assert [issue["path"] for issue in envelope["issues"]] == [["caption"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("", 0),
+        ("abc", 3),
+        ("é\u00a0ü", 3),  # one unit each, though two UTF-8 bytes
+        ("😀", 2),  # outside the BMP: a surrogate pair
+        ("a😀b\U0010ffff", 6),
+        ("\ud800", 1),  # a lone surrogate (JSON "\\ud800") is one unit
+        ("\ud83d\ude00", 2),  # a pair left as two code points
+    ],
+)
+def test_js_length_counts_utf16_code_units(text: str, units: int) -> None:
+    assert js_length(text) == units
 
 
 # ---------------------------------------------------------------------------------------------

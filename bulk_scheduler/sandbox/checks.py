@@ -13,12 +13,14 @@ import posixpath
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from bulk_scheduler import contract
+from bulk_scheduler.sandbox.schema import js_length
 
 __all__ = [
     "Schedule",
@@ -45,10 +47,6 @@ _TIMESTAMP = re.compile(
     r"(Z|([+-])(\d{2}):?(\d{2}))",
     re.ASCII,
 )
-
-
-def _js_length(text: str) -> int:
-    return sum(2 if ord(c) > 0xFFFF else 1 for c in text)
 
 
 def _handle(account: dict[str, Any]) -> str:
@@ -91,9 +89,7 @@ def caption_problems(body: dict[str, Any], accounts: list[dict[str, Any]]) -> li
     for account in accounts:
         limit, unit = _account_caption_limit(account, kind)
         length = (
-            len(caption.encode("utf-8", "surrogatepass"))
-            if unit == "bytes"
-            else _js_length(caption)
+            len(caption.encode("utf-8", "surrogatepass")) if unit == "bytes" else js_length(caption)
         )
         if length > limit:
             problems.append(
@@ -248,6 +244,7 @@ def music_problem(body: dict[str, Any], accounts: list[dict[str, Any]]) -> str |
     return f"music_url can only be used when every account is on TikTok; not: {names}"
 
 
+@lru_cache(maxsize=16384)
 def _host(url: str) -> str | None:
     try:
         host = urlsplit(url).hostname

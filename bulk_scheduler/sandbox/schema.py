@@ -131,9 +131,11 @@ def _js_number(value: int | float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
-def _js_length(text: str) -> int:
-    """``String.prototype.length``: UTF-16 code units."""
-    return sum(2 if ord(c) > 0xFFFF else 1 for c in text)
+def js_length(text: str) -> int:
+    """``String.prototype.length``: UTF-16 code units (a lone surrogate counts one)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _js_keys(obj: dict[str, Any]) -> list[str]:
@@ -186,7 +188,7 @@ class _String(_Schema):
             if kind == "trim":
                 value = value.strip(_JS_WHITESPACE)
                 continue
-            if kind == "min" and _js_length(value) < limit:
+            if kind == "min" and js_length(value) < limit:
                 ctx.add(
                     path,
                     f"String must contain at least {limit} character(s)",
@@ -196,7 +198,7 @@ class _String(_Schema):
                     inclusive=True,
                     exact=False,
                 )
-            elif kind == "max" and _js_length(value) > limit:
+            elif kind == "max" and js_length(value) > limit:
                 ctx.add(
                     path,
                     f"String must contain at most {limit} character(s)",
@@ -559,7 +561,7 @@ def _slideshow_title_rule(value: dict[str, Any], path: Path, ctx: _Context) -> N
         and media.get("type") == "slideshow"
         and isinstance(title, str)
         and title
-        and _js_length(title) > _TIKTOK_PHOTO_TITLE_MAX_LENGTH
+        and js_length(title) > _TIKTOK_PHOTO_TITLE_MAX_LENGTH
     ):
         ctx.add(
             (*path, "tiktok", "title"),

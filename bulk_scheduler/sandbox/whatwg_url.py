@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from functools import lru_cache
 
 from idna import idnadata
 from idna.intranges import intranges_contain
@@ -27,10 +28,12 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*:")
 _FORBIDDEN_HOST = frozenset("\x00\t\n\r #/:<>?@[\\]^|")
 _FORBIDDEN_DOMAIN = _FORBIDDEN_HOST | frozenset(chr(c) for c in range(0x20)) | {"%", "\x7f"}
 _ASCII_DIGITS = frozenset("0123456789")
+_C0_CONTROL_OR_SPACE = "".join(chr(c) for c in range(0x21))
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 
+@lru_cache(maxsize=16384)  # the same media URLs come back on every retry and replay
 def parses_as_url(text: str) -> bool:
     """True when JavaScript's ``new URL(text)`` (no base) would not throw.
 
@@ -38,8 +41,9 @@ def parses_as_url(text: str) -> bool:
     (True, False)
     """
     # JS converts the argument to a USVString: lone surrogates become U+FFFD.
-    text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
-    text = text.strip("".join(chr(c) for c in range(0x21)))
+    if not text.isascii():
+        text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    text = text.strip(_C0_CONTROL_OR_SPACE)
     text = text.replace("\t", "").replace("\n", "").replace("\r", "")
     match = _SCHEME.match(text)
     if match is None:
