@@ -129,8 +129,8 @@ class AccountDirectory:
 
     def __init__(self, accounts: Iterable[Account]) -> None:
         self.accounts: tuple[Account, ...] = tuple(accounts)
-        # read_accounts() results by (cell text, source): sheets repeat a few account lists.
-        self.readings: dict[tuple[str, str], AccountsReading] = {}
+        # read_accounts() results by (tokens, source): sheets repeat a few account lists.
+        self.readings: dict[tuple[tuple[str, ...], str], AccountsReading] = {}
         self._by_id: dict[str, Account] = {}
         self._by_username: dict[str, list[Account]] = {}
         self._by_platform_username: dict[str, list[Account]] = {}
@@ -180,29 +180,33 @@ def read_accounts(
 ) -> AccountsReading:
     """Read an accounts cell: split it, parse each token, look it up in ``directory``
     (online), drop repeats. ``source`` names where the text came from in messages
-    (``"accounts"`` or ``"--accounts"``). Results are cached per text.
+    (``"accounts"`` or ``"--accounts"``). Results are cached per list of tokens, so cells
+    that differ only in separators or spacing are read once.
 
     Offline (no directory) ids are taken as written; usernames get the warning
     ``account-unresolved-offline``.
     """
+    written = tuple(split_account_tokens(text))
     if directory is None:
-        return _read_offline(text, source)
-    key = (text, source)
+        return _read_offline(written, source)
+    key = (written, source)
     found = directory.readings.get(key)
     if found is None:
         if len(directory.readings) >= _READINGS_CACHE_LIMIT:
             directory.readings.clear()
-        found = directory.readings[key] = _read(text, directory, source)
+        found = directory.readings[key] = _read(written, directory, source)
     return found
 
 
 @lru_cache(maxsize=4096)
-def _read_offline(text: str, source: str) -> AccountsReading:
-    return _read(text, None, source)
+def _read_offline(written: tuple[str, ...], source: str) -> AccountsReading:
+    return _read(written, None, source)
 
 
-def _read(text: str, directory: AccountDirectory | None, source: str) -> AccountsReading:
-    tokens = [parse_account_token(t) for t in split_account_tokens(text)]
+def _read(
+    written: tuple[str, ...], directory: AccountDirectory | None, source: str
+) -> AccountsReading:
+    tokens = [parse_account_token(t) for t in written]
     problems: list[tuple[Severity, str, str]] = []
     malformed = [t.text for t in tokens if t.kind == "malformed"]
     if malformed:

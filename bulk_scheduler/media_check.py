@@ -9,8 +9,10 @@ sandbox judges it: loopback URLs are probed for real, hosts under the reserved
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +30,16 @@ class MediaCheckOptions:
     progress: Callable[[int, int], None] | None = None
 
 
+# A URL that plainly starts http(s)://host[:port], then /, ?, # or nothing: its host is
+# what urlsplit would find, without splitting the whole URL. Anything else goes to urlsplit.
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)", re.ASCII)
+
+
 def _host(url: str) -> str:
+    """The URL's host, lower case, without a final dot; "" when it has none."""
+    plain = _PLAIN_HOST.match(url)
+    if plain is not None:
+        return plain.group(1).lower().rstrip(".")
     try:
         return (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
@@ -39,6 +50,7 @@ def _unreachable_in_rehearsal(url: str) -> MediaFacts:
     return MediaFacts(url, ok=False, problem="the host is under the reserved .invalid domain")
 
 
+@lru_cache(maxsize=4096)  # campaigns use a few hosts for many URLs
 def _to_probe(host: str, rehearsal: bool) -> bool:
     if not host:
         return False
@@ -101,6 +113,9 @@ def check_media(
 
 
 def _apply(planned: PlannedRow, known: dict[str, MediaFacts]) -> None:
+    facts_of = [known.get(url) for url in planned.media_urls]
+    if facts_of.count(None) == len(facts_of):
+        return  # none of its URLs was probed: nothing to report, nothing to add
     expected = "video" if planned.media_type == "video" else "image"
     where = {
         "row": planned.row.row_number,
@@ -108,8 +123,7 @@ def _apply(planned: PlannedRow, known: dict[str, MediaFacts]) -> None:
         "cell": planned.row.cells.get("media_urls"),
     }
     found: list[RowIssue] = []
-    for url in planned.media_urls:
-        facts = known.get(url)
+    for url, facts in zip(planned.media_urls, facts_of, strict=True):
         if facts is None:
             continue
         for severity, code, message in media_issues(facts, expected):

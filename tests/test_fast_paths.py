@@ -1,6 +1,7 @@
 """The fast paths of offline validation give what the general ones give.
 
-Loading decodes UTF-8 while it parses; URLs are read a row at a time; the planner keeps
+Loading decodes UTF-8 while it parses; URLs are read a row at a time; the media check
+reads a plain URL's host without urlsplit; the planner keeps
 per-run caches; duplicates are found caption first; the loader's rows make their cell
 references on demand; the collector pause moves what a pass made to the oldest
 generation. Each is checked here against the plain way of getting the same answer.
@@ -12,6 +13,7 @@ import gc
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,6 +21,7 @@ from bulk_scheduler.campaign import CampaignRow, cell_ref
 from bulk_scheduler.csv_reader import decode, parse_rows, read_csv
 from bulk_scheduler.errors import CampaignFileError
 from bulk_scheduler.loader import load_campaign
+from bulk_scheduler.media_check import _host as media_host
 from bulk_scheduler.media_urls import inspect_url, inspect_urls
 from bulk_scheduler.memory import collector_paused
 from bulk_scheduler.planner import PlanOptions, RowPlanner, plan_row
@@ -103,6 +106,32 @@ def test_an_http_url_is_one_the_documented_pattern_matches() -> None:
     documented = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?(?:[?#]\S*)?", re.IGNORECASE)
     for url in URLS:
         assert inspect_url(url)[0] == (documented.fullmatch(url) is not None), url
+
+
+HOST_URLS = [
+    *URLS,
+    "https://CDN.Example.COM./a.mp4",
+    "https://cdn.example.com:8443/a.mp4",
+    "https://cdn.example.com:/a.mp4",
+    "https://cdn.example.com:x/a.mp4",
+    "https://127.0.0.1:9000/v.mp4",
+    "https://[::1]:9000/v.mp4",
+    "https://cdn.example.com?x=1",
+    "https://cdn.example.com#top",
+    "https://cdn.exa\tmple.com/a.mp4",  # urlsplit drops tabs and new lines first
+    "https://cdn.example.com\n/a.mp4",
+    " https://cdn.example.com/a.mp4",
+    "https://cdn.example.com\\a.mp4",
+    "https://bücher.example/a.mp4",
+    "ftp://cdn.example.com/a.mp4",
+    "https://",
+    "",
+]
+
+
+@pytest.mark.parametrize("url", HOST_URLS)
+def test_the_media_check_finds_the_host_urlsplit_finds(url: str) -> None:
+    assert media_host(url) == (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
 # --- the planner -------------------------------------------------------------------------
