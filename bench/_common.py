@@ -322,17 +322,14 @@ def sandbox_process(
     rate_limit: int | None = None,
     retry_after: bool = False,
     seed_value: int = 0,
-    nodelay: bool = False,
 ) -> Iterator[Sandbox]:
     """Start ``bulk-scheduler sandbox --port 0 ...`` and yield it once it is serving.
 
     ``serve()`` binds before it prints, so the base URL it prints carries the port the
-    OS chose; reading that line is also the readiness signal. ``nodelay`` starts it
-    through ``_nodelay_sandbox.py``, which sets ``TCP_NODELAY`` on its socket.
+    OS chose; reading that line is also the readiness signal.
     """
-    launcher = [PYTHON, str(Path(__file__).with_name("_nodelay_sandbox.py"))]
     command = [
-        *(launcher if nodelay else CLI),
+        *CLI,
         "sandbox",
         "--port",
         "0",
@@ -497,17 +494,6 @@ def _is_wrapper(filename: str, name: str) -> bool:
 
 
 # --- the report ----------------------------------------------------------------------------
-
-
-SANDBOX_MODES = {
-    "shipped": "as shipped",
-    "nodelay": "TCP_NODELAY",
-}
-
-
-def sandbox_modes(choice: str) -> list[str]:
-    """``--sandbox shipped|nodelay|both`` as the list of modes to run."""
-    return list(SANDBOX_MODES) if choice == "both" else [choice]
 
 
 def cores() -> int:

@@ -6,13 +6,8 @@ a sandbox process with ``--latency-ms`` for each C (fresh campaign copy, journal
 sandbox state each time) and reports the sending phase's throughput as a share of that
 limit, and the client's CPU time per row.
 
-``--sandbox both`` (the default) runs every C twice: against the sandbox as shipped, and
-against the same sandbox with ``TCP_NODELAY`` on its socket (see ``_nodelay_sandbox.py``),
-which removes a ~40 ms delayed-ACK stall the shipped sandbox adds to every answer on a
-kept-alive connection; the second figure is the client's own.
-
     .venv/bin/python bench/launch_latency.py [--rows 2000] [--concurrency 8 32 64]
-        [--latency-ms 100] [--sandbox shipped|nodelay|both] [--repeat 1] [--profile C]
+        [--latency-ms 100] [--repeat 1] [--profile C]
 """
 
 from __future__ import annotations
@@ -36,56 +31,45 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64])
     parser.add_argument("--latency-ms", type=float, default=100.0)
-    parser.add_argument("--sandbox", choices=["shipped", "nodelay", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=1, help="Runs per C; the fastest counts.")
     parser.add_argument(
         "--profile",
         type=int,
         metavar="C",
-        help="Also run once at concurrency C under cProfile (against the last sandbox mode) "
-        "and print the top 10 functions.",
+        help="Also run once at concurrency C under cProfile (against the sandbox) and print "
+        "the top 10 functions.",
     )
     args = parser.parse_args()
 
     table = []
     profile_notes: list[str] = []
-    startup: list[str] = []
     with bench.scratch_dir("latency") as work:
         campaign = bench.write_campaign(work / "campaign.csv", bench.campaign_rows(args.rows))
         one_row = bench.write_campaign(work / "one.csv", bench.campaign_rows(1))
-        for mode in bench.sandbox_modes(args.sandbox):
-            with bench.sandbox_process(
-                latency_ms=args.latency_ms, nodelay=mode == "nodelay"
-            ) as sandbox:
-                bench.log(
-                    f"sandbox ({mode}) at {sandbox.base_url}; "
-                    f"{STARTUP_RUNS} start-up runs (1 row each)"
+        with bench.sandbox_process(latency_ms=args.latency_ms) as sandbox:
+            bench.log(f"sandbox at {sandbox.base_url}; {STARTUP_RUNS} start-up runs (1 row each)")
+            startups = [
+                bench.run_campaign_cli(sandbox, one_row, work, concurrency=1).measured
+                for _ in range(STARTUP_RUNS)
+            ]
+            baseline = statistics.median(m.cpu_s for m in startups)
+            startup = (
+                f"median {baseline:.2f} s CPU "
+                f"({min(m.cpu_s for m in startups):.2f}-{max(m.cpu_s for m in startups):.2f}), "
+                f"{statistics.median(m.wall_s for m in startups):.2f} s wall"
+            )
+            for concurrency in args.concurrency:
+                bench.log(f"run: {args.rows} rows at concurrency {concurrency}")
+                table.append(_measure(sandbox, campaign, work, concurrency, args, baseline))
+            if args.profile:
+                bench.log(f"profiling one run at concurrency {args.profile}")
+                profile = work / "run.prof"
+                bench.run_campaign_cli(
+                    sandbox, campaign, work, concurrency=args.profile, profile_to=profile
                 )
-                startups = [
-                    bench.run_campaign_cli(sandbox, one_row, work, concurrency=1).measured
-                    for _ in range(STARTUP_RUNS)
-                ]
-                baseline = statistics.median(m.cpu_s for m in startups)
-                startup.append(
-                    f"{bench.SANDBOX_MODES[mode]}: median {baseline:.2f} s CPU "
-                    f"({min(m.cpu_s for m in startups):.2f}-{max(m.cpu_s for m in startups):.2f}), "
-                    f"{statistics.median(m.wall_s for m in startups):.2f} s wall"
-                )
-                for concurrency in args.concurrency:
-                    bench.log(f"run ({mode}): {args.rows} rows at concurrency {concurrency}")
-                    table.append(
-                        _measure(sandbox, campaign, work, concurrency, args, baseline, mode)
-                    )
-                if args.profile and mode == bench.sandbox_modes(args.sandbox)[-1]:
-                    bench.log(f"profiling one run at concurrency {args.profile} ({mode})")
-                    profile = work / "run.prof"
-                    bench.run_campaign_cli(
-                        sandbox, campaign, work, concurrency=args.profile, profile_to=profile
-                    )
-                    profile_notes = _profile_notes(profile, args.profile, mode)
+                profile_notes = _profile_notes(profile, args.profile)
 
     headers = [
-        "sandbox",
         "C",
         "rows",
         "sending s",
@@ -104,14 +88,10 @@ def main() -> None:
         "(videos and slideshows, 1-5 accounts). The client and the sandbox share the machine's "
         "cores. Best of "
         f"{args.repeat} run(s) per line.",
-        "sandbox: `as shipped` is `bulk-scheduler sandbox`; `TCP_NODELAY` is the same sandbox "
-        "with TCP_NODELAY set on its listening socket (bench/_nodelay_sandbox.py): the shipped "
-        "one stalls each answer on a kept-alive connection ~40 ms (Nagle + delayed ACK), so a "
-        "request takes latency + ~40 ms there.",
         "sending s: the run's own `started_at` to `finished_at` (--json summary): sending and "
         "journalling, without start-up, validation and the results sheet. run wall s: the "
         f"whole process. {STARTUP_RUNS} 1-row runs (start-up; their median CPU is subtracted "
-        "from the CPU figures): " + "; ".join(startup) + ".",
+        "from the CPU figures): " + startup + ".",
         "client CPU ms/row: user+sys of the run process (os.wait4) minus the 1-row runs' median, "
         "divided by rows. sandbox CPU ms/row: the sandbox process's CPU during the run "
         "(/proc), divided by rows.",
@@ -124,14 +104,14 @@ def main() -> None:
     )
 
 
-def _profile_notes(profile: Path, concurrency: int, mode: str) -> list[str]:
+def _profile_notes(profile: Path, concurrency: int) -> list[str]:
     """The profile's top 10 functions by cumulative and by self time, as report notes."""
     notes = []
     for by in ("cumulative", "self"):
         lines = bench.top_functions(profile, by=by)
         notes.append(
-            f"cProfile of one run at C={concurrency} (sandbox {bench.SANDBOX_MODES[mode]}), "
-            f"top 10 by {by} time:\n\n    " + "\n    ".join(lines)
+            f"cProfile of one run at C={concurrency}, top 10 by {by} time:\n\n    "
+            + "\n    ".join(lines)
         )
     return notes
 
@@ -143,7 +123,6 @@ def _measure(
     concurrency: int,
     args: argparse.Namespace,
     baseline_cpu_s: float,
-    mode: str,
 ) -> list[object]:
     best: tuple[bench.RunFigures, float, dict[str, object]] | None = None
     for _ in range(args.repeat):
@@ -163,7 +142,6 @@ def _measure(
     if concurrency == TARGET_FRACTION_AT:
         checks.insert(0, f"≥90% {bench.mark(fraction >= TARGET_FRACTION)}")
     return [
-        bench.SANDBOX_MODES[mode],
         concurrency,
         rows,
         f"{run.sending_s:.2f}",

@@ -8,17 +8,12 @@ JSON ``run`` would send; no API needed). Then:
 - ``xargs -P C curl``: the parallel shell one-liner, for scale;
 - ``bulk-scheduler run --concurrency C``.
 
-``--sandbox both`` (the default) does it all twice: against the sandbox as shipped and
-against the same sandbox with ``TCP_NODELAY`` (see ``_nodelay_sandbox.py``). The shipped
-sandbox stalls every answer on a kept-alive connection by ~40 ms, which slows the
-clients that keep connections open (bulk-scheduler, httpx) and not one curl per row.
-
 The sequential loops send only the first ``--peer-rows`` rows (their pace does not
 change over a run, and 2,000 rows one by one take about 4 minutes per loop); the
 others send every row. The sandbox is reset between runs.
 
     .venv/bin/python bench/peers.py [--rows 2000] [--latency-ms 100] [--concurrency 32]
-        [--peer-rows 200] [--sandbox shipped|nodelay|both]
+        [--peer-rows 200]
 """
 
 from __future__ import annotations
@@ -56,7 +51,6 @@ CURL = (
 @dataclass(slots=True)
 class Peer:
     name: str
-    mode: str
     rows: int
     wall_s: float
     sending_s: float
@@ -75,7 +69,6 @@ def main() -> None:
         default=200,
         help="Rows the sequential loops send (0: all of them).",
     )
-    parser.add_argument("--sandbox", choices=["shipped", "nodelay", "both"], default="both")
     args = parser.parse_args()
     peer_rows = min(args.peer_rows or args.rows, args.rows)
 
@@ -89,24 +82,19 @@ def main() -> None:
         bodies = _body_files(payloads, work / "bodies")
         if len(bodies) != args.rows:
             raise RuntimeError(f"expected {args.rows} payloads, got {len(bodies)}")
-        table: list[list[object]] = []
-        for mode in bench.sandbox_modes(args.sandbox):
-            with bench.sandbox_process(
-                latency_ms=args.latency_ms, nodelay=mode == "nodelay"
-            ) as sandbox:
-                bench.log(f"({mode}) bulk-scheduler run, concurrency {args.concurrency}")
-                ours = _ours(sandbox, campaign, work, args, mode)
-                bench.log(f"({mode}) curl loop, {peer_rows} rows")
-                peers = [_curl_loop(sandbox, bodies[:peer_rows], work, mode)]
-                bench.log(f"({mode}) httpx loop, {peer_rows} rows")
-                peers.append(_httpx_loop(sandbox, payloads, peer_rows, mode))
-                bench.log(f"({mode}) xargs -P {args.concurrency} curl, {args.rows} rows")
-                peers.append(_curl_parallel(sandbox, bodies, work, args.concurrency, mode))
-            table.append(_row(ours, ours, is_ours=True))
-            table += [_row(peer, ours) for peer in peers]
+        with bench.sandbox_process(latency_ms=args.latency_ms) as sandbox:
+            bench.log(f"bulk-scheduler run, concurrency {args.concurrency}")
+            ours = _ours(sandbox, campaign, work, args)
+            bench.log(f"curl loop, {peer_rows} rows")
+            peers = [_curl_loop(sandbox, bodies[:peer_rows], work)]
+            bench.log(f"httpx loop, {peer_rows} rows")
+            peers.append(_httpx_loop(sandbox, payloads, peer_rows))
+            bench.log(f"xargs -P {args.concurrency} curl, {args.rows} rows")
+            peers.append(_curl_parallel(sandbox, bodies, work, args.concurrency))
+        table: list[list[object]] = [_row(ours, ours, is_ours=True)]
+        table += [_row(peer, ours) for peer in peers]
 
     headers = [
-        "sandbox",
         "how",
         "rows sent",
         "wall s",
@@ -122,9 +110,6 @@ def main() -> None:
         "rows; the bodies are those of `bulk-scheduler validate --offline --payloads`. The "
         f"sequential loops send the first {peer_rows} rows (their pace is steady, so rows/s "
         "compares).",
-        "sandbox: `as shipped` is `bulk-scheduler sandbox`; `TCP_NODELAY` is the same sandbox "
-        "with TCP_NODELAY on its socket (bench/_nodelay_sandbox.py), without the ~40 ms stall "
-        "per answer on a kept-alive connection.",
         "wall s: the whole process (for bulk-scheduler: start-up, validation, `GET /accounts`, "
         "journal and results sheet included). sending s: bulk-scheduler's own `started_at` to "
         "`finished_at`; for the others, the loop alone. rows/s and the speed-up use sending s.",
@@ -153,13 +138,10 @@ def _body_files(payloads: Path, folder: Path) -> list[Path]:
     return files
 
 
-def _ours(
-    sandbox: bench.Sandbox, campaign: Path, work: Path, args: argparse.Namespace, mode: str
-) -> Peer:
+def _ours(sandbox: bench.Sandbox, campaign: Path, work: Path, args: argparse.Namespace) -> Peer:
     run = bench.run_campaign_cli(sandbox, campaign, work, concurrency=args.concurrency)
     return Peer(
         name=f"`bulk-scheduler run --concurrency {args.concurrency}`",
-        mode=mode,
         rows=args.rows,
         wall_s=run.measured.wall_s,
         sending_s=run.sending_s,
@@ -168,18 +150,18 @@ def _ours(
     )
 
 
-def _curl_loop(sandbox: bench.Sandbox, bodies: list[Path], work: Path, mode: str) -> Peer:
+def _curl_loop(sandbox: bench.Sandbox, bodies: list[Path], work: Path) -> Peer:
     listing = work / "loop-files.txt"
     listing.write_text("\n".join(str(p) for p in bodies) + "\n")
     script = (
         f'while IFS= read -r f; do {CURL}--data-binary @"$f" "$GENVIRAL_BASE_URL/posts"; '
         f"done < {shlex.quote(str(listing))}"
     )
-    return _shell_peer(sandbox, "shell loop, one `curl` per row", script, len(bodies), mode)
+    return _shell_peer(sandbox, "shell loop, one `curl` per row", script, len(bodies))
 
 
 def _curl_parallel(
-    sandbox: bench.Sandbox, bodies: list[Path], work: Path, concurrency: int, mode: str
+    sandbox: bench.Sandbox, bodies: list[Path], work: Path, concurrency: int
 ) -> Peer:
     listing = work / "xargs-files.txt"
     listing.write_text("\n".join(str(p) for p in bodies) + "\n")
@@ -187,19 +169,19 @@ def _curl_parallel(
     # Each file goes to sh as $1, never spliced into the command text.
     script = f"xargs -P {concurrency} -n 1 sh -c {command} curl-one < {shlex.quote(str(listing))}"
     name = f"`xargs -P {concurrency}` + `curl`"
-    return _shell_peer(sandbox, name, script, len(bodies), mode)
+    return _shell_peer(sandbox, name, script, len(bodies))
 
 
-def _shell_peer(sandbox: bench.Sandbox, name: str, script: str, rows: int, mode: str) -> Peer:
+def _shell_peer(sandbox: bench.Sandbox, name: str, script: str, rows: int) -> Peer:
     sandbox.reset()
     measured = bench.run_measured(["bash", "-c", script], env=sandbox.client_env())
     if measured.returncode != 0:
         raise RuntimeError(f"{name} failed: {measured.stderr[-2000:]}")
     created = sandbox.stats()["posts_total"]
-    return Peer(name, mode, rows, measured.wall_s, measured.wall_s, measured.cpu_s, created)
+    return Peer(name, rows, measured.wall_s, measured.wall_s, measured.cpu_s, created)
 
 
-def _httpx_loop(sandbox: bench.Sandbox, payloads: Path, rows: int, mode: str) -> Peer:
+def _httpx_loop(sandbox: bench.Sandbox, payloads: Path, rows: int) -> Peer:
     sandbox.reset()
     measured = bench.run_measured(
         [bench.PYTHON, "-c", HTTPX_LOOP, str(payloads), str(rows)], env=sandbox.client_env()
@@ -209,14 +191,13 @@ def _httpx_loop(sandbox: bench.Sandbox, payloads: Path, rows: int, mode: str) ->
     seconds = measured.json()["seconds"]
     created = sandbox.stats()["posts_total"]
     name = "sequential Python `httpx` loop"
-    return Peer(name, mode, rows, measured.wall_s, seconds, measured.cpu_s, created)
+    return Peer(name, rows, measured.wall_s, seconds, measured.cpu_s, created)
 
 
 def _row(peer: Peer, ours: Peer, *, is_ours: bool = False) -> list[object]:
     speed = peer.rows / peer.sending_s
     ours_speed = ours.rows / ours.sending_s
     return [
-        bench.SANDBOX_MODES[peer.mode],
         peer.name,
         peer.rows,
         f"{peer.wall_s:.1f}",
