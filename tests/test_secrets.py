@@ -9,6 +9,7 @@ certificates are verified.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import datetime as dt
@@ -26,7 +27,9 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import Workbook
 
+from bulk_scheduler import client as client_module
 from bulk_scheduler.cli import cli
+from bulk_scheduler.client import ApiKey, CreateOutcome, OutcomeKind, PartnerClient
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.config import SandboxConfig
 from bulk_scheduler.sandbox.server import SandboxServer
@@ -405,3 +408,35 @@ def test_an_untrusted_certificate_fails_cleanly_with_exit_3(
     assert "Traceback" not in result.output
     assert server.requests == 0  # the handshake failed: no request, no key, was sent
     assert leaks(result, tmp_path) == []
+
+
+def _create_post_over_tls(base_url: str) -> CreateOutcome:
+    async def go() -> CreateOutcome:
+        async with PartnerClient(ApiKey(CANARY), base_url) as client:
+            return await client.create_post(b'{"caption": "hi"}')
+
+    return asyncio.run(go())
+
+
+def test_posts_over_tls_refuse_an_untrusted_certificate_before_sending(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    cert, key = _self_signed_certificate(tmp_path_factory.mktemp("tls"))
+    with _TlsServer(cert, key) as server:
+        outcome = _create_post_over_tls(server.base_url)
+    assert outcome.kind is OutcomeKind.RETRYABLE and not outcome.maybe_committed
+    assert outcome.error_code == "connection_failed"
+    assert "certificate could not be verified" in outcome.message
+    assert server.requests == 0
+
+
+def test_posts_over_tls_reach_a_server_whose_certificate_is_trusted(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = _self_signed_certificate(tmp_path_factory.mktemp("tls"))
+    trusting = ssl.create_default_context(cafile=str(cert))  # the host name is still checked
+    monkeypatch.setattr(client_module, "_tls_context", lambda: trusting)
+    with _TlsServer(cert, key) as server:
+        outcome = _create_post_over_tls(server.base_url)
+    # The test server has no POST route: its 501 came back through the TLS connection.
+    assert outcome.status == 501 and outcome.kind is OutcomeKind.RETRYABLE
