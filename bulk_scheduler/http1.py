@@ -191,7 +191,14 @@ class _Connection(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self._reset()
         waiter = self._waiter = loop.create_future()
-        self.transport.write(request)
+        try:
+            if self.transport.is_closing():
+                raise ConnectionResetError("the connection is closing")
+            self.transport.write(request)
+        except (OSError, RuntimeError) as exc:
+            self._waiter = None
+            self.close()
+            raise ConnectionLost(f"the request could not be written ({exc})") from exc
         timer = loop.call_later(timeout, self._fail, ReadTimedOut(f"no answer in {timeout:g} s"))
         try:
             answer = await waiter
