@@ -158,6 +158,21 @@ def write_campaign(path: Path, rows: Sequence[Sequence[str]]) -> Path:
     return path
 
 
+def write_campaign_in_child(path: Path, rows: int) -> Path:
+    """:func:`write_campaign` of :func:`campaign_rows` in a child process, so the rows
+    never swell this process: a child forked from a large parent can report the parent's
+    size as its own peak memory."""
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "import _common; _common.write_campaign(Path(sys.argv[2]), "
+        "_common.campaign_rows(int(sys.argv[3])))"
+    )
+    subprocess.run(
+        [PYTHON, "-c", code, str(Path(__file__).parent), str(path), str(rows)], check=True
+    )
+    return path
+
+
 # --- measured child processes -----------------------------------------------------------
 
 

@@ -127,12 +127,10 @@ def main() -> None:
     with bench.scratch_dir("validate") as work:
         campaigns: list[tuple[Path, str, int]] = []
         for rows in args.rows:
-            generated = bench.campaign_rows(rows)
             for fmt in args.formats:
                 bench.log(f"{fmt}: generating {rows:,} rows")
-                path = bench.write_campaign(work / f"campaign-{rows}.{fmt}", generated)
+                path = bench.write_campaign_in_child(work / f"campaign-{rows}.{fmt}", rows)
                 campaigns.append((path, fmt, rows))
-            del generated
         # Repeats go round every file in turn, and each validation sits beside the raw reads
         # of the same file: the machine's speed drifts over minutes, so a slow spell then
         # touches one run of several figures rather than every run of one.
@@ -147,7 +145,7 @@ def main() -> None:
             rows = max(args.rows)
             path = work / f"campaign-{rows}.{args.profile}"
             if not path.exists():
-                bench.write_campaign(path, bench.campaign_rows(rows))
+                bench.write_campaign_in_child(path, rows)
             bench.log(f"profiling validation of {path.name}")
             profile_notes = _profile(path, work / "validate.prof")
 
