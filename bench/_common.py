@@ -203,6 +203,48 @@ class Measured:
             raise
 
 
+# --- where the processes run ---------------------------------------------------------------
+
+_pinned = False
+
+
+def pin_sandbox(enabled: bool) -> None:
+    """With ``enabled``, the sandbox gets the last CPU to itself and the measured runs the
+    others (Linux; more than one CPU). The sandbox stands in for an API on other machines;
+    left to the scheduler, the two share a core in bursts and each answer waits for the
+    other's work."""
+    global _pinned
+    _pinned = enabled and _cpu_split() is not None
+
+
+def _cpu_split() -> tuple[set[int], set[int]] | None:
+    """(CPUs for the measured runs, the CPU for the sandbox), or None."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return (set(cpus[:-1]), {cpus[-1]}) if len(cpus) > 1 else None
+
+
+def _place(pid: int, role: str) -> None:
+    """Move a child that has just started (still one thread) to its CPUs; the threads it
+    starts later inherit them."""
+    split = _cpu_split() if _pinned else None
+    if split is not None:
+        os.sched_setaffinity(pid, split[0] if role == "run" else split[1])
+
+
+def placement_note() -> str:
+    """How the sandbox and the measured runs were placed, for a report's notes."""
+    split = _cpu_split() if _pinned else None
+    if split is None:
+        return "CPU placement: left to the OS (the sandbox and the client share the cores)."
+    run = ",".join(map(str, sorted(split[0])))
+    return (
+        f"CPU placement: the sandbox on CPU {min(split[1])} alone, the client on CPU {run} "
+        "(`--no-pin` leaves it to the OS), as if the API ran on another machine."
+    )
+
+
 def run_measured(
     command: Sequence[str],
     *,
@@ -222,6 +264,7 @@ def run_measured(
         process = subprocess.Popen(
             list(command), stdout=out, stderr=err, env=env, cwd=cwd, stdin=subprocess.DEVNULL
         )
+        _place(process.pid, "run")
         # Block in wait4 (no polling that would compete for the CPU being measured); a
         # timer kills a child that overruns.
         overran = threading.Event()
@@ -368,6 +411,7 @@ def sandbox_process(
         env=env,
         cwd=REPO_ROOT,
     )
+    _place(process.pid, "sandbox")
     try:
         base_url = _read_base_url(process)
         sandbox = Sandbox(process=process, base_url=base_url)

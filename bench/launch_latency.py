@@ -39,7 +39,14 @@ def main() -> None:
         help="Also run once at concurrency C under cProfile (against the sandbox) and print "
         "the top 10 functions.",
     )
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="Let the OS place the sandbox and the client; by default the sandbox gets the "
+        "last CPU to itself, as if the API ran elsewhere.",
+    )
     args = parser.parse_args()
+    bench.pin_sandbox(not args.no_pin)
 
     table = []
     profile_notes: list[str] = []
@@ -85,9 +92,8 @@ def main() -> None:
     ]
     notes = [
         f"Sandbox process with --latency-ms {args.latency_ms:g}; campaign: {args.rows} CSV rows "
-        "(videos and slideshows, 1-5 accounts). The client and the sandbox share the machine's "
-        "cores. Best of "
-        f"{args.repeat} run(s) per line.",
+        f"(videos and slideshows, 1-5 accounts). Best of {args.repeat} run(s) per line.",
+        bench.placement_note(),
         "sending s: the run's own `started_at` to `finished_at` (--json summary): sending and "
         "journalling, without start-up, validation and the results sheet. run wall s: the "
         f"whole process. {STARTUP_RUNS} 1-row runs (start-up; their median CPU is subtracted "

@@ -33,7 +33,14 @@ def main() -> None:
         help="Runs of each client, one line each: the back-off after a 429 is randomised, "
         "so runs differ.",
     )
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="Let the OS place the sandbox and the client; by default the sandbox gets the "
+        "last CPU to itself, as if the API ran elsewhere.",
+    )
     args = parser.parse_args()
+    bench.pin_sandbox(not args.no_pin)
 
     ideal = args.rows / (args.rate_limit / 60)
     table = []
@@ -64,6 +71,7 @@ def main() -> None:
         "(token bucket of 2 s worth, full at the start), no Retry-After; no latency. Campaign: "
         f"{args.rows} CSV rows. One line per run ({args.repeat} runs of each client): the "
         "client's pause after a 429 has random jitter, so runs differ.",
+        bench.placement_note(),
         "sending s: the run's own `started_at` to `finished_at` (--json summary), without "
         "start-up, validation and the results sheet. Requests and 429s are the sandbox's "
         "counts (`/__sandbox/stats`), the start-up `GET /accounts` included.",

@@ -69,7 +69,14 @@ def main() -> None:
         default=200,
         help="Rows the sequential loops send (0: all of them).",
     )
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="Let the OS place the sandbox and the client; by default the sandbox gets the "
+        "last CPU to itself, as if the API ran elsewhere.",
+    )
     args = parser.parse_args()
+    bench.pin_sandbox(not args.no_pin)
     peer_rows = min(args.peer_rows or args.rows, args.rows)
 
     with bench.scratch_dir("peers") as work:
@@ -110,6 +117,7 @@ def main() -> None:
         "rows; the bodies are those of `bulk-scheduler validate --offline --payloads`. The "
         f"sequential loops send the first {peer_rows} rows (their pace is steady, so rows/s "
         "compares).",
+        bench.placement_note(),
         "wall s: the whole process (for bulk-scheduler: start-up, validation, `GET /accounts`, "
         "journal and results sheet included). sending s: bulk-scheduler's own `started_at` to "
         "`finished_at`; for the others, the loop alone. rows/s and the speed-up use sending s.",
