@@ -271,6 +271,7 @@ class RowPlanner:
         "_directory",
         "_options",
         "_readings",
+        "_readings_with_issues",
         "_zones",
     )
 
@@ -282,6 +283,7 @@ class RowPlanner:
         # accounts cell text -> its reading; timezone cell text -> its zone, the problem
         # with it, or None when blank.
         self._readings: dict[str, AccountsReading] = {}
+        self._readings_with_issues = 0  # readings with problems, or naming no account
         self._zones: dict[str | None, ZoneInfo | str | None] = {}
         # media_type cell text -> (type, True, type) for the text cells that name a type.
         self._declared: dict[CellValue, tuple[MediaType | None, bool, str]] = {}
@@ -467,7 +469,7 @@ class RowPlanner:
         if False in known:  # blank or non-text cells, and cells not seen yet
             for index in [i for i, reading in enumerate(found) if reading is None]:
                 found[index] = self._accounts(rows[index], cells[index], issues[index])
-        if any(reading.problems or not reading.named for reading in self._readings.values()):
+        if self._readings_with_issues:
             for index in compress(range(len(found)), known):
                 reading = found[index]
                 if reading.problems or not reading.named:  # type: ignore[union-attr]
@@ -487,6 +489,8 @@ class RowPlanner:
             else:
                 reading = read_accounts(text, self._directory, source)
             self._readings[text] = reading
+            if reading.problems or not reading.named:
+                self._readings_with_issues += 1
         if reading.problems or not reading.named:
             _add_account_issues(row, reading, issues)
         return reading
