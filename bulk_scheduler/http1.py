@@ -64,7 +64,7 @@ _UNSAFE_IN_HEADERS = frozenset("\r\n\0")
 
 def can_serve(url: str, *header_values: str) -> bool:
     """True when ``url`` (and the header values to send) fit this pool: http(s), no user
-    info, an ASCII host and path, and header values free of line breaks."""
+    info, a host and path of printable ASCII, and header values free of line breaks."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError for a malformed port)
@@ -72,8 +72,8 @@ def can_serve(url: str, *header_values: str) -> bool:
         return False
     if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         return False
-    if not (parts.netloc + parts.path).isascii():
-        return False
+    if not all("!" <= c <= "~" for c in parts.netloc + parts.path):
+        return False  # only printable ASCII goes into the request line and Host as is
     return all(
         value.isascii() and not _UNSAFE_IN_HEADERS.intersection(value) for value in header_values
     )

@@ -315,6 +315,8 @@ def test_nothing_listening_is_a_failed_connect() -> None:
         ("https://api.example.com:99999/v1", False),
         ("ftp://api.example.com/v1", False),
         ("https://bücher.example/v1", False),
+        ("https://api.example.com/my api/v1", False),  # would need percent-encoding
+        ("https://api.example.com/v%201", True),
     ],
 )
 def test_which_urls_the_pool_serves(url: str, served: bool) -> None:
