@@ -253,6 +253,7 @@ def _host(url: str) -> str | None:
     return host.rstrip(".").lower() if host else None
 
 
+@lru_cache(maxsize=4096)  # a few hosts serve every URL of a campaign
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
