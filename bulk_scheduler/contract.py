@@ -63,8 +63,11 @@ FATAL_STATUSES = frozenset({401, 402, 403})
 
 
 def utf16_length(text: str) -> int:
-    """Length as JavaScript counts it: UTF-16 code units (an emoji outside the BMP is 2)."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length as JavaScript counts it: UTF-16 code units (an emoji outside the BMP is 2,
+    a lone surrogate 1)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def caption_limit(platform: str, account_type: str, media_type: str | None = None) -> int:

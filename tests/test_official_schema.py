@@ -27,7 +27,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulk_scheduler.sandbox.schema import js_length, schema_issues
+from bulk_scheduler.contract import utf16_length
+from bulk_scheduler.sandbox.schema import schema_issues
 from bulk_scheduler.sandbox.seed import (
     BYO_INSTAGRAM_ID,
     BYO_TIKTOK_ID,
@@ -461,8 +462,8 @@ def test_sandbox_422_is_invalid_payload_with_issues(sandbox_client: httpx.Client
         ("\ud83d\ude00", 2),  # a pair left as two code points
     ],
 )
-def test_js_length_counts_utf16_code_units(text: str, units: int) -> None:
-    assert js_length(text) == units
+def test_lengths_count_utf16_code_units_as_javascript_does(text: str, units: int) -> None:
+    assert utf16_length(text) == units
 
 
 # ---------------------------------------------------------------------------------------------

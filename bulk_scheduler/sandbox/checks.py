@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from bulk_scheduler import contract
-from bulk_scheduler.sandbox.schema import js_length
 
 __all__ = [
     "Schedule",
@@ -89,7 +88,9 @@ def caption_problems(body: dict[str, Any], accounts: list[dict[str, Any]]) -> li
     for account in accounts:
         limit, unit = _account_caption_limit(account, kind)
         length = (
-            len(caption.encode("utf-8", "surrogatepass")) if unit == "bytes" else js_length(caption)
+            len(caption.encode("utf-8", "surrogatepass"))
+            if unit == "bytes"
+            else contract.utf16_length(caption)
         )
         if length > limit:
             problems.append(

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from bulk_scheduler.contract import utf16_length
 from bulk_scheduler.sandbox.whatwg_url import parses_as_url
 
 __all__ = ["TIKTOK_POST_MODES", "TIKTOK_PRIVACY_LEVELS", "schema_issues"]
@@ -131,13 +132,6 @@ def _js_number(value: int | float) -> float:
         return math.inf if value > 0 else -math.inf
 
 
-def js_length(text: str) -> int:
-    """``String.prototype.length``: UTF-16 code units (a lone surrogate counts one)."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def _js_keys(obj: dict[str, Any]) -> list[str]:
     """``for...in`` order: array-index keys ascending, then the rest in insertion order."""
 
@@ -188,7 +182,7 @@ class _String(_Schema):
             if kind == "trim":
                 value = value.strip(_JS_WHITESPACE)
                 continue
-            if kind == "min" and js_length(value) < limit:
+            if kind == "min" and utf16_length(value) < limit:
                 ctx.add(
                     path,
                     f"String must contain at least {limit} character(s)",
@@ -198,7 +192,7 @@ class _String(_Schema):
                     inclusive=True,
                     exact=False,
                 )
-            elif kind == "max" and js_length(value) > limit:
+            elif kind == "max" and utf16_length(value) > limit:
                 ctx.add(
                     path,
                     f"String must contain at most {limit} character(s)",
@@ -561,7 +555,7 @@ def _slideshow_title_rule(value: dict[str, Any], path: Path, ctx: _Context) -> N
         and media.get("type") == "slideshow"
         and isinstance(title, str)
         and title
-        and js_length(title) > _TIKTOK_PHOTO_TITLE_MAX_LENGTH
+        and utf16_length(title) > _TIKTOK_PHOTO_TITLE_MAX_LENGTH
     ):
         ctx.add(
             (*path, "tiktok", "title"),
