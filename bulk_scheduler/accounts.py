@@ -119,6 +119,12 @@ class AccountsReading:
     platforms: tuple[str, ...]
     problems: tuple[tuple[Severity, str, str], ...]
 
+    @property
+    def has_issues(self) -> bool:
+        """True when the row must say something about its accounts: a problem, or none
+        named at all."""
+        return bool(self.problems) or not self.named
+
 
 class AccountDirectory:
     """The accounts of the API key's workspace, looked up by id or username.

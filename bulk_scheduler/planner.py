@@ -265,13 +265,13 @@ class RowPlanner:
     """
 
     __slots__ = (
+        "_any_reading_has_issues",
         "_date_format",
         "_declared",
         "_default_accounts",
         "_directory",
         "_options",
         "_readings",
-        "_readings_with_issues",
         "_zones",
     )
 
@@ -283,7 +283,7 @@ class RowPlanner:
         # accounts cell text -> its reading; timezone cell text -> its zone, the problem
         # with it, or None when blank.
         self._readings: dict[str, AccountsReading] = {}
-        self._readings_with_issues = 0  # readings with problems, or naming no account
+        self._any_reading_has_issues = False
         self._zones: dict[str | None, ZoneInfo | str | None] = {}
         # media_type cell text -> (type, True, type) for the text cells that name a type.
         self._declared: dict[CellValue, tuple[MediaType | None, bool, str]] = {}
@@ -469,10 +469,10 @@ class RowPlanner:
         if False in known:  # blank or non-text cells, and cells not seen yet
             for index in [i for i, reading in enumerate(found) if reading is None]:
                 found[index] = self._accounts(rows[index], cells[index], issues[index])
-        if self._readings_with_issues:
+        if self._any_reading_has_issues:
             for index in compress(range(len(found)), known):
                 reading = found[index]
-                if reading.problems or not reading.named:  # type: ignore[union-attr]
+                if reading.has_issues:  # type: ignore[union-attr]
                     _add_account_issues(rows[index], reading, issues[index])  # type: ignore[arg-type]
         return found  # type: ignore[return-value]  # no None left
 
@@ -489,9 +489,8 @@ class RowPlanner:
             else:
                 reading = read_accounts(text, self._directory, source)
             self._readings[text] = reading
-            if reading.problems or not reading.named:
-                self._readings_with_issues += 1
-        if reading.problems or not reading.named:
+            self._any_reading_has_issues |= reading.has_issues
+        if reading.has_issues:
             _add_account_issues(row, reading, issues)
         return reading
 
