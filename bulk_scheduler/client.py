@@ -221,6 +221,11 @@ class _Answer:
     problem: str | None  # why the body is unusable, when it is
 
 
+def _json_bytes(value: Any) -> bytes:
+    """A request body as compact JSON (UTF-8, no spaces)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def _decoded(status: int, headers: Mapping[str, str], raw: bytes | None) -> _Answer:
     """An answer's JSON object; ``raw`` None means the body was over the size limit."""
     if raw is None:
@@ -320,7 +325,7 @@ class PartnerClient:
         ``content``) and read a bounded answer. ``aiohttp.ClientError`` propagates."""
         headers = {"Authorization": f"Bearer {self._key.reveal()}"}
         if json_body is not None:
-            content = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+            content = _json_bytes(json_body)
         if content is not None:
             headers["Content-Type"] = "application/json"
         if self._session is None:
@@ -403,7 +408,7 @@ class PartnerClient:
             content = body
         else:
             payload = body.to_json() if isinstance(body, PostCreateBody) else dict(body)
-            content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+            content = _json_bytes(payload)
         try:
             if self._posts_direct:
                 answer = await self._post_direct(content)

@@ -328,5 +328,5 @@ class Http1Pool:
         self._closed = True
         for connection in self._idle:
             connection.close()
+        self._open -= len(self._idle)
         self._idle.clear()
-        self._open = 0
