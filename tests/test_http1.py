@@ -98,6 +98,17 @@ def replies(*chunks: bytes, keep: bool = True) -> Answer:
     return answer
 
 
+def delayed(first: float, then: float = 0.0) -> Answer:
+    """Answer 201 after ``first`` seconds for the first request, ``then`` for the others."""
+
+    async def answer(number: int, request: bytes, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(first if number == 1 else then)
+        writer.write(reply())
+        return True
+
+    return answer
+
+
 def run(coroutine: Awaitable[object]) -> object:
     return asyncio.run(coroutine)  # type: ignore[arg-type]
 
@@ -132,13 +143,8 @@ def test_one_connection_serves_requests_one_after_another() -> None:
 
 
 def test_never_more_connections_than_the_limit() -> None:
-    async def slow(number: int, request: bytes, writer: asyncio.StreamWriter) -> bool:
-        await asyncio.sleep(0.02)
-        writer.write(reply())
-        return True
-
     async def go() -> None:
-        async with Scripted(slow) as server:
+        async with Scripted(delayed(0.02, 0.02)) as server:
             http = pool(server.url, limit=3)
             answers = await asyncio.gather(
                 *(http.post("posts", b"{}", "application/json") for _ in range(12))
@@ -248,24 +254,17 @@ def test_a_broken_answer_is_a_lost_connection(chunks: tuple[bytes, ...]) -> None
             http = pool(server.url)
             with pytest.raises(ConnectionLost):
                 await http.post("posts", b"{}", "application/json")
-            answer_after = None
             server.answer = replies(reply())
             answer_after = await http.post("posts", b"{}", "application/json")
             await http.close()
-        assert answer_after is not None and answer_after.status == 201
+        assert answer_after.status == 201
 
     run(go())
 
 
 def test_no_answer_in_time_is_a_read_timeout_and_the_connection_is_not_reused() -> None:
-    async def never(number: int, request: bytes, writer: asyncio.StreamWriter) -> bool:
-        if number == 1:
-            await asyncio.sleep(1.0)
-        writer.write(reply())
-        return True
-
     async def go() -> None:
-        async with Scripted(never) as server:
+        async with Scripted(delayed(1.0)) as server:
             http = pool(server.url, read_timeout=0.2)
             with pytest.raises(ReadTimedOut):
                 await http.post("posts", b"{}", "application/json")
@@ -277,13 +276,8 @@ def test_no_answer_in_time_is_a_read_timeout_and_the_connection_is_not_reused() 
 
 
 def test_a_cancelled_request_gives_its_place_back() -> None:
-    async def slow(number: int, request: bytes, writer: asyncio.StreamWriter) -> bool:
-        await asyncio.sleep(0.3 if number == 1 else 0)
-        writer.write(reply())
-        return True
-
     async def go() -> None:
-        async with Scripted(slow) as server:
+        async with Scripted(delayed(0.3)) as server:
             http = pool(server.url, limit=1)
             first = asyncio.create_task(http.post("posts", b"{}", "application/json"))
             await asyncio.sleep(0.05)
