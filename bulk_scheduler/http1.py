@@ -180,6 +180,9 @@ class _Connection(asyncio.Protocol):
             waiter.set_exception(error)
         self.close()
 
+    def _time_out(self, timeout: float) -> None:
+        self._fail(ReadTimedOut(f"no answer in {timeout:g} s"))
+
     def close(self) -> None:
         self.closed = True
         if self.transport is not None:
@@ -199,7 +202,7 @@ class _Connection(asyncio.Protocol):
             self._waiter = None
             self.close()
             raise ConnectionLost(f"the request could not be written ({exc})") from exc
-        timer = loop.call_later(timeout, self._fail, ReadTimedOut(f"no answer in {timeout:g} s"))
+        timer = loop.call_later(timeout, self._time_out, timeout)
         try:
             answer = await waiter
         except BaseException:
