@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bulk_scheduler.accounts import split_account_tokens
 from bulk_scheduler.campaign import CampaignRow, cell_ref
 from bulk_scheduler.csv_reader import decode, parse_rows, read_csv
 from bulk_scheduler.errors import CampaignFileError
@@ -163,6 +164,24 @@ def test_a_blank_accounts_cell_takes_the_default_accounts_each_time() -> None:
     options = PlanOptions(timezone="UTC", default_accounts=(HOSTED_TIKTOK_ID,), now=NOW)
     planned = plan_and_validate([make_row(2, accounts=""), make_row(3, accounts="  ")], options)
     assert [p.account_ids for p in planned] == [(HOSTED_TIKTOK_ID.lower(),)] * 2
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "a, b;c\nd\r\ne\rf",
+        ",,;;\n\r a ,\n\n, b ;;",
+        "  ",
+        "",
+        "one",
+        "@x , tiktok: @y;\t9f1c0e57-0000-4000-8000-000000000001\t",
+        "a,\u00a0,b",  # a no-break space is stripped like any other
+        "\u2028a\u2029,b",  # Unicode line separators are not account separators
+    ],
+)
+def test_account_tokens_split_as_the_separator_runs_split_them(cell: str) -> None:
+    by_runs = [p.strip() for p in re.split(r"[,;\r\n]+", cell)]
+    assert split_account_tokens(cell) == [p for p in by_runs if p]
 
 
 def test_scheduled_at_is_formatted_from_the_instant() -> None:
