@@ -215,6 +215,10 @@ def _read(
     written: tuple[str, ...], directory: AccountDirectory | None, source: str
 ) -> AccountsReading:
     tokens = [parse_account_token(t) for t in written]
+    if directory is None and tokens and all(t.kind == "id" for t in tokens):
+        keys = tuple(dict.fromkeys([t.key for t in tokens]))
+        if len(keys) == len(tokens):  # offline, ids only, none twice: nothing to say
+            return AccountsReading(len(tokens), keys, keys, (), (), ())
     problems: list[tuple[Severity, str, str]] = []
     malformed = [t.text for t in tokens if t.kind == "malformed"]
     if malformed:

@@ -521,19 +521,22 @@ class RowPlanner:
         """The zone of each row's naive time, when every timezone cell names one (or is
         blank and ``--timezone`` does); None otherwise."""
         zones = self._zones
-        for written in set(zone_cells) - zones.keys():
+        distinct = set(zone_cells)
+        for written in distinct - zones.keys():
             if not (isinstance(written, str) or written is None):
                 return None  # a number or date in a timezone cell: read row by row
             zones[written] = _cell_zone(written)
-        found: list[ZoneInfo | str | None] = [zones[cell] for cell in zone_cells]  # type: ignore[index]
-        if None in found and self._options.timezone:  # blank cells take --timezone
-            option = zone_or_problem(self._options.timezone)
-            if isinstance(option, str):
-                return None  # the per-row path raises about it
+        # Judged once per distinct cell: a zone, blank (None), or a problem (str).
+        kinds = {type(zones[written]) for written in distinct}  # type: ignore[index]
+        if not kinds <= {ZoneInfo, type(None)}:
+            return None  # a cell that is not a zone: the per-row path says so
+        found: list[ZoneInfo | None] = list(map(zones.__getitem__, zone_cells))  # type: ignore[arg-type]
+        if type(None) in kinds:  # blank cells take --timezone
+            option = zone_or_problem(self._options.timezone) if self._options.timezone else None
+            if type(option) is not ZoneInfo:
+                return None  # no option (timezone-missing) or a bad one: row by row
             found = [zone or option for zone in found]
-        if all(type(zone) is ZoneInfo for zone in found):  # type: ignore[comparison-overlap]
-            return found  # type: ignore[return-value]
-        return None
+        return found  # type: ignore[return-value]  # no None left
 
     def _schedule(
         self, row: CampaignRow, value: CellValue, zone_cell: CellValue, issues: list[RowIssue]

@@ -488,14 +488,13 @@ def _check_music(plan: PlannedRow) -> None:
     music_url = plan.music_url
     if not music_url:
         return
-    where = _where(plan, "music_url")
     if not _is_tiktok_url(music_url):
         plan.issues.append(
             error(
                 "music-url-invalid",
                 f"music_url '{music_url}' is not a TikTok link; use the URL of a TikTok post "
                 "whose sound you want, e.g. https://www.tiktok.com/@genviral/video/1234567890",
-                **where,
+                **_where(plan, "music_url"),
             )
         )
     others = [p for p in plan.platforms if p != "tiktok"]
@@ -510,7 +509,7 @@ def _check_music(plan: PlannedRow) -> None:
             f"music_url works only when every account is TikTok, and {', '.join(named)} "
             f"{'is' if len(named) == 1 else 'are'} not; remove the music, or post to "
             f"{'it' if len(named) == 1 else 'them'} in a separate row",
-            **where,
+            **_where(plan, "music_url"),
         )
     )
 
