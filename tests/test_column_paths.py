@@ -231,6 +231,42 @@ def test_a_column_of_ordinary_rows_is_localised_at_once(tmp_path: Path) -> None:
     assert [p.scheduled_at for p in planned] == ["2031-03-01T08:00:00Z", "2031-07-01T00:00:00Z"]
 
 
+@pytest.mark.parametrize("timezone", [None, "Asia/Tokyo"])
+@pytest.mark.parametrize(
+    "zones",
+    [
+        ["Europe/Paris", "Europe/Paris"],
+        ["Europe/Paris", ""],
+        ["", "  "],
+        ["Europe/Paris", "Mars/Base"],
+        ["Mars/Base", ""],
+    ],
+)
+def test_iso_times_with_blank_or_unknown_zones_are_read_by_their_zone_cells(
+    tmp_path: Path, zones: list[str], timezone: str | None
+) -> None:
+    rows = [
+        ["", f"Post {n}", "video", PLAIN_URLS[0], ACCOUNT, "2031-03-01 09:00", zone, "", ""]
+        for n, zone in enumerate(zones)
+    ]
+    loaded = load_campaign(write_csv(tmp_path / "c.csv", rows, HEADERS)).rows
+    planned = RowPlanner(PlanOptions(timezone=timezone, now=NOW)).plan_rows(loaded)
+
+    def expected(zone: str) -> tuple[datetime | None, list[str]]:
+        if zone == "Europe/Paris":
+            return datetime(2031, 3, 1, 8, tzinfo=UTC), []
+        if zone == "Mars/Base":
+            return None, ["timezone-unknown"]
+        if timezone:  # a blank cell takes --timezone
+            return datetime(2031, 3, 1, 0, tzinfo=UTC), []
+        return None, ["timezone-missing"]
+
+    found = [
+        (p.publish_at, [i.code for i in p.issues if i.code.startswith("timezone")]) for p in planned
+    ]
+    assert found == [expected(zone) for zone in zones]
+
+
 def test_columns_read_from_loaded_rows_match_their_values(tmp_path: Path) -> None:
     extra = [f"x{n}" for n in range(30)]  # a wide sheet: only the asked columns are kept
     path = tmp_path / "wide.csv"
