@@ -10,6 +10,7 @@ generation. Each is checked here against the plain way of getting the same answe
 from __future__ import annotations
 
 import gc
+import random
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from bulk_scheduler.media_check import _host as media_host
 from bulk_scheduler.media_urls import inspect_url, inspect_urls
 from bulk_scheduler.memory import collector_paused
 from bulk_scheduler.planner import PlanOptions, RowPlanner, plan_row
+from bulk_scheduler.sandbox import whatwg_url
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
 from bulk_scheduler.validator import plan_and_validate
 from tests.rows import make_row
@@ -128,6 +130,29 @@ HOST_URLS = [
     "https://",
     "",
 ]
+
+
+def _sandbox_urls(seed: int) -> list[str]:
+    """URLs near the sandbox's plain-URL pattern: hosts of letters, digits, hyphens and
+    dots (a few ``xn--`` labels, numeric last labels, upper case), ports, paths."""
+    rng = random.Random(seed)
+    pieces = ["cdn", "a", "-", "0", "xn--", "xn--bcher-kva", "XN--A", "9z", "b-1", ""]
+    urls = []
+    for _ in range(400):
+        labels = [rng.choice(pieces) + rng.choice(pieces) for _ in range(rng.randint(1, 4))]
+        port = rng.choice(["", "", ":8080", ":", ":99999", ":0"])
+        rest = rng.choice(["", "/", "/a.mp4", "/a b.mp4", "?q=1", "#f", "/%zz", "/\\x"])
+        urls.append(f"{rng.choice(['https', 'http', 'HTTP'])}://{'.'.join(labels)}{port}{rest}")
+    return urls
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_sandbox_reads_plain_urls_as_its_full_parser_does(seed: int) -> None:
+    urls = _sandbox_urls(seed)
+    plain = [u for u in urls if whatwg_url._PLAIN_HTTP_URL.fullmatch(u)]
+    assert len(plain) > 50  # the corpus reaches the fast path often, and misses it often
+    assert len(urls) - len(plain) > 50
+    assert [whatwg_url.parses_as_url(u) for u in urls] == [whatwg_url._parses(u) for u in urls]
 
 
 @pytest.mark.parametrize("url", HOST_URLS)

@@ -254,6 +254,15 @@ URLS = [
     ("unicode-host", "https://例え.jp/a.mp4", True),
     ("userinfo", "https://user:pass@cdn.genviral.com/a.mp4", True),
     ("scheme-starts-with-digit", "1http://cdn.genviral.com/a.mp4", False),
+    # The sandbox reads URLs like these without the full parser; the rest of its long way.
+    ("plain-with-port-and-query", "https://cdn-1.genviral.com:8080/a/b.mp4?x=1#y", True),
+    ("plain-hyphen-labels", "https://-a-.b-/a.mp4", True),
+    ("plain-last-label-a-number", "https://cdn.genviral.1/a.mp4", False),
+    ("plain-empty-port", "https://cdn.genviral.com:/a.mp4", True),
+    ("plain-empty-label", "https://cdn..genviral.com/a.mp4", True),
+    ("punycode-valid", "https://xn--bcher-kva.example/a.mp4", True),
+    ("punycode-invalid", "https://cdn.xn--a.example/a.mp4", False),
+    ("punycode-upper-case", "https://XN--A.example/a.mp4", False),
 ]
 URL_CASES = [
     Case(f"media-url-{name}", body_with(media=video(url=url)), official_ok)
