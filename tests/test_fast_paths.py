@@ -10,11 +10,12 @@ generation. Each is checked here against the plain way of getting the same answe
 from __future__ import annotations
 
 import gc
+import posixpath
 import random
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -27,6 +28,7 @@ from bulk_scheduler.media_check import _host as media_host
 from bulk_scheduler.media_urls import inspect_url, inspect_urls
 from bulk_scheduler.memory import collector_paused
 from bulk_scheduler.planner import PlanOptions, RowPlanner, plan_row
+from bulk_scheduler.sandbox import checks as sandbox_checks
 from bulk_scheduler.sandbox import whatwg_url
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
 from bulk_scheduler.validator import plan_and_validate
@@ -153,6 +155,30 @@ def test_the_sandbox_reads_plain_urls_as_its_full_parser_does(seed: int) -> None
     assert len(plain) > 50  # the corpus reaches the fast path often, and misses it often
     assert len(urls) - len(plain) > 50
     assert [whatwg_url.parses_as_url(u) for u in urls] == [whatwg_url._parses(u) for u in urls]
+
+
+def _extension_the_long_way(url: str) -> str:
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return ""
+    return posixpath.splitext(unquote(path))[1].lstrip(".").lower()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_sandbox_finds_a_urls_extension_as_urlsplit_does(seed: int) -> None:
+    rng = random.Random(seed)
+    hosts = ["cdn.example.com", "h:8080", "[::1]", "a@b", "x%41", "", "ex ample", "é.fr"]
+    paths = ["", "/", "/a.MP4", "/a.b.jpeg", "/.jpg", "/a.jpg/", "/a%2Ejpg", "/a.jpg?x=.png"]
+    paths += ["/a.jpg#.png", "/a b.png", "/dir.d/file", "/ü.JPG", "/a..png", "/a.\tjpg"]
+    urls = [
+        f"{rng.choice(['https', 'HTTP', 'web+x', '1x'])}://{rng.choice(hosts)}{rng.choice(paths)}"
+        for _ in range(300)
+    ]
+    urls += ["mailto:a.jpg", "https:/a.jpg", " https://h/a.jpg", "https://h/a.jpg\n"]
+    plain = [u for u in urls if sandbox_checks._PLAIN_PATH_URL.fullmatch(u)]
+    assert 30 < len(plain) < len(urls) - 30  # both ways are taken often
+    assert [sandbox_checks._extension(u) for u in urls] == list(map(_extension_the_long_way, urls))
 
 
 @pytest.mark.parametrize("url", HOST_URLS)

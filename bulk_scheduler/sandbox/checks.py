@@ -99,12 +99,24 @@ def caption_problems(body: dict[str, Any], accounts: list[dict[str, Any]]) -> li
     return problems
 
 
+# A URL whose path ``urlsplit`` gives as everything after its host, and ``unquote`` leaves
+# alone: a scheme, "//", an ASCII host with nothing urlsplit checks or splits on, then a
+# path with no "?", "#", "%" or whitespace. Most media URLs: they skip both calls.
+_PLAIN_PATH_URL = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://[A-Za-z0-9._~!$&'()*+,;=:\-]*(/[^?#%\s]*)?"
+)
+
+
 def _extension(url: str) -> str:
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return ""
-    return posixpath.splitext(unquote(path))[1].lstrip(".").lower()
+    plain = _PLAIN_PATH_URL.fullmatch(url)
+    if plain is not None:
+        path = plain.group(1) or ""
+    else:
+        try:
+            path = unquote(urlsplit(url).path)
+        except ValueError:
+            return ""
+    return posixpath.splitext(path)[1].lstrip(".").lower()
 
 
 def _first_number(media: dict[str, Any], names: tuple[str, ...]) -> float | None:
