@@ -165,10 +165,19 @@ def _extension_the_long_way(url: str) -> str:
     return posixpath.splitext(unquote(path))[1].lstrip(".").lower()
 
 
+def _host_the_long_way(url: str) -> str | None:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".").lower() if host else None
+
+
 @pytest.mark.parametrize("seed", range(3))
-def test_the_sandbox_finds_a_urls_extension_as_urlsplit_does(seed: int) -> None:
+def test_the_sandbox_finds_a_urls_extension_and_host_as_urlsplit_does(seed: int) -> None:
     rng = random.Random(seed)
     hosts = ["cdn.example.com", "h:8080", "[::1]", "a@b", "x%41", "", "ex ample", "é.fr"]
+    hosts += ["CDN.Example.COM.", ":8080", "a.b:", "h:x:y"]
     paths = ["", "/", "/a.MP4", "/a.b.jpeg", "/.jpg", "/a.jpg/", "/a%2Ejpg", "/a.jpg?x=.png"]
     paths += ["/a.jpg#.png", "/a b.png", "/dir.d/file", "/ü.JPG", "/a..png", "/a.\tjpg"]
     urls = [
@@ -179,6 +188,7 @@ def test_the_sandbox_finds_a_urls_extension_as_urlsplit_does(seed: int) -> None:
     plain = [u for u in urls if sandbox_checks._PLAIN_PATH_URL.fullmatch(u)]
     assert 30 < len(plain) < len(urls) - 30  # both ways are taken often
     assert [sandbox_checks._extension(u) for u in urls] == list(map(_extension_the_long_way, urls))
+    assert [sandbox_checks._host(u) for u in urls] == list(map(_host_the_long_way, urls))
 
 
 @pytest.mark.parametrize("url", HOST_URLS)

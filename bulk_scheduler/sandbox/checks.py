@@ -99,18 +99,19 @@ def caption_problems(body: dict[str, Any], accounts: list[dict[str, Any]]) -> li
     return problems
 
 
-# A URL whose path ``urlsplit`` gives as everything after its host, and ``unquote`` leaves
-# alone: a scheme, "//", an ASCII host with nothing urlsplit checks or splits on, then a
-# path with no "?", "#", "%" or whitespace. Most media URLs: they skip both calls.
+# A URL ``urlsplit`` splits into its host[:port] and path at the first "/" after "//", and
+# whose path ``unquote`` leaves alone: a scheme, "//", ASCII host characters with nothing
+# urlsplit checks or splits on (no "@", "[", "%"), then a path with no "?", "#", "%" or
+# whitespace. Most media URLs: their host and extension are read without either call.
 _PLAIN_PATH_URL = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*://[A-Za-z0-9._~!$&'()*+,;=:\-]*(/[^?#%\s]*)?"
+    r"[A-Za-z][A-Za-z0-9+.\-]*://([A-Za-z0-9._~!$&'()*+,;=:\-]*)(/[^?#%\s]*)?"
 )
 
 
 def _extension(url: str) -> str:
     plain = _PLAIN_PATH_URL.fullmatch(url)
     if plain is not None:
-        path = plain.group(1) or ""
+        path = plain.group(2) or ""
     else:
         try:
             path = unquote(urlsplit(url).path)
@@ -259,10 +260,14 @@ def music_problem(body: dict[str, Any], accounts: list[dict[str, Any]]) -> str |
 
 @lru_cache(maxsize=16384)
 def _host(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
+    plain = _PLAIN_PATH_URL.fullmatch(url)
+    if plain is not None:
+        host: str | None = plain.group(1).partition(":")[0]
+    else:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            return None
     return host.rstrip(".").lower() if host else None
 
 
