@@ -39,9 +39,22 @@ class ConnectionDropped(Exception):
 # --- envelopes ---------------------------------------------------------------------------
 
 
+# json.dumps and json.loads given options build a new encoder or decoder on every call;
+# these are built once (the same options, so the same text).
+_RESPONSE_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
+class _EnvelopeResponse(JSONResponse):
+    """A ``JSONResponse`` (same bytes) rendered by the encoder built once."""
+
+    def render(self, content: Any) -> bytes:
+        return _RESPONSE_ENCODER.encode(content).encode("utf-8")
+
+
 def success(status: int, message: str, data: dict[str, Any]) -> JSONResponse:
     """``{"ok": true, "code", "message", "data"}``."""
-    return JSONResponse({"ok": True, "code": status, "message": message, "data": data}, status)
+    return _EnvelopeResponse({"ok": True, "code": status, "message": message, "data": data}, status)
 
 
 def failure(
@@ -60,7 +73,7 @@ def failure(
     }
     if issues is not None:
         content["issues"] = issues
-    return JSONResponse(content, status, headers=headers)
+    return _EnvelopeResponse(content, status, headers=headers)
 
 
 class DroppedResponse(Response):
@@ -92,19 +105,22 @@ def _reject_constant(name: str) -> None:
     raise _InvalidJson(f"{name} is not JSON")  # JSON.parse has no NaN/Infinity
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 async def read_json(request: Request) -> Any:
     """The body parsed the way ``JSON.parse`` would; raises ``_InvalidJson``."""
     raw = await request.body()
     text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise _InvalidJson(str(exc)) from exc
 
 
 def canonical_json(body: object) -> str:
     """The body with sorted keys and no spaces: equal bodies give equal strings."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL_ENCODER.encode(body)
 
 
 def _summarize_issues(issues: list[dict[str, Any]]) -> str:
