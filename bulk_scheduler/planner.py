@@ -31,8 +31,6 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import compress, repeat
-from operator import is_not
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -461,38 +459,31 @@ class RowPlanner:
         cells: Sequence[CellValue],
         issues: list[list[RowIssue]],
     ) -> list[AccountsReading]:
-        """:meth:`_accounts` of each row: a text cell read the first time it is seen,
-        looked up in the readings of the run after that."""
-        found: list[AccountsReading | None] = list(map(self._readings.get, cells))
-        # The rows whose cell was known: their reading's issues are still to be added.
-        known = list(map(is_not, found, repeat(None)))
-        if False in known:  # blank or non-text cells, and cells not seen yet
+        """The reading of each row's accounts cell (or of the ``--accounts`` default when
+        it is blank), with its issues added to the row's: a cell's text is read the first
+        time it is seen, looked up in the readings of the run after that."""
+        readings = self._readings
+        found: list[AccountsReading | None] = list(map(readings.get, cells))
+        if None in found:  # cells not seen yet (each text read once), and non-text cells
             for index in [i for i, reading in enumerate(found) if reading is None]:
-                found[index] = self._accounts(rows[index], cells[index], issues[index])
+                cell = cells[index]
+                text = cell if isinstance(cell, str) else cell_text(cell)
+                reading = readings.get(text)
+                if reading is None:
+                    reading = readings[text] = self._read_accounts(text)
+                    self._any_reading_has_issues |= reading.has_issues
+                found[index] = reading
         if self._any_reading_has_issues:
-            for index in compress(range(len(found)), known):
-                reading = found[index]
+            for row, reading, row_issues in zip(rows, found, issues, strict=True):
                 if reading.has_issues:  # type: ignore[union-attr]
-                    _add_account_issues(rows[index], reading, issues[index])  # type: ignore[arg-type]
+                    _add_account_issues(row, reading, row_issues)  # type: ignore[arg-type]
         return found  # type: ignore[return-value]  # no None left
 
-    def _accounts(
-        self, row: CampaignRow, value: CellValue, issues: list[RowIssue]
-    ) -> AccountsReading:
-        """Read the accounts cell (or the ``--accounts`` default when it is blank)."""
-        text = value if isinstance(value, str) else cell_text(value)
-        reading = self._readings.get(text)
-        if reading is None:
-            source = "accounts"
-            if (not text or text.isspace()) and self._default_accounts:
-                reading = read_accounts(self._default_accounts, self._directory, "--accounts")
-            else:
-                reading = read_accounts(text, self._directory, source)
-            self._readings[text] = reading
-            self._any_reading_has_issues |= reading.has_issues
-        if reading.has_issues:
-            _add_account_issues(row, reading, issues)
-        return reading
+    def _read_accounts(self, text: str) -> AccountsReading:
+        """Read an accounts cell's text (the ``--accounts`` default when it is blank)."""
+        if (not text or text.isspace()) and self._default_accounts:
+            return read_accounts(self._default_accounts, self._directory, "--accounts")
+        return read_accounts(text, self._directory, "accounts")
 
     def _schedules(
         self,
