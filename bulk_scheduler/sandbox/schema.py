@@ -182,7 +182,8 @@ class _String(_Schema):
             if kind == "trim":
                 value = value.strip(_JS_WHITESPACE)
                 continue
-            if kind == "min" and utf16_length(value) < limit:
+            # A string of n code points is n to 2n UTF-16 units: measure only near a limit.
+            if kind == "min" and len(value) < limit and utf16_length(value) < limit:
                 ctx.add(
                     path,
                     f"String must contain at least {limit} character(s)",
@@ -192,7 +193,7 @@ class _String(_Schema):
                     inclusive=True,
                     exact=False,
                 )
-            elif kind == "max" and utf16_length(value) > limit:
+            elif kind == "max" and 2 * len(value) > limit and utf16_length(value) > limit:
                 ctx.add(
                     path,
                     f"String must contain at most {limit} character(s)",
@@ -364,7 +365,11 @@ class _Object(_Schema):
     def parse(self, value: Any, path: Path, ctx: _Context) -> tuple[str, Any]:
         if not isinstance(value, dict):
             return self._type_error(value, path, ctx, "object")
-        extra = [k for k in _js_keys(value) if k not in self.shape] if self.strict else []
+        extra = (
+            [k for k in _js_keys(value) if k not in self.shape]
+            if self.strict and not self.shape.keys() >= value.keys()
+            else []
+        )
         statuses = [VALID]
         out: dict[str, Any] = {}
         for key, schema in self.shape.items():
