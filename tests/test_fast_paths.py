@@ -13,7 +13,7 @@ import gc
 import posixpath
 import random
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -31,6 +31,7 @@ from bulk_scheduler.planner import PlanOptions, RowPlanner, plan_row
 from bulk_scheduler.sandbox import checks as sandbox_checks
 from bulk_scheduler.sandbox import whatwg_url
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
+from bulk_scheduler.sandbox.state import iso_utc
 from bulk_scheduler.validator import plan_and_validate
 from tests.rows import make_row
 
@@ -189,6 +190,20 @@ def test_the_sandbox_finds_a_urls_extension_and_host_as_urlsplit_does(seed: int)
     assert 30 < len(plain) < len(urls) - 30  # both ways are taken often
     assert [sandbox_checks._extension(u) for u in urls] == list(map(_extension_the_long_way, urls))
     assert [sandbox_checks._host(u) for u in urls] == list(map(_host_the_long_way, urls))
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2031, 3, 1, 8, 0, tzinfo=UTC),
+        datetime(2031, 3, 1, 9, 30, 5, tzinfo=timezone(timedelta(hours=1, minutes=30))),
+        datetime(1000, 1, 1, 0, 0, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ],
+)
+def test_the_sandbox_writes_a_whole_second_time_as_strftime_does(moment: datetime) -> None:
+    assert iso_utc(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.mark.parametrize("url", HOST_URLS)

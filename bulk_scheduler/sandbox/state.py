@@ -22,6 +22,8 @@ def iso_utc(moment: datetime) -> str:
     moment = moment.astimezone(UTC)
     if moment.microsecond:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.year >= 1000:  # the same text, several times faster; it pads years to 4 digits
+        return moment.isoformat()[:-6] + "Z"  # "+00:00" off
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
