@@ -23,7 +23,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from .errors import CampaignFileError
@@ -192,9 +192,9 @@ def _records(
         for record in reader:
             if not any(record):
                 append(blank)
-            elif (blanks := record.count("")) > 2 or any(map(str.isspace, record)):
-                append([None if not cell or cell.isspace() else cell for cell in record])
-            else:  # at most two blank cells, none of spaces (nearly always): set in place
+            elif (blanks := record.count("")) > 2:
+                append([cell or None for cell in record])
+            else:  # at most two blank cells (nearly always): set in place
                 for _ in range(blanks):
                     record[record.index("")] = None
                 append(record)
@@ -205,6 +205,13 @@ def _records(
         if "field larger than field limit" in problem:
             problem = _long_cell_problem(_lines_after(text, end))
         raise CampaignFileError(f"{name}: row {len(rows) + 1}: {problem}") from exc
+    # Cells of only spaces are blank too. They are rare: one pass over every cell in C finds
+    # whether there are any, rather than a test of each record as it is read.
+    if any(map(str.isspace, filter(None, chain.from_iterable(rows)))):
+        rows = [
+            [None if cell is None or cell.isspace() else cell for cell in row] if row else row
+            for row in rows
+        ]
     return rows, previous_end, reader.line_num
 
 
