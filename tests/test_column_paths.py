@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bulk_scheduler.campaign import column_values
+from bulk_scheduler import planner
+from bulk_scheduler.campaign import CellValue, column_values
 from bulk_scheduler.errors import CampaignFileError
 from bulk_scheduler.loader import _rows as loader_rows
 from bulk_scheduler.loader import load_campaign
 from bulk_scheduler.media_urls import inspect_url_lists, inspect_urls
-from bulk_scheduler.planner import PlanOptions, RowPlanner
+from bulk_scheduler.planner import PlannedRow, PlanOptions, RowPlanner
 from bulk_scheduler.schedule import (
     ScheduleError,
     localize,
@@ -27,7 +28,7 @@ from bulk_scheduler.schedule import (
     parse_iso_column,
     parse_scheduled_at,
 )
-from tests.rows import write_csv
+from tests.rows import make_row, write_csv
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 
@@ -243,14 +244,23 @@ def test_a_column_of_ordinary_rows_is_localised_at_once(tmp_path: Path) -> None:
     ],
 )
 def test_iso_times_with_blank_or_unknown_zones_are_read_by_their_zone_cells(
-    tmp_path: Path, zones: list[str], timezone: str | None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zones: list[str], timezone: str | None
 ) -> None:
     rows = [
         ["", f"Post {n}", "video", PLAIN_URLS[0], ACCOUNT, "2031-03-01 09:00", zone, "", ""]
         for n, zone in enumerate(zones)
     ]
     loaded = load_campaign(write_csv(tmp_path / "c.csv", rows, HEADERS)).rows
+    columns: list[int] = []  # the column path's calls: one per block it takes
+
+    def spy(walls: list[datetime], zones: list[ZoneInfo]) -> list[datetime]:
+        columns.append(len(walls))
+        return localize_all(walls, zones)
+
+    monkeypatch.setattr(planner, "localize_all", spy)
     planned = RowPlanner(PlanOptions(timezone=timezone, now=NOW)).plan_rows(loaded)
+    # The column path takes the block when every cell names a zone, or is blank with --timezone.
+    assert bool(columns) == all(z == "Europe/Paris" or (not z.strip() and timezone) for z in zones)
 
     def expected(zone: str) -> tuple[datetime | None, list[str]]:
         if zone == "Europe/Paris":
@@ -265,6 +275,32 @@ def test_iso_times_with_blank_or_unknown_zones_are_read_by_their_zone_cells(
         (p.publish_at, [i.code for i in p.issues if i.code.startswith("timezone")]) for p in planned
     ]
     assert found == [expected(zone) for zone in zones]
+
+
+@pytest.mark.parametrize("default_accounts", [(), (ACCOUNT,)])
+def test_accounts_cells_read_in_blocks_are_read_as_each_row_alone(
+    monkeypatch: pytest.MonkeyPatch, default_accounts: tuple[str, ...]
+) -> None:
+    # Blocks of three: cells first seen in this block, earlier in it, or in an earlier one.
+    monkeypatch.setattr(planner, "_BLOCK_ROWS", 3)
+    cells: list[CellValue] = [ACCOUNT, "", "nope", f"{ACCOUNT},{ACCOUNT.upper()}", "  ", 884]
+    cells += ["@genviral", ACCOUNT, "nope", 884, "", f"{ACCOUNT};@genviral", None, "nope"]
+    rows = [make_row(n + 2, accounts=cell, caption=f"Post {n}") for n, cell in enumerate(cells)]
+    options = PlanOptions(timezone="UTC", default_accounts=default_accounts, now=NOW)
+    together = RowPlanner(options).plan_rows(rows)
+    alone = [RowPlanner(options).plan(row) for row in rows]
+
+    def accounts(plan: PlannedRow) -> tuple[object, ...]:
+        found = [(i.code, i.message, i.row) for i in plan.issues if i.column == "accounts"]
+        return plan.account_keys, plan.account_ids, found
+
+    assert list(map(accounts, together)) == list(map(accounts, alone))
+    codes = [[code for code, _, _ in accounts(p)[2]] for p in together]
+    assert codes[2] == codes[8] == codes[13] == ["account-malformed"]
+    assert codes[3] == ["account-duplicate"]
+    assert codes[9] == ["account-malformed"]  # 884 is not an account
+    blank = [] if default_accounts else ["accounts-missing"]
+    assert codes[1] == codes[4] == codes[10] == codes[12] == blank
 
 
 def test_columns_read_from_loaded_rows_match_their_values(tmp_path: Path) -> None:
