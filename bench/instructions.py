@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import _common as bench
@@ -50,6 +51,7 @@ CHILD_ENV = {"OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 _TOTAL = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
+@cache  # the imports-only run of a child is the same for every format
 def instructions(code: str, argument: str) -> int:
     """Instructions executed by ``python -c code argument``, all threads included."""
     completed = subprocess.run(
