@@ -25,8 +25,8 @@ import _common as bench
 # Each child does its imports, then the work only when given a file ("-": imports only).
 VALIDATE = """
 import sys
-from bulk_scheduler.planner import PlanOptions
-from bulk_scheduler.validation import validate_campaign
+from bulk_scheduler.checks.planner import PlanOptions
+from bulk_scheduler.launch.dry_run import validate_campaign
 if sys.argv[1] != "-":
     validate_campaign(sys.argv[1], PlanOptions())
 """

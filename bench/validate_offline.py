@@ -28,8 +28,8 @@ TARGET_PEAK_AT_ROWS = 100_000
 # the work on the file, not the interpreter's start-up; peak memory covers everything.
 VALIDATE = """
 import json, sys, time
-from bulk_scheduler.planner import PlanOptions
-from bulk_scheduler.validation import validate_campaign
+from bulk_scheduler.checks.planner import PlanOptions
+from bulk_scheduler.launch.dry_run import validate_campaign
 started = time.perf_counter()
 report = validate_campaign(sys.argv[1], PlanOptions())
 seconds = time.perf_counter() - started
@@ -214,8 +214,8 @@ def _measure(best: dict[tuple[Path, str], Timed], path: Path, fmt: str, rows: in
 def _profile(path: Path, profile: Path) -> list[str]:
     code = (
         "import cProfile, sys\n"
-        "from bulk_scheduler.planner import PlanOptions\n"
-        "from bulk_scheduler.validation import validate_campaign\n"
+        "from bulk_scheduler.checks.planner import PlanOptions\n"
+        "from bulk_scheduler.launch.dry_run import validate_campaign\n"
         f"cProfile.run('validate_campaign(sys.argv[1], PlanOptions())', {str(profile)!r})\n"
     )
     measured = bench.run_measured([bench.PYTHON, "-c", code, str(path)])
@@ -246,8 +246,8 @@ def _profile(path: Path, profile: Path) -> list[str]:
 MEMORY = """
 import json, sys, tracemalloc
 tracemalloc.start()
-from bulk_scheduler.planner import PlanOptions
-from bulk_scheduler.validation import validate_campaign
+from bulk_scheduler.checks.planner import PlanOptions
+from bulk_scheduler.launch.dry_run import validate_campaign
 report = validate_campaign(sys.argv[1], PlanOptions())
 retained, peak = tracemalloc.get_traced_memory()
 stats = tracemalloc.take_snapshot().statistics("lineno")[:10]

@@ -20,21 +20,21 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0"
 
 _PUBLIC = {
-    "ApiKey": "client",
+    "ApiKey": "api.client",
     "Campaign": "campaign",
     "CampaignRow": "campaign",
-    "ExecutorOptions": "executor",
-    "PartnerClient": "client",
-    "PlanOptions": "planner",
+    "ExecutorOptions": "launch.executor",
+    "PartnerClient": "api.client",
+    "PlanOptions": "checks.planner",
     "RowIssue": "issues",
     "RowOutcome": "outcome",
     "RowResult": "outcome",
-    "RunReport": "launch",
+    "RunReport": "launch.orchestrator",
     "Severity": "issues",
-    "ValidationReport": "validation",
-    "load_campaign": "loader",
-    "run_campaign": "launch",
-    "validate_campaign": "validation",
+    "ValidationReport": "launch.dry_run",
+    "load_campaign": "sheet.loader",
+    "run_campaign": "launch.orchestrator",
+    "validate_campaign": "launch.dry_run",
 }
 
 __all__ = [
@@ -57,15 +57,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .campaign import Campaign, CampaignRow
-    from .client import ApiKey, PartnerClient
-    from .executor import ExecutorOptions
-    from .issues import RowIssue, Severity
-    from .launch import RunReport, run_campaign
-    from .loader import load_campaign
-    from .outcome import RowOutcome, RowResult
-    from .planner import PlanOptions
-    from .validation import ValidationReport, validate_campaign
+    from bulk_scheduler.api.client import ApiKey, PartnerClient
+    from bulk_scheduler.campaign import Campaign, CampaignRow
+    from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.issues import RowIssue, Severity
+    from bulk_scheduler.launch.dry_run import ValidationReport, validate_campaign
+    from bulk_scheduler.launch.executor import ExecutorOptions
+    from bulk_scheduler.launch.orchestrator import RunReport, run_campaign
+    from bulk_scheduler.outcome import RowOutcome, RowResult
+    from bulk_scheduler.sheet.loader import load_campaign
 
 
 def __getattr__(name: str) -> Any:

@@ -1,3 +1,3 @@
-from .cli import main
+from bulk_scheduler.cli.commands import main
 
 main()

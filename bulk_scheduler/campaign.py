@@ -9,7 +9,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Literal
 
-from .issues import RowIssue
+from bulk_scheduler.issues import RowIssue
 
 # A cell as the user sees it: text, a number, a boolean, a date/time cell, or blank (None).
 CellValue = str | int | float | bool | datetime | date | time | None

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bulk_scheduler.campaign import CampaignRow, CellValue
-from bulk_scheduler.columns import COLUMNS as SHEET_COLUMNS
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
+from bulk_scheduler.sheet.columns import COLUMNS as SHEET_COLUMNS
 
 COLUMNS = tuple(column.name for column in SHEET_COLUMNS)
 VIDEO = "https://cdn.example.com/launch.mp4"

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from bulk_scheduler.cli import cli
+from bulk_scheduler.checks.rules import RULES
+from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
-from bulk_scheduler.validator import RULES
 from tests.conftest import ROOT, SAMPLES
 from tests.official_schema import assert_bodies_pass
 from tests.rows import write_csv

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bulk_scheduler.client import (
+from bulk_scheduler.api.client import (
     ApiError,
     ApiKey,
     OutcomeKind,
@@ -20,7 +20,7 @@ from bulk_scheduler.client import (
     env_proxy_for,
     resolve_base_url,
 )
-from bulk_scheduler.contract import PostCreateBody
+from bulk_scheduler.api.contract import PostCreateBody
 from bulk_scheduler.errors import ConfigurationError, FatalApiError
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer

@@ -14,20 +14,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bulk_scheduler import planner
 from bulk_scheduler.campaign import CellValue, column_values
-from bulk_scheduler.errors import CampaignFileError
-from bulk_scheduler.loader import _rows as loader_rows
-from bulk_scheduler.loader import load_campaign
-from bulk_scheduler.media_urls import inspect_url_lists, inspect_urls
-from bulk_scheduler.planner import PlannedRow, PlanOptions, RowPlanner
-from bulk_scheduler.schedule import (
+from bulk_scheduler.checks import planner
+from bulk_scheduler.checks.media_urls import inspect_url_lists, inspect_urls
+from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, RowPlanner
+from bulk_scheduler.checks.schedule import (
     ScheduleError,
     localize,
     localize_all,
     parse_iso_column,
     parse_scheduled_at,
 )
+from bulk_scheduler.errors import CampaignFileError
+from bulk_scheduler.sheet.loader import _rows as loader_rows
+from bulk_scheduler.sheet.loader import load_campaign
 from tests.rows import make_row, write_csv
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulk_scheduler.contract import (
+from bulk_scheduler.api.contract import (
     EXTERNAL_ID_MAX_LENGTH,
     MAX_ACCOUNTS,
     MAX_SLIDES,

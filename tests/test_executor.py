@@ -8,9 +8,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bulk_scheduler.client import ApiKey, PartnerClient
-from bulk_scheduler.executor import ExecutorOptions, submit_rows
-from bulk_scheduler.journal import Journal, SubmitJob, body_json
+from bulk_scheduler.api.client import ApiKey, PartnerClient
+from bulk_scheduler.launch.executor import ExecutorOptions, submit_rows
+from bulk_scheduler.launch.journal import Journal, SubmitJob, body_json
 from bulk_scheduler.outcome import RowResult
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.config import SandboxConfig

@@ -19,20 +19,20 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from bulk_scheduler.accounts import split_account_tokens
 from bulk_scheduler.campaign import CampaignRow, cell_ref
-from bulk_scheduler.csv_reader import decode, parse_rows, read_csv
+from bulk_scheduler.checks.accounts import split_account_tokens
+from bulk_scheduler.checks.media_urls import inspect_url, inspect_urls
+from bulk_scheduler.checks.planner import PlanOptions, RowPlanner, plan_row
+from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
-from bulk_scheduler.loader import load_campaign
-from bulk_scheduler.media_check import _host as media_host
-from bulk_scheduler.media_urls import inspect_url, inspect_urls
+from bulk_scheduler.media.preflight import _host as media_host
 from bulk_scheduler.memory import collector_paused
-from bulk_scheduler.planner import PlanOptions, RowPlanner, plan_row
 from bulk_scheduler.sandbox import checks as sandbox_checks
 from bulk_scheduler.sandbox import whatwg_url
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
 from bulk_scheduler.sandbox.state import iso_utc
-from bulk_scheduler.validator import plan_and_validate
+from bulk_scheduler.sheet.csv_reader import decode, parse_rows, read_csv
+from bulk_scheduler.sheet.loader import load_campaign
 from tests.rows import make_row
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)

@@ -29,14 +29,14 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from bulk_scheduler.accounts import AccountDirectory
-from bulk_scheduler.columns import COLUMNS, RESULT_COLUMNS
-from bulk_scheduler.contract import Account
+from bulk_scheduler.api.contract import Account
+from bulk_scheduler.checks.accounts import AccountDirectory
+from bulk_scheduler.checks.planner import PlanOptions
+from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
-from bulk_scheduler.loader import load_campaign
-from bulk_scheduler.planner import PlanOptions
 from bulk_scheduler.sandbox import seed
-from bulk_scheduler.validator import plan_and_validate
+from bulk_scheduler.sheet.columns import COLUMNS, RESULT_COLUMNS
+from bulk_scheduler.sheet.loader import load_campaign
 from tests.official_schema import OfficialSchema, describe_failure
 
 NOW = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ the folder as it was: no results sheet, no journal (``.bulk_scheduler/``).
 
 Small files are committed in ``tests/fixtures/hostile/`` (made by
 ``make_hostile_fixtures.py``); large ones are made here, in ``tmp_path``.
-The limits themselves are documented in ``bulk_scheduler/file_guard.py``.
+The limits themselves are documented in ``bulk_scheduler/sheet/file_guard.py``.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ import pytest
 from click.testing import CliRunner, Result
 from defusedxml import DefusedXmlException
 
-from bulk_scheduler import xlsx_reader
-from bulk_scheduler.cli import cli
-from bulk_scheduler.csv_reader import read_csv
+from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.errors import CampaignFileError
-from bulk_scheduler.file_guard import (
+from bulk_scheduler.sandbox.server import SandboxServer
+from bulk_scheduler.sheet import xlsx_reader
+from bulk_scheduler.sheet.csv_reader import read_csv
+from bulk_scheduler.sheet.file_guard import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_FILE_BYTES,
@@ -42,9 +43,8 @@ from bulk_scheduler.file_guard import (
     exact_sheet_extent,
     tag_aligned_chunks,
 )
-from bulk_scheduler.loader import load_campaign
-from bulk_scheduler.sandbox.server import SandboxServer
-from bulk_scheduler.xlsx_reader import read_xlsx
+from bulk_scheduler.sheet.loader import load_campaign
+from bulk_scheduler.sheet.xlsx_reader import read_xlsx
 from tests.conftest import ROOT
 from tests.fixtures.hostile.make_hostile_fixtures import (
     MAIN,
@@ -323,7 +323,7 @@ def test_the_command_refuses_every_far_away_spelling_without_crashing(tmp_path: 
     script = (
         "import sys\n"
         "from bulk_scheduler.errors import CampaignFileError\n"
-        "from bulk_scheduler.loader import load_campaign\n"
+        "from bulk_scheduler.sheet.loader import load_campaign\n"
         "for path in sys.argv[1:]:\n"
         "    try:\n"
         "        load_campaign(path)\n"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bulk_scheduler.client import _tls_context
-from bulk_scheduler.http1 import (
+from bulk_scheduler.api.client import _tls_context
+from bulk_scheduler.api.http1 import (
     ConnectFailed,
     ConnectionLost,
     Http1Pool,

@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import Workbook, load_workbook
 
-from bulk_scheduler.cli import cli
-from bulk_scheduler.client import ApiKey, PartnerClient
+from bulk_scheduler.api.client import ApiKey, PartnerClient
+from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
 

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from bulk_scheduler.campaign import Campaign
 from bulk_scheduler.errors import CampaignFileError
 from bulk_scheduler.issues import Severity, error, warning
-from bulk_scheduler.loader import load_campaign
+from bulk_scheduler.sheet.loader import load_campaign
 
 FIXTURES = Path(__file__).parent / "fixtures" / "loader"
 ACCOUNT = "0f4f54d4-8cce-4fb7-8c7b-befbcb8af812"

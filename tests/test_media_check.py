@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bulk_scheduler.cli import cli
-from bulk_scheduler.client import ApiKey, PartnerClient
+from bulk_scheduler.api.client import ApiKey, PartnerClient
+from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
 from tests.media_server import MediaServer, Route

@@ -19,16 +19,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulk_scheduler.contract import IMAGE_MAX_BYTES
-from bulk_scheduler.image_meta import (
+from bulk_scheduler.api.contract import IMAGE_MAX_BYTES
+from bulk_scheduler.issues import Severity
+from bulk_scheduler.media.image_meta import (
     JPEG_SIGNATURE,
     PNG_SIGNATURE,
     ImageFormatError,
     png_size,
     scan_jpeg,
 )
-from bulk_scheduler.issues import Severity
-from bulk_scheduler.media_probe import (
+from bulk_scheduler.media.mp4_meta import VideoFormatError, parse_avi_header, parse_moov
+from bulk_scheduler.media.probe import (
     MediaFacts,
     MediaLimits,
     ProbeOptions,
@@ -36,7 +37,6 @@ from bulk_scheduler.media_probe import (
     probe_urls,
     probe_urls_sync,
 )
-from bulk_scheduler.mp4_meta import VideoFormatError, parse_avi_header, parse_moov
 from tests.media_server import MediaServer
 
 MIB = 1024 * 1024

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulk_scheduler.contract import utf16_length
+from bulk_scheduler.api.contract import utf16_length
 from bulk_scheduler.sandbox.schema import schema_issues
 from bulk_scheduler.sandbox.seed import (
     BYO_INSTAGRAM_ID,

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bulk_scheduler.accounts import AccountDirectory, parse_account_token, read_accounts
+from bulk_scheduler.api.contract import Account, PostCreateBody
 from bulk_scheduler.campaign import CellValue
-from bulk_scheduler.contract import Account, PostCreateBody
-from bulk_scheduler.planner import PlannedRow, PlanOptions, normalize_caption, plan_row
+from bulk_scheduler.checks.accounts import AccountDirectory, parse_account_token, read_accounts
+from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, normalize_caption, plan_row
+from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.sandbox.seed import (
     BYO_INSTAGRAM_ID,
     BYO_TIKTOK_ID,
@@ -17,7 +18,6 @@ from bulk_scheduler.sandbox.seed import (
     HOSTED_TIKTOK_ID,
     SEED_ACCOUNTS,
 )
-from bulk_scheduler.validator import plan_and_validate
 from tests.official_schema import OfficialSchema, assert_bodies_pass
 from tests.rows import VIDEO, make_row
 

@@ -16,14 +16,14 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bulk_scheduler import results, results_xlsx
 from bulk_scheduler.campaign import Campaign, CampaignRow, CellValue, FileFormat, cell_ref
-from bulk_scheduler.columns import RESULT_COLUMNS, canonical_column
 from bulk_scheduler.errors import ConfigurationError
-from bulk_scheduler.loader import load_campaign
 from bulk_scheduler.outcome import RowOutcome, RowResult
-from bulk_scheduler.results import RESULT_FILLS, default_results_path, write_results
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
+from bulk_scheduler.sheet import results, results_xlsx
+from bulk_scheduler.sheet.columns import RESULT_COLUMNS, canonical_column
+from bulk_scheduler.sheet.loader import load_campaign
+from bulk_scheduler.sheet.results import RESULT_FILLS, default_results_path, write_results
 from tests.rows import VIDEO, write_csv
 
 HEADERS = ["caption", "accounts", "scheduled_at", "sku"]
@@ -585,7 +585,7 @@ _MODULES_AT_EXIT = (
     "import atexit, sys\n"
     "atexit.register(lambda: print(sorted({'openpyxl', 'numpy'} & set(sys.modules)), "
     "file=sys.stderr))\n"
-    "from bulk_scheduler.cli import main\n"
+    "from bulk_scheduler.cli.commands import main\n"
     "sys.argv[0] = 'bulk-scheduler'\n"
     "main()\n"
 )

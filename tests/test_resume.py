@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bulk_scheduler.journal import default_journal_path
+from bulk_scheduler.launch.journal import default_journal_path
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
 from tests.rows import write_csv

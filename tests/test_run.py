@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from bulk_scheduler.cli import cli
-from bulk_scheduler.client import ApiKey, PartnerClient
-from bulk_scheduler.columns import RESULT_COLUMNS
+from bulk_scheduler.api.client import ApiKey, PartnerClient
+from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
+from bulk_scheduler.sheet.columns import RESULT_COLUMNS
 from tests.conftest import SAMPLES
 from tests.rows import RUN_HEADER, write_csv
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulk_scheduler.schedule import (
+from bulk_scheduler.checks.schedule import (
     ScheduleError,
     check_timezone,
     format_utc,

@@ -27,9 +27,9 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import Workbook
 
-from bulk_scheduler import client as client_module
-from bulk_scheduler.cli import cli
-from bulk_scheduler.client import ApiKey, CreateOutcome, OutcomeKind, PartnerClient
+from bulk_scheduler.api import client as client_module
+from bulk_scheduler.api.client import ApiKey, CreateOutcome, OutcomeKind, PartnerClient
+from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.config import SandboxConfig
 from bulk_scheduler.sandbox.server import SandboxServer

@@ -11,11 +11,11 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bulk_scheduler.columns import COLUMNS, REQUIRED_COLUMNS
 from bulk_scheduler.issues import Severity
-from bulk_scheduler.loader import load_campaign
 from bulk_scheduler.sandbox.seed import SEED_ACCOUNTS
-from bulk_scheduler.template import write_template
+from bulk_scheduler.sheet.columns import COLUMNS, REQUIRED_COLUMNS
+from bulk_scheduler.sheet.loader import load_campaign
+from bulk_scheduler.sheet.template import write_template
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HEADERS = [column.name for column in COLUMNS]
@@ -170,3 +170,13 @@ def test_unsupported_extension_raises_value_error(tmp_path: Path, name: str) -> 
     with pytest.raises(ValueError, match=r"written as \.xlsx or \.csv"):
         write_template(tmp_path / name)
     assert not (tmp_path / name).exists()
+
+
+def test_example_accounts_are_the_sandbox_seeded_ones() -> None:
+    """The template's example ids are written out (the sheet package never imports the
+    sandbox); they must stay accounts the sandbox seeds, so the examples validate there."""
+    from bulk_scheduler.sandbox.seed import SEED_ACCOUNTS
+    from bulk_scheduler.sheet.template import EXAMPLE_ACCOUNT_IDS
+
+    seeded = {account["id"] for account in SEED_ACCOUNTS}
+    assert set(EXAMPLE_ACCOUNT_IDS) <= seeded

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from bulk_scheduler.client import CreateOutcome, OutcomeKind
-from bulk_scheduler.contract import CreatedPost
-from bulk_scheduler.executor import ExecutionReport, ExecutorOptions, submit_rows
-from bulk_scheduler.journal import Journal
+from bulk_scheduler.api.client import CreateOutcome, OutcomeKind
+from bulk_scheduler.api.contract import CreatedPost
+from bulk_scheduler.api.throttle import Throttle
+from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
+from bulk_scheduler.launch.journal import Journal
 from bulk_scheduler.outcome import RowResult
-from bulk_scheduler.throttle import Throttle
 
 from .test_executor import jobs
 
@@ -139,7 +139,7 @@ def test_without_the_measured_pace_the_same_launch_is_refused_far_more(
 ) -> None:
     # The control for the test above: back-off alone (no measured pace) keeps hitting
     # the empty bucket, so the pace is what keeps 429s rare.
-    from bulk_scheduler import throttle
+    from bulk_scheduler.api import throttle
 
     monkeypatch.setattr(throttle, "MIN_SAMPLE", 10**9)
     api = SimulatedApi(latency=0.05, per_minute=1200, burst_s=3)

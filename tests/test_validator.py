@@ -7,18 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bulk_scheduler.accounts import AccountDirectory
+from bulk_scheduler.api.contract import Account
 from bulk_scheduler.campaign import CellValue
-from bulk_scheduler.contract import Account
+from bulk_scheduler.checks.accounts import AccountDirectory
+from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, plan_row
+from bulk_scheduler.checks.rules import RULES, plan_and_validate, rule_severity, validate_plan
 from bulk_scheduler.issues import RowIssue, Severity
-from bulk_scheduler.planner import PlannedRow, PlanOptions, plan_row
 from bulk_scheduler.sandbox.seed import (
     BYO_INSTAGRAM_ID,
     BYO_TIKTOK_ID,
     HOSTED_TIKTOK_ID,
     SEED_ACCOUNTS,
 )
-from bulk_scheduler.validator import RULES, plan_and_validate, rule_severity, validate_plan
 from tests.rows import COLUMNS, VIDEO, make_row
 
 COLUMN_OF = {chr(65 + i): column for i, column in enumerate(COLUMNS)}  # "A" -> "external_id"

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from bulk_scheduler.contract import API_PREFIX, POST_STATUSES
+from bulk_scheduler.api.contract import API_PREFIX, POST_STATUSES
 from bulk_scheduler.sandbox import checks
 from bulk_scheduler.sandbox.config import FAULT_FIELDS, SandboxConfig
 from bulk_scheduler.sandbox.schema import schema_issues

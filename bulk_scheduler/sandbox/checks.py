@@ -1,7 +1,7 @@
 """The server-side rules a schema-valid ``POST /posts`` body must still pass.
 
 These are the sandbox's own reading of the documented rules (``shared/contract``):
-the limits come from ``bulk_scheduler.contract``, the logic is written here and only
+the limits come from ``bulk_scheduler.api.contract``, the logic is written here and only
 here, so the client's validator and this stand-in for the server can disagree, and a
 test would show it.
 """
@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from bulk_scheduler import contract
+from bulk_scheduler.api import contract
 
 __all__ = [
     "Schedule",

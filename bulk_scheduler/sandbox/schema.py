@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bulk_scheduler.contract import utf16_length
+from bulk_scheduler.api.contract import utf16_length
 from bulk_scheduler.sandbox.whatwg_url import parses_as_url
 
 __all__ = ["TIKTOK_POST_MODES", "TIKTOK_PRIVACY_LEVELS", "schema_issues"]

@@ -15,7 +15,7 @@ import httpx
 import uvicorn
 from starlette.requests import ClientDisconnect
 
-from bulk_scheduler.contract import API_KEY_ENV, API_PREFIX, BASE_URL_ENV
+from bulk_scheduler.api.contract import API_KEY_ENV, API_PREFIX, BASE_URL_ENV
 from bulk_scheduler.sandbox.app import ConnectionDropped, SandboxApp, create_app
 from bulk_scheduler.sandbox.config import SandboxConfig
 from bulk_scheduler.sandbox.seed import SEED_ACCOUNTS

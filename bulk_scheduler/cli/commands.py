@@ -21,18 +21,24 @@ from urllib.parse import urlsplit
 
 import click
 
-from . import __version__, event_loop
-from .campaign import Campaign
-from .client import ApiError, ApiKey, PartnerClient, is_loopback_host, resolve_base_url
-from .contract import API_KEY_ENV, BASE_URL_ENV
-from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
-from .executor import ExecutorOptions
-from .exit_status import ExitStatus
-from .journal import Journal, JournalBusyError, default_journal_path
-from .media_check import MediaCheckOptions, facts_from_json, facts_to_json
-from .planner import PlanOptions
-from .progress import ProbeBar
-from .schedule import check_timezone
+from bulk_scheduler import __version__, event_loop
+from bulk_scheduler.api.client import (
+    ApiError,
+    ApiKey,
+    PartnerClient,
+    is_loopback_host,
+    resolve_base_url,
+)
+from bulk_scheduler.api.contract import API_KEY_ENV, BASE_URL_ENV
+from bulk_scheduler.campaign import Campaign
+from bulk_scheduler.checks.planner import PlanOptions
+from bulk_scheduler.checks.schedule import check_timezone
+from bulk_scheduler.cli.exit_status import ExitStatus
+from bulk_scheduler.cli.progress import ProbeBar
+from bulk_scheduler.errors import BulkSchedulerError, ConfigurationError, FatalApiError
+from bulk_scheduler.launch.executor import ExecutorOptions
+from bulk_scheduler.launch.journal import Journal, JournalBusyError, default_journal_path
+from bulk_scheduler.media.preflight import MediaCheckOptions, facts_from_json, facts_to_json
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -89,7 +95,7 @@ class CampaignInput:
 
     def load(self) -> Campaign:
         """Load the campaign, or exit 2 with one line naming the file and the problem."""
-        from .validation import load_for
+        from bulk_scheduler.launch.dry_run import load_for
 
         try:
             return load_for(
@@ -197,7 +203,7 @@ def api_endpoint(sandbox: bool, base_url: str | None) -> Iterator[tuple[ApiKey, 
     if sandbox:
         if base_url:
             fail("use just one of --sandbox or --base-url")
-        from .sandbox.server import SandboxServer
+        from bulk_scheduler.sandbox.server import SandboxServer
 
         with SandboxServer() as server:
             yield ApiKey(server.api_key), server.base_url
@@ -287,8 +293,9 @@ def validate(
     payloads_path: Path | None,
 ) -> None:
     """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
-    from .report import render_issues, write_payloads, write_report
-    from .validation import validate_rows
+    from bulk_scheduler.cli.render import render_issues
+    from bulk_scheduler.launch.dry_run import validate_rows
+    from bulk_scheduler.sheet.issue_report import write_payloads, write_report
 
     if offline and sandbox:
         fail("use just one of --offline or --sandbox")
@@ -377,9 +384,14 @@ def run(
     Every row is journalled before it is sent, so running the same command again after a
     crash or Ctrl-C resumes: done rows are skipped, unanswered ones are safely re-sent.
     """
-    from .launch import abandon, local_zone, plan_launch, rebuild_stale_results
-    from .report import render_issues, render_plan, render_run
-    from .validation import validate_rows
+    from bulk_scheduler.cli.render import render_issues, render_plan, render_run
+    from bulk_scheduler.launch.dry_run import validate_rows
+    from bulk_scheduler.launch.orchestrator import (
+        abandon,
+        local_zone,
+        plan_launch,
+        rebuild_stale_results,
+    )
 
     options = source.plan
     campaign = source.path
@@ -483,8 +495,8 @@ def _journal(campaign: Path, journal_path: Path | None, sandbox: bool) -> Iterat
 async def _launch(
     report, plan, key: ApiKey, url: str, executor, results_path, journal: Journal, quiet: bool
 ):
-    from .launch import launch
-    from .progress import Progress
+    from bulk_scheduler.cli.progress import Progress
+    from bulk_scheduler.launch.orchestrator import launch
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -550,7 +562,7 @@ def accounts(base_url: str | None, sandbox: bool, as_json: bool, quiet: bool) ->
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def template(out: Path, force: bool) -> None:
     """Write a blank campaign template to OUT (.xlsx or .csv)."""
-    from .template import write_template
+    from bulk_scheduler.sheet.template import write_template
 
     if out.suffix.lower() not in (".xlsx", ".csv"):
         fail(f"{out.name}: the template is written as .xlsx or .csv")
@@ -587,8 +599,8 @@ def sandbox(
     seed: int,
 ) -> None:
     """Serve the local simulated Partner API (loopback only)."""
-    from .sandbox.config import SandboxConfig
-    from .sandbox.server import describe, serve
+    from bulk_scheduler.sandbox.config import SandboxConfig
+    from bulk_scheduler.sandbox.server import describe, serve
 
     config = SandboxConfig(
         latency_ms=latency_ms,

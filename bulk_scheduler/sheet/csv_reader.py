@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 
-from .errors import CampaignFileError
-from .file_guard import describe_size
+from bulk_scheduler.errors import CampaignFileError
+from bulk_scheduler.sheet.file_guard import describe_size
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 

@@ -48,9 +48,9 @@ from xml.etree import ElementTree
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from .campaign import CellValue, cell_ref
-from .errors import CampaignFileError
-from .file_guard import (
+from bulk_scheduler.campaign import CellValue, cell_ref
+from bulk_scheduler.errors import CampaignFileError
+from bulk_scheduler.sheet.file_guard import (
     DEFAULT_ARCHIVE_LIMITS,
     MAX_CELL_CHARS,
     MAX_SHEET_CELLS,

@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .accounts import AccountDirectory
-from .campaign import Campaign
-from .columns import REQUIRED_COLUMNS
-from .contract import Account
-from .file_guard import MAX_FILE_BYTES
-from .issues import RowIssue
-from .loader import load_campaign
-from .media_check import MediaCheckOptions, check_media
-from .media_probe import MediaFacts
-from .planner import PlannedRow, PlanOptions
-from .validator import plan_and_validate
+from bulk_scheduler.api.contract import Account
+from bulk_scheduler.campaign import Campaign
+from bulk_scheduler.checks.accounts import AccountDirectory
+from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
+from bulk_scheduler.checks.rules import plan_and_validate
+from bulk_scheduler.issues import RowIssue
+from bulk_scheduler.media.preflight import MediaCheckOptions, check_media
+from bulk_scheduler.media.probe import MediaFacts
+from bulk_scheduler.sheet.columns import REQUIRED_COLUMNS
+from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
+from bulk_scheduler.sheet.loader import load_campaign
 
 
 @dataclass(slots=True)

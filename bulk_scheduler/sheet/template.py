@@ -22,9 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from .campaign import CellValue
-from .columns import COLUMNS, COLUMNS_BY_NAME, Column
-from .contract import (
+from bulk_scheduler.api.contract import (
     API_KEY_ENV,
     IMAGE_EXTENSIONS,
     IMAGE_MAX_BYTES,
@@ -36,9 +34,10 @@ from .contract import (
     VIDEO_MAX_SECONDS,
     VIDEO_MIN_SECONDS,
 )
-from .media_urls import MEDIA_TYPES
-from .results import write_atomically
-from .sandbox.seed import BYO_INSTAGRAM_ID, BYO_TIKTOK_ID, BYO_YOUTUBE_ID, HOSTED_TIKTOK_ID
+from bulk_scheduler.campaign import CellValue
+from bulk_scheduler.checks.media_urls import MEDIA_TYPES
+from bulk_scheduler.sheet.columns import COLUMNS, COLUMNS_BY_NAME, Column
+from bulk_scheduler.sheet.results import write_atomically
 
 CAMPAIGN_SHEET = "Campaign"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -60,7 +59,14 @@ _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 
 # The example rows: a video, a slideshow, and a local time with a time zone. Far in the
-# future, so they stay schedulable; the accounts are the sandbox's seeded ones.
+# future, so they stay schedulable. The accounts are ids of the sandbox's seeded workspace
+# (written out here because the sheet package never imports the sandbox; a test checks
+# that the sandbox still seeds them).
+HOSTED_TIKTOK_ID = "0f4f54d4-8cce-4fb7-8c7b-befbcb8af812"
+BYO_TIKTOK_ID = "6b0c8c9c-55ac-4fcb-85ec-70b5a8b0d089"
+BYO_INSTAGRAM_ID = "a4b1c2d3-1e2f-4a5b-8c6d-7e8f9a0b1c2d"
+BYO_YOUTUBE_ID = "b5c2d3e4-2f3a-4b6c-9d7e-8f9a0b1c2d3e"
+EXAMPLE_ACCOUNT_IDS = (HOSTED_TIKTOK_ID, BYO_TIKTOK_ID, BYO_INSTAGRAM_ID, BYO_YOUTUBE_ID)
 EXAMPLE_ROWS: tuple[dict[str, CellValue], ...] = (
     {
         "external_id": COLUMNS_BY_NAME["external_id"].example,

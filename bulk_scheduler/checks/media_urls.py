@@ -17,7 +17,7 @@ from itertools import chain, repeat
 from operator import itemgetter
 from typing import Literal
 
-from .contract import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from bulk_scheduler.api.contract import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 MediaType = Literal["video", "slideshow", "text"]
 MediaKind = Literal["video", "image"]

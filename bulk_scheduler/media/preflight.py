@@ -16,10 +16,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import is_loopback_host
-from .issues import RowIssue
-from .media_probe import MediaFacts, ProbeOptions, media_issues, probe_urls_sync
-from .planner import PlannedRow
+from bulk_scheduler.api.client import is_loopback_host
+from bulk_scheduler.checks.planner import PlannedRow
+from bulk_scheduler.issues import RowIssue
+from bulk_scheduler.media.probe import MediaFacts, ProbeOptions, media_issues, probe_urls_sync
 
 
 @dataclass(slots=True)

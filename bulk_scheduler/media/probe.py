@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import __version__, event_loop
-from .contract import (
+from bulk_scheduler import __version__, event_loop
+from bulk_scheduler.api.contract import (
     IMAGE_EXTENSIONS,
     IMAGE_MAX_BYTES,
     VIDEO_EXTENSIONS,
@@ -34,10 +34,16 @@ from .contract import (
     VIDEO_MAX_SECONDS,
     VIDEO_MIN_SECONDS,
 )
-from .image_meta import JPEG_SIGNATURE, PNG_SIGNATURE, ImageFormatError, png_size, scan_jpeg
-from .issues import Severity
-from .media_urls import is_http_url, rewrite_drive_url
-from .mp4_meta import (
+from bulk_scheduler.checks.media_urls import is_http_url, rewrite_drive_url
+from bulk_scheduler.issues import Severity
+from bulk_scheduler.media.image_meta import (
+    JPEG_SIGNATURE,
+    PNG_SIGNATURE,
+    ImageFormatError,
+    png_size,
+    scan_jpeg,
+)
+from bulk_scheduler.media.mp4_meta import (
     LEGACY_MOV_BOXES,
     MAX_MOOV_BYTES,
     VideoFormatError,

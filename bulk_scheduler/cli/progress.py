@@ -6,7 +6,7 @@ import sys
 
 from tqdm import tqdm
 
-from .outcome import RowOutcome
+from bulk_scheduler.outcome import RowOutcome
 
 
 class Progress:

@@ -10,10 +10,10 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .client import CreateOutcome, OutcomeKind, PartnerClient
-from .journal import Journal, SubmitJob
-from .outcome import RowOutcome, RowResult
-from .throttle import Throttle
+from bulk_scheduler.api.client import CreateOutcome, OutcomeKind, PartnerClient
+from bulk_scheduler.api.throttle import Throttle
+from bulk_scheduler.launch.journal import Journal, SubmitJob
+from bulk_scheduler.outcome import RowOutcome, RowResult
 
 # A 429 is the API asking to wait, not a failure of the row, so it does not use up
 # the row's attempts; this bound only stops a run against an API that never relents.

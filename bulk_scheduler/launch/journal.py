@@ -25,8 +25,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import BulkSchedulerError
-from .outcome import RowOutcome, RowResult
+from bulk_scheduler.errors import BulkSchedulerError
+from bulk_scheduler.outcome import RowOutcome, RowResult
 
 try:  # POSIX advisory locks die with the process that holds them: never stale.
     import fcntl

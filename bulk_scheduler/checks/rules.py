@@ -18,9 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from .accounts import AccountDirectory, describe_account, is_inactive
-from .campaign import CampaignRow
-from .contract import (
+from bulk_scheduler.api.contract import (
     EXTERNAL_ID_MAX_LENGTH,
     HOSTED_CAPTION_LIMIT,
     IMAGE_EXTENSIONS,
@@ -32,11 +30,13 @@ from .contract import (
     Account,
     utf16_length,
 )
-from .issues import Severity, error, warning
-from .media_urls import KIND_BY_EXTENSION, is_http_url
-from .memory import collector_paused
-from .planner import PlannedRow, PlanOptions, RowPlanner
-from .schedule import check_timezone, format_utc
+from bulk_scheduler.campaign import CampaignRow
+from bulk_scheduler.checks.accounts import AccountDirectory, describe_account, is_inactive
+from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, is_http_url
+from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, RowPlanner
+from bulk_scheduler.checks.schedule import check_timezone, format_utc
+from bulk_scheduler.issues import Severity, error, warning
+from bulk_scheduler.memory import collector_paused
 
 RULES: dict[str, str] = {
     # caption

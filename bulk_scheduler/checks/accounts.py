@@ -2,7 +2,7 @@
 
 A sheet names an account by its id, ``@username`` or ``platform:username``:
 
->>> from bulk_scheduler.contract import Account
+>>> from bulk_scheduler.api.contract import Account
 >>> account = Account(id="0f4f54d4-8cce-4fb7-8c7b-befbcb8af812", platform="tiktok",
 ...                   username="Genviral")
 >>> directory = AccountDirectory([account])
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from .contract import Account
-from .issues import Severity
+from bulk_scheduler.api.contract import Account
+from bulk_scheduler.issues import Severity
 
 TokenKind = Literal["id", "username", "platform_username", "malformed"]
 

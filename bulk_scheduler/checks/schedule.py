@@ -38,7 +38,7 @@ from operator import add, and_, eq, sub
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from .campaign import CellValue
+from bulk_scheduler.campaign import CellValue
 
 DateFormat = Literal["dmy", "mdy"]
 

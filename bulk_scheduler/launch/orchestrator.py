@@ -15,16 +15,16 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from . import event_loop
-from .campaign import CampaignRow
-from .client import ApiKey, PartnerClient
-from .errors import FatalApiError
-from .executor import ExecutionReport, ExecutorOptions, submit_rows
-from .journal import Journal, SubmitJob, body_hash, default_journal_path
-from .outcome import RowOutcome, RowResult
-from .planner import PlannedRow, PlanOptions
-from .results import default_results_path, write_results
-from .validation import ValidationReport, validate_campaign
+from bulk_scheduler import event_loop
+from bulk_scheduler.api.client import ApiKey, PartnerClient
+from bulk_scheduler.campaign import CampaignRow
+from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
+from bulk_scheduler.errors import FatalApiError
+from bulk_scheduler.launch.dry_run import ValidationReport, validate_campaign
+from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
+from bulk_scheduler.launch.journal import Journal, SubmitJob, body_hash, default_journal_path
+from bulk_scheduler.outcome import RowOutcome, RowResult
+from bulk_scheduler.sheet.results import default_results_path, write_results
 
 
 @dataclass(slots=True)

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .campaign import cell_ref
-from .errors import CampaignFileError
+from bulk_scheduler.campaign import cell_ref
+from bulk_scheduler.errors import CampaignFileError
 
 __all__ = [
     "DEFAULT_ARCHIVE_LIMITS",

@@ -37,7 +37,7 @@ from itertools import compress, islice, repeat
 from operator import ne
 from pathlib import Path
 
-from .campaign import (
+from bulk_scheduler.campaign import (
     Campaign,
     CampaignRow,
     CellValue,
@@ -46,14 +46,24 @@ from .campaign import (
     FileFormat,
     cell_ref,
 )
-from .columns import HEADER_ALIASES, REQUIRED_COLUMNS, canonical_column, normalize_header
-from .csv_reader import read_csv
-from .errors import CampaignFileError
-from .file_guard import MAX_COLUMNS, MAX_FILE_BYTES, MAX_SHEET_CELLS, check_file_size
-from .issues import RowIssue, error, warning
-from .memory import collector_paused
-from .results import is_formula_like
-from .xlsx_reader import read_xlsx
+from bulk_scheduler.errors import CampaignFileError
+from bulk_scheduler.issues import RowIssue, error, warning
+from bulk_scheduler.memory import collector_paused
+from bulk_scheduler.sheet.columns import (
+    HEADER_ALIASES,
+    REQUIRED_COLUMNS,
+    canonical_column,
+    normalize_header,
+)
+from bulk_scheduler.sheet.csv_reader import read_csv
+from bulk_scheduler.sheet.file_guard import (
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_SHEET_CELLS,
+    check_file_size,
+)
+from bulk_scheduler.sheet.results import is_formula_like
+from bulk_scheduler.sheet.xlsx_reader import read_xlsx
 
 __all__ = ["SUPPORTED_EXTENSIONS", "load_campaign"]
 

@@ -25,8 +25,8 @@ import aiohttp
 import certifi
 from pydantic import ValidationError
 
-from . import __version__
-from .contract import (
+from bulk_scheduler import __version__
+from bulk_scheduler.api.contract import (
     API_KEY_ENV,
     BASE_URL_ENV,
     FATAL_STATUSES,
@@ -37,8 +37,15 @@ from .contract import (
     Post,
     PostCreateBody,
 )
-from .errors import BulkSchedulerError, ConfigurationError, FatalApiError
-from .http1 import ConnectFailed, ConnectionLost, Http1Pool, RawAnswer, ReadTimedOut, can_serve
+from bulk_scheduler.api.http1 import (
+    ConnectFailed,
+    ConnectionLost,
+    Http1Pool,
+    RawAnswer,
+    ReadTimedOut,
+    can_serve,
+)
+from bulk_scheduler.errors import BulkSchedulerError, ConfigurationError, FatalApiError
 
 USER_AGENT = f"bulk-scheduler/{__version__}"
 

@@ -1,5 +1,5 @@
 """The XLSX results sheet: openpyxl's write-only workbook, with styles, notes and a
-Summary tab (see :mod:`bulk_scheduler.results`, which decides what goes in it).
+Summary tab (see :mod:`bulk_scheduler.sheet.results`, which decides what goes in it).
 
 Apart from ``results`` so that openpyxl, and the numpy it imports when installed, load
 only when an XLSX sheet is written: about 0.4 s of start-up that CSV campaigns never need.
@@ -22,8 +22,13 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from .campaign import CellValue
-from .results import FORMULA_TRIGGERS, RESULT_COLUMN_NOTES, RESULT_FILLS, is_formula_like
+from bulk_scheduler.campaign import CellValue
+from bulk_scheduler.sheet.results import (
+    FORMULA_TRIGGERS,
+    RESULT_COLUMN_NOTES,
+    RESULT_FILLS,
+    is_formula_like,
+)
 
 _XLSX_TEXT_LIMIT = 32_767  # Excel's maximum characters in one cell
 _MIN_WIDTH, _MAX_WIDTH = 8, 60

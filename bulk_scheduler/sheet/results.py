@@ -27,10 +27,10 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import IO
 
-from .campaign import Campaign, CampaignRow, CellValue
-from .columns import RESULT_COLUMNS, canonical_column
-from .errors import ConfigurationError
-from .outcome import RowOutcome, RowResult
+from bulk_scheduler.campaign import Campaign, CampaignRow, CellValue
+from bulk_scheduler.errors import ConfigurationError
+from bulk_scheduler.outcome import RowOutcome, RowResult
+from bulk_scheduler.sheet.columns import RESULT_COLUMNS, canonical_column
 
 # Fill colour of the ``result`` cell, per result (RGB hex, Excel's palette where it has one).
 RESULT_FILLS: dict[RowResult, str] = {
@@ -117,7 +117,7 @@ def write_results(
 
         # openpyxl (and numpy, which it imports when installed) loads only for an XLSX
         # sheet: about 0.4 s of start-up that CSV campaigns never need.
-        from .results_xlsx import write_xlsx
+        from bulk_scheduler.sheet.results_xlsx import write_xlsx
 
         def write(handle: IO[bytes]) -> None:
             write_xlsx(handle, sheet_title, headers, result_index, rows, summary_rows)

@@ -4,7 +4,7 @@ The planner reads cells: it turns each one into the value the body needs and rep
 the cells it cannot read (an unknown media type, a date it cannot parse, an account
 token that is not an id, a naive time with no zone). Whether the values obey the API's
 rules (caption length, formats, timing, duplicates) is the validator's job
-(``validator.py``); use :func:`bulk_scheduler.validator.plan_and_validate` for both.
+(``validator.py``); use :func:`bulk_scheduler.checks.rules.plan_and_validate` for both.
 
 Decisions the planner makes:
 
@@ -34,11 +34,16 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from .accounts import AccountDirectory, AccountsReading, read_accounts
-from .campaign import CampaignRow, CellValue, cell_text, column_values
-from .contract import EXTERNAL_ID_MAX_LENGTH, MAX_ACCOUNTS, MAX_SLIDES, Account, PostCreateBody
-from .issues import RowIssue, error, warning
-from .media_urls import (
+from bulk_scheduler.api.contract import (
+    EXTERNAL_ID_MAX_LENGTH,
+    MAX_ACCOUNTS,
+    MAX_SLIDES,
+    Account,
+    PostCreateBody,
+)
+from bulk_scheduler.campaign import CampaignRow, CellValue, cell_text, column_values
+from bulk_scheduler.checks.accounts import AccountDirectory, AccountsReading, read_accounts
+from bulk_scheduler.checks.media_urls import (
     MEDIA_TYPE_ALIASES,
     MediaType,
     infer_from_extensions,
@@ -47,7 +52,7 @@ from .media_urls import (
     rewrite_drive_url,
     split_media_urls,
 )
-from .schedule import (
+from bulk_scheduler.checks.schedule import (
     DateFormat,
     ScheduleError,
     format_utc,
@@ -58,6 +63,7 @@ from .schedule import (
     to_utc,
     zone_or_problem,
 )
+from bulk_scheduler.issues import RowIssue, error, warning
 
 GENERATED_ID_PREFIX = "bs-"
 
@@ -89,7 +95,7 @@ class PlannedRow:
     when it was not, ``""`` when blank).
 
     ``payload`` is the exact JSON body and ``body`` the same as a
-    :class:`~bulk_scheduler.contract.PostCreateBody`. Both are built from the values
+    :class:`~bulk_scheduler.api.contract.PostCreateBody`. Both are built from the values
     above when first read, not while planning: 100,000 dicts and pydantic models made up
     front would dominate the planning time, and rows with errors never need them.
     Setting ``body`` to None makes the row unsendable.
@@ -662,7 +668,7 @@ def build_payload(
 ) -> dict[str, Any]:
     """The exact JSON body of ``POST /posts`` for values already read and checked; keys
     in the order :meth:`PostCreateBody.to_json` gives, unset fields absent.
-    ``scheduled_at`` is already formatted (:func:`~bulk_scheduler.schedule.format_utc`)."""
+    ``scheduled_at`` is already formatted (:func:`~bulk_scheduler.checks.schedule.format_utc`)."""
     data: dict[str, Any] = {"caption": caption}
     if media_type == "video":
         data["media"] = {"type": "video", "url": urls[0]}

@@ -1,0 +1,1 @@
+"""The command line: options, prompts, rendering and exit statuses. Nothing imports it."""

@@ -1,0 +1,89 @@
+"""The text a person reads: a validation report, the launch plan, a run's summary."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from bulk_scheduler.launch.dry_run import ValidationReport
+from bulk_scheduler.launch.orchestrator import LaunchPlan, RunReport
+
+REPORT_FIELDS = ("row", "cell", "column", "severity", "code", "message")
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if c not in (0x0A,)}
+_CONTROL[0x0A] = "\\n"
+
+
+def printable(text: str | None) -> str:
+    """Text for the terminal: control characters (escape sequences in a hostile sheet)
+    are shown, not obeyed."""
+    return (text or "").translate(_CONTROL)
+
+
+def render_issues(report: ValidationReport, *, limit: int | None = None) -> str:
+    """The report grouped by row: row, cell, severity, code, message; then totals."""
+    campaign = report.campaign
+    where = campaign.path.name + (f" (sheet {campaign.sheet_name})" if campaign.sheet_name else "")
+    lines: list[str] = []
+    issues = report.issues
+    shown = 0
+    current: int | str | None = "start"
+    for issue in issues:
+        if limit is not None and shown >= limit:
+            lines.append(f"… and {len(issues) - shown} more (use --report to see them all)")
+            break
+        if issue.row != current:
+            current = issue.row
+            lines.append("file" if issue.row is None else f"row {issue.row}")
+        lines.append(
+            f"  {printable(issue.cell) or '-':<6} {issue.severity.value:<8} {issue.code:<28} "
+            f"{printable(issue.message)}"
+        )
+    mode = "online" if report.online else "offline"
+    lines.append(
+        f"{where}: {len(report.planned)} rows checked ({mode}), "
+        f"{len(report.valid_rows)} ready, {len(report.invalid_rows)} with errors; "
+        f"{report.error_count} error(s), {report.warning_count} warning(s)"
+    )
+    return "\n".join(lines)
+
+
+def _when(moment: datetime | None, zone: tzinfo) -> str:
+    if moment is None:
+        return "-"
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
+    """The plan ``run`` shows before it asks for confirmation."""
+    platforms = ", ".join(f"{n} {p}" for p, n in sorted(plan.accounts_per_platform.items()))
+    targets = sum(plan.accounts_per_platform.values())
+    lines = [
+        f"Ready to schedule {plan.posts} post(s) on {targets} account(s): {platforms or 'none'}.",
+        f"  first publish: {_when(plan.first_publish, zone)}",
+        f"  last publish:  {_when(plan.last_publish, zone)}",
+    ]
+    if plan.immediate:
+        lines.append(f"  {plan.immediate} post(s) have no scheduled_at and publish IMMEDIATELY")
+    if plan.already_done:
+        lines.append(f"  {len(plan.already_done)} row(s) already done in an earlier run: skipped")
+    for planned in plan.changed:
+        lines.append(
+            f"  row {planned.row.row_number} ({planned.external_id}) changed after its post was "
+            "created: not sent again"
+        )
+    if plan.invalid:
+        lines.append(f"  {len(plan.invalid)} invalid row(s) will not be sent (--skip-invalid)")
+    if plan.warnings:
+        lines.append(f"  {plan.warnings} warning(s) on rows to send (see validate)")
+    return "\n".join(lines)
+
+
+def render_run(run: RunReport) -> str:
+    counts = {k: v for k, v in run.counts().items() if v}
+    parts = ", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing to do"
+    lines = [f"Done: {parts} ({run.requests} request(s), {run.rate_limited} rate-limited)."]
+    if run.results_path:
+        lines.append(f"Results: {run.results_path}")
+    return "\n".join(lines)
