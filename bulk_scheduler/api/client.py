@@ -45,7 +45,7 @@ from bulk_scheduler.api.http1 import (
     ReadTimedOut,
     can_serve,
 )
-from bulk_scheduler.errors import BulkSchedulerError, ConfigurationError, FatalApiError
+from bulk_scheduler.errors import ApiError, ConfigurationError, FatalApiError
 
 USER_AGENT = f"bulk-scheduler/{__version__}"
 
@@ -90,15 +90,6 @@ class CreateOutcome:
     retry_after: float | None = None
     rate_limited: bool = False
     maybe_committed: bool = False
-
-
-class ApiError(BulkSchedulerError):
-    """A non-fatal failure of an endpoint other than ``POST /posts``."""
-
-    def __init__(self, message: str, status: int | None = None, error_code: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.error_code = error_code
 
 
 class ApiKey:

@@ -25,7 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
-from bulk_scheduler.errors import BulkSchedulerError
+from bulk_scheduler.errors import JournalBusyError
 from bulk_scheduler.outcome import RowOutcome, RowResult
 
 try:  # POSIX advisory locks die with the process that holds them: never stale.
@@ -55,10 +55,6 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 CREATE TABLE IF NOT EXISTS media (url TEXT PRIMARY KEY, facts TEXT NOT NULL);
 """
-
-
-class JournalBusyError(BulkSchedulerError):
-    """Another run holds this campaign's journal."""
 
 
 def body_json(body: dict[str, Any]) -> bytes:
