@@ -8,6 +8,8 @@ Every error a caller can catch has one place and one parent::
      ├── ConfigurationError            an option or setting is unusable (bad URL, missing
      │                                 key, unknown zone, a results path that cannot be written)
      ├── JournalBusyError              another run holds the campaign's journal
+     ├── CampaignInvalidError          rows have errors and invalid rows were not to be
+     │                                 skipped: nothing was sent (``report`` has them)
      └── ApiError                      an API call failed (``status``, ``error_code``)
           └── FatalApiError            the API refused the whole run (401, 402, 403) or
                                        could not be reached at all: nothing more is sent
@@ -37,6 +39,17 @@ class JournalBusyError(BulkSchedulerError):
     """Another run of the same campaign holds its journal."""
 
 
+class CampaignInvalidError(BulkSchedulerError):
+    """Some rows have errors and the run was not told to skip them: nothing was sent.
+
+    ``report`` is the validation report (``launch.dry_run.ValidationReport``) that
+    names every error."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 class ApiError(BulkSchedulerError):
     """An API call failed: ``status`` is the HTTP status (None when no answer came),
     ``error_code`` the API's own code when it sent one."""
@@ -55,6 +68,7 @@ __all__ = [
     "ApiError",
     "BulkSchedulerError",
     "CampaignFileError",
+    "CampaignInvalidError",
     "ConfigurationError",
     "FatalApiError",
     "JournalBusyError",

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from bulk_scheduler.sandbox.server import SandboxServer
+from tests.media_server import MediaServer, Route
 from tests.official_schema import official_schema  # noqa: F401  (a fixture)
 
 # CI explores the same examples on every run, so a landing never depends on luck;
@@ -43,3 +44,32 @@ def _no_ambient_api(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never inherit a real key or URL from the machine."""
     monkeypatch.delenv("GENVIRAL_API_KEY", raising=False)
     monkeypatch.delenv("GENVIRAL_BASE_URL", raising=False)
+
+
+@pytest.fixture(scope="module")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Media files of every kind the preflight judges, made by the probe's tests."""
+    from tests.test_media_probe import HTML_PAGE, mp4, png
+
+    directory = tmp_path_factory.mktemp("media")
+    files = {
+        "good.mp4": mp4(30),
+        "long.mp4": mp4(75, moov_at_end=True),
+        "wide.mp4": mp4(30, 1920, 1080),
+        "portrait.png": png(1080, 1920),
+        "huge.png": png(1080, 1920, padding=6 * 1024 * 1024),
+        "page.html": HTML_PAGE,
+    }
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    for i in range(10):
+        (directory / f"shared-{i}.mp4").write_bytes(mp4(20 + i))
+    return directory
+
+
+@pytest.fixture
+def media(media_dir: Path) -> Iterator[MediaServer]:
+    """A media host on loopback serving ``media_dir`` (``/missing.mp4`` answers 404)."""
+    with MediaServer(media_dir) as server:
+        server.routes["/missing.mp4"] = Route(status=404)
+        yield server

@@ -6,44 +6,16 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from bulk_scheduler.api.client import ApiKey, PartnerClient
 from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
-from tests.media_server import MediaServer, Route
+from tests.media_server import MediaServer
 from tests.rows import write_csv
-from tests.test_media_probe import HTML_PAGE, mp4, png
-
-
-@pytest.fixture(scope="module")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("media")
-    files = {
-        "good.mp4": mp4(30),
-        "long.mp4": mp4(75, moov_at_end=True),
-        "wide.mp4": mp4(30, 1920, 1080),
-        "portrait.png": png(1080, 1920),
-        "huge.png": png(1080, 1920, padding=6 * 1024 * 1024),
-        "page.html": HTML_PAGE,
-    }
-    for name, data in files.items():
-        (directory / name).write_bytes(data)
-    for i in range(10):
-        (directory / f"shared-{i}.mp4").write_bytes(mp4(20 + i))
-    return directory
-
-
-@pytest.fixture
-def media(media_dir: Path) -> Iterator[MediaServer]:
-    with MediaServer(media_dir) as server:
-        server.routes["/missing.mp4"] = Route(status=404)
-        yield server
 
 
 def row(eid: str, urls: str, media_type: str = "video") -> list[str]:

@@ -5,40 +5,34 @@ It is the only module that knows about terminals, prompts and exit codes.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import json
 import os
-import signal
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
 from bulk_scheduler import __version__, event_loop
-from bulk_scheduler.api.client import (
-    ApiError,
-    ApiKey,
-    PartnerClient,
-    is_loopback_host,
-    resolve_base_url,
-)
 from bulk_scheduler.api.contract import API_KEY_ENV, BASE_URL_ENV
 from bulk_scheduler.campaign import Campaign
 from bulk_scheduler.checks.planner import PlanOptions
 from bulk_scheduler.checks.schedule import check_timezone
 from bulk_scheduler.cli.exit_status import ExitStatus
-from bulk_scheduler.cli.progress import ProbeBar
-from bulk_scheduler.errors import BulkSchedulerError, ConfigurationError, FatalApiError
-from bulk_scheduler.launch.executor import ExecutorOptions
-from bulk_scheduler.launch.journal import Journal, JournalBusyError, default_journal_path
-from bulk_scheduler.media.preflight import MediaCheckOptions, facts_from_json, facts_to_json
+from bulk_scheduler.errors import (
+    ApiError,
+    BulkSchedulerError,
+    CampaignInvalidError,
+    ConfigurationError,
+)
+
+if TYPE_CHECKING:  # the HTTP side is imported only by the commands that go online
+    from bulk_scheduler.api.client import ApiKey
+    from bulk_scheduler.launch.dry_run import ValidationReport
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -198,8 +192,15 @@ def _plan_options(timezone_name: str | None, default_accounts: str | None, date_
 
 
 @contextlib.contextmanager
-def api_endpoint(sandbox: bool, base_url: str | None) -> Iterator[tuple[ApiKey, str]]:
-    """The key and base URL to use: an in-process sandbox, or the configured API."""
+def api_endpoint(
+    sandbox: bool, base_url: str | None, *, resolve: bool = True
+) -> Iterator[tuple[ApiKey | None, str | None]]:
+    """The key and base URL to use: an in-process sandbox, or the configured API.
+
+    With ``resolve`` false the configured ones are left for the library to resolve
+    (after it has read the campaign, so a bad file is named before a missing key)."""
+    from bulk_scheduler.api.client import ApiKey, resolve_base_url
+
     if sandbox:
         if base_url:
             fail("use just one of --sandbox or --base-url")
@@ -207,6 +208,9 @@ def api_endpoint(sandbox: bool, base_url: str | None) -> Iterator[tuple[ApiKey, 
 
         with SandboxServer() as server:
             yield ApiKey(server.api_key), server.base_url
+        return
+    if not resolve:
+        yield None, base_url
         return
     try:
         url = resolve_base_url(base_url)
@@ -216,38 +220,15 @@ def api_endpoint(sandbox: bool, base_url: str | None) -> Iterator[tuple[ApiKey, 
     yield key, url
 
 
-def _run_async(coro: Any) -> Any:
+def _accounts(key: ApiKey | None, url: str | None) -> list[Any]:
+    """``GET /accounts``, or exit 3 with one line when the API refuses or is not reached."""
+    from bulk_scheduler.launch.orchestrator import fetch_accounts
+
+    assert key is not None and url is not None
     try:
-        return event_loop.run(coro)
-    except FatalApiError as exc:
-        fail(str(exc), ExitStatus.FATAL_API)
+        return event_loop.run(fetch_accounts(key, url))
     except ApiError as exc:
         fail(str(exc), ExitStatus.FATAL_API)
-
-
-async def _fetch_accounts(key: ApiKey, url: str) -> list:
-    async with PartnerClient(key, url) as client:
-        try:
-            return await client.list_accounts()
-        except ApiError as exc:
-            raise FatalApiError(str(exc), exc.status, exc.error_code) from None
-
-
-def _media_options(url: str, quiet: bool) -> MediaCheckOptions:
-    """Probe media for real, or as the sandbox would when the API is on loopback."""
-    host = urlsplit(url).hostname or ""
-    bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
-    return MediaCheckOptions(rehearsal=is_loopback_host(host), progress=bar.update)
-
-
-@contextlib.contextmanager
-def _closing(media: MediaCheckOptions | None) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        bar = getattr(media.progress, "__self__", None) if media else None
-        if isinstance(bar, ProbeBar):
-            bar.close()
 
 
 def _print_json(data: Any) -> None:
@@ -293,6 +274,7 @@ def validate(
     payloads_path: Path | None,
 ) -> None:
     """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
+    from bulk_scheduler.cli.progress import ProbeBar
     from bulk_scheduler.cli.render import render_issues
     from bulk_scheduler.launch.dry_run import validate_rows
     from bulk_scheduler.sheet.issue_report import write_payloads, write_report
@@ -307,15 +289,20 @@ def validate(
     accounts = None
     note = None
     media = None
+    probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
     if online:
+        from bulk_scheduler.launch.orchestrator import media_options
+
         with api_endpoint(sandbox, base_url) as (key, url):
-            accounts = _run_async(_fetch_accounts(key, url))
-        if source.media_check:
-            media = _media_options(url, quiet)
+            accounts = _accounts(key, url)
+        if source.media_check and url is not None:
+            media = media_options(url, probe_bar.update)
     elif not offline:
         note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
-    with _closing(media):
+    try:
         report = validate_rows(loaded, options, accounts, media=media)
+    finally:
+        probe_bar.close()
     if report_path:
         write_report(report, report_path)
     if payloads_path:
@@ -384,16 +371,11 @@ def run(
     Every row is journalled before it is sent, so running the same command again after a
     crash or Ctrl-C resumes: done rows are skipped, unanswered ones are safely re-sent.
     """
+    from bulk_scheduler.cli.progress import ProbeBar, Progress
     from bulk_scheduler.cli.render import render_issues, render_plan, render_run
-    from bulk_scheduler.launch.dry_run import validate_rows
-    from bulk_scheduler.launch.orchestrator import (
-        abandon,
-        local_zone,
-        plan_launch,
-        rebuild_stale_results,
-    )
+    from bulk_scheduler.launch.executor import ExecutorOptions
+    from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, local_zone, run_campaign
 
-    options = source.plan
     campaign = source.path
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not yes and not interactive:
@@ -402,44 +384,54 @@ def run(
         wanted = ".xlsx" if campaign.suffix.lower() in (".xlsx", ".xlsm") else campaign.suffix
         if results_path.suffix.lower() != wanted.lower():
             fail(f"--results {results_path.name}: use the campaign's format ({wanted})")
+    bars = not quiet and sys.stderr.isatty()
+    probe_bar = ProbeBar(enabled=bars)
+    progress: list[Progress] = []
+
+    def show_plan(plan: LaunchPlan) -> None:
+        probe_bar.close()
+        if not quiet:
+            click.echo(render_plan(plan, local_zone(source.plan)), err=as_json)
+        progress.append(Progress(total=len(plan.to_send), enabled=bars))
+
+    def confirm(plan: LaunchPlan) -> bool:
+        if click.confirm("Launch?", default=False, err=True):
+            return True
+        click.echo("Not launched.", err=True)
+        return False
+
+    hooks = RunHooks(
+        notice=lambda line: click.echo(line, err=True),
+        media_progress=probe_bar.update,
+        plan=show_plan,
+        confirm=None if yes else confirm,
+        outcome=lambda outcome: progress[-1].update(outcome),
+        stop_on_signals=True,
+        second_signal=lambda: os._exit(int(ExitStatus.INTERRUPTED)),
+    )
     executor = ExecutorOptions(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts
     )
-    loaded = source.load()
-    if not loaded.rows:
-        fail(f"{campaign}: no data rows below the header: nothing to send")
-    with (
-        api_endpoint(sandbox, base_url) as (key, url),
-        _journal(campaign, journal_path, sandbox) as journal,
-    ):
-        stale = rebuild_stale_results(
-            lambda: validate_rows(loaded, options, None), journal, results_path
-        )
-        if stale is not None:
-            click.echo(
-                f"The last run stopped before writing its results sheet: rebuilt {stale} "
-                "from the journal.",
-                err=True,
-            )
+    with api_endpoint(sandbox, base_url, resolve=False) as (key, url):
         try:
-            accounts = event_loop.run(_fetch_accounts(key, url))
-        except FatalApiError as exc:
-            # Nothing was sent: the results sheet says so for every row, then exit 3.
-            offline = validate_rows(loaded, options, None)
-            abandoned = abandon(offline, exc, results_path=results_path)
-            fail(
-                f"{exc} (nothing was sent; results: {abandoned.results_path})", ExitStatus.FATAL_API
+            run_report = run_campaign(
+                campaign,
+                plan_options=source.plan,
+                executor_options=executor,
+                api_key=key,
+                base_url=url,
+                sheet=source.sheet,
+                results_path=results_path,
+                skip_invalid=skip_invalid,
+                journal_path=journal_path,
+                journal_in_memory=sandbox,
+                media_check=source.media_check,
+                max_rows=source.max_rows,
+                max_bytes=source.max_file_mb * 1024 * 1024,
+                hooks=hooks,
             )
-        media = _media_options(url, quiet) if source.media_check else None
-        cache = {
-            known_url: facts
-            for known_url, data in journal.media_facts().items()
-            if (facts := facts_from_json(data)) is not None
-        }
-        with _closing(media):
-            report = validate_rows(loaded, options, accounts, media=media, media_cache=cache)
-        journal.save_media_facts({u: facts_to_json(f) for u, f in cache.items()})
-        if report.error_count and not skip_invalid:
+        except CampaignInvalidError as exc:
+            report = cast("ValidationReport", exc.report)
             click.echo(render_issues(report), err=as_json)
             if as_json:
                 _print_json({"launched": False, **report.to_json()})
@@ -449,15 +441,16 @@ def run(
                 err=True,
             )
             sys.exit(int(ExitStatus.ROWS_FAILED))
-        plan = plan_launch(report, journal=journal)
-        if not quiet:
-            click.echo(render_plan(plan, local_zone(options)), err=as_json)
-        if not yes and not click.confirm("Launch?", default=False, err=True):
-            click.echo("Not launched.", err=True)
-            sys.exit(int(ExitStatus.OK))
-        run_report = _run_async(
-            _launch(report, plan, key, url, executor, results_path, journal, quiet)
-        )
+        except ApiError as exc:  # the key was refused, or the API not reached: nothing sent
+            fail(str(exc), ExitStatus.FATAL_API)
+        except BulkSchedulerError as exc:
+            fail(str(exc))
+        finally:
+            probe_bar.close()
+            for bar in progress:
+                bar.close()
+    if not run_report.launched:
+        sys.exit(int(ExitStatus.OK))
     if as_json:
         _print_json(run_report.summary())
     elif not quiet:
@@ -474,68 +467,12 @@ def run(
     sys.exit(int(ExitStatus.OK if run_report.all_done else ExitStatus.ROWS_FAILED))
 
 
-@contextlib.contextmanager
-def _journal(campaign: Path, journal_path: Path | None, sandbox: bool) -> Iterator[Journal]:
-    """The campaign's journal; in memory for an in-process sandbox, whose posts die with it."""
-    if sandbox and journal_path is None:
-        journal = Journal()
-    else:
-        try:
-            journal = Journal(journal_path or default_journal_path(campaign))
-        except JournalBusyError as exc:
-            fail(f"{campaign.name}: {exc}")
-        except (OSError, sqlite3.Error) as exc:
-            fail(f"cannot open the journal for {campaign.name}: {exc}")
-    try:
-        yield journal
-    finally:
-        journal.close()
-
-
-async def _launch(
-    report, plan, key: ApiKey, url: str, executor, results_path, journal: Journal, quiet: bool
-):
-    from bulk_scheduler.cli.progress import Progress
-    from bulk_scheduler.launch.orchestrator import launch
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-
-    def on_signal() -> None:
-        if stop.is_set():
-            os._exit(int(ExitStatus.INTERRUPTED))  # second signal: leave at once
-        stop.set()
-
-    for sig in signals:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, on_signal)
-    progress = Progress(total=len(plan.to_send), enabled=not quiet and sys.stderr.isatty())
-    try:
-        async with PartnerClient(key, url, max_connections=executor.concurrency) as client:
-            return await launch(
-                report,
-                plan,
-                client,
-                executor,
-                results_path=results_path,
-                journal=journal,
-                on_outcome=progress.update,
-                stop=stop,
-            )
-    finally:
-        progress.close()
-        for sig in signals:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
-
-
 @cli.command()
 @api_options
 def accounts(base_url: str | None, sandbox: bool, as_json: bool, quiet: bool) -> None:
     """List the workspace's accounts (id, platform, type, username, status)."""
     with api_endpoint(sandbox, base_url) as (key, url):
-        found = _run_async(_fetch_accounts(key, url))
+        found = _accounts(key, url)
     if as_json:
         _print_json([a.model_dump(mode="json", exclude_none=True) for a in found])
         return

@@ -10,18 +10,22 @@ from bulk_scheduler.outcome import RowOutcome
 
 
 class Progress:
-    """done/total, created and failed counts, rate and ETA."""
+    """done/total, created and failed counts, rate and ETA.
+
+    The bar appears with the first row settled, so that it never draws over a prompt."""
 
     def __init__(self, total: int, *, enabled: bool) -> None:
         self.created = 0
         self.failed = 0
-        self._bar = (
-            tqdm(total=total, unit="post", file=sys.stderr, dynamic_ncols=True, leave=True)
-            if enabled and total
-            else None
-        )
+        self._total = total
+        self._enabled = enabled and total > 0
+        self._bar: tqdm | None = None
 
     def update(self, outcome: RowOutcome) -> None:
+        if self._enabled and self._bar is None:
+            self._bar = tqdm(
+                total=self._total, unit="post", file=sys.stderr, dynamic_ncols=True, leave=True
+            )
         if outcome.result.is_done:
             self.created += 1
         else:

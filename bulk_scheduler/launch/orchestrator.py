@@ -1,4 +1,4 @@
-"""The launch: turn a validated campaign into posts and a results sheet.
+"""The launch: turn a campaign into posts and a results sheet.
 
 :func:`run_campaign` is the whole job for a notebook or a pipeline; the CLI
 calls the same steps (:func:`plan_launch`, :func:`launch`) so it can show the
@@ -8,22 +8,36 @@ plan and ask for confirmation in between.
 from __future__ import annotations
 
 import asyncio
+import signal
+import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bulk_scheduler import event_loop
-from bulk_scheduler.api.client import ApiKey, PartnerClient
+from bulk_scheduler.api.client import ApiKey, PartnerClient, is_loopback_host, resolve_base_url
+from bulk_scheduler.api.contract import Account
 from bulk_scheduler.campaign import CampaignRow
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
-from bulk_scheduler.errors import FatalApiError
-from bulk_scheduler.launch.dry_run import ValidationReport, validate_campaign
+from bulk_scheduler.errors import (
+    ApiError,
+    CampaignFileError,
+    CampaignInvalidError,
+    ConfigurationError,
+    FatalApiError,
+    JournalBusyError,
+)
+from bulk_scheduler.launch.dry_run import ValidationReport, load_for, validate_rows
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.launch.journal import Journal, SubmitJob, body_hash, default_journal_path
+from bulk_scheduler.media.preflight import MediaCheckOptions, facts_from_json, facts_to_json
 from bulk_scheduler.outcome import RowOutcome, RowResult
+from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.results import default_results_path, write_results
 
 
@@ -59,6 +73,7 @@ class RunReport:
     finished_at: datetime | None = None
     requests: int = 0
     rate_limited: int = 0
+    launched: bool = True  # false when the plan was declined: nothing was sent or written
     extra: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -340,56 +355,200 @@ def abandon(
     return run
 
 
+@dataclass(slots=True)
+class RunHooks:
+    """What a caller can watch or decide during :func:`run_campaign`; every hook is optional.
+
+    The command line prints through them and asks for confirmation; a notebook may
+    leave them all out.
+    """
+
+    notice: Callable[[str], None] | None = None  # one line worth telling (a rebuilt sheet)
+    media_progress: Callable[[int, int], None] | None = None  # URLs probed, of how many
+    plan: Callable[[LaunchPlan], None] | None = None  # the plan, once it is known
+    confirm: Callable[[LaunchPlan], bool] | None = None  # False: nothing is sent
+    outcome: Callable[[RowOutcome], None] | None = None  # each row as it is settled
+    # SIGINT/SIGTERM stop launching rows (requests in flight may finish, the results sheet
+    # is written); a second one calls ``second_signal`` (the CLI leaves at once).
+    stop_on_signals: bool = False
+    second_signal: Callable[[], None] | None = None
+
+
+def open_journal(
+    campaign_path: Path, journal_path: str | Path | None = None, *, in_memory: bool = False
+) -> Journal:
+    """The campaign's journal: ``journal_path``, else beside the campaign, else in memory.
+
+    Raises ``JournalBusyError`` when another run holds it, ``ConfigurationError`` when it
+    cannot be opened."""
+    if in_memory and journal_path is None:
+        return Journal()
+    try:
+        return Journal(Path(journal_path) if journal_path else default_journal_path(campaign_path))
+    except JournalBusyError as exc:
+        raise JournalBusyError(f"{campaign_path.name}: {exc}") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigurationError(
+            f"cannot open the journal for {campaign_path.name}: {exc}"
+        ) from None
+
+
+async def fetch_accounts(key: ApiKey, base_url: str) -> list[Account]:
+    """``GET /accounts``; any failure to get them stops the run: ``FatalApiError``."""
+    async with PartnerClient(key, base_url) as client:
+        try:
+            return await client.list_accounts()
+        except FatalApiError:
+            raise
+        except ApiError as exc:
+            raise FatalApiError(str(exc), exc.status, exc.error_code) from None
+
+
+def media_options(
+    base_url: str, progress: Callable[[int, int], None] | None = None
+) -> MediaCheckOptions:
+    """Probe media for real, or as the sandbox would when the API is on loopback."""
+    return MediaCheckOptions(
+        rehearsal=is_loopback_host(urlsplit(base_url).hostname or ""), progress=progress
+    )
+
+
 def run_campaign(
     path: str | Path,
     *,
     plan_options: PlanOptions | None = None,
     executor_options: ExecutorOptions | None = None,
-    api_key: str | None = None,
+    api_key: str | ApiKey | None = None,
     base_url: str | None = None,
     sheet: str | None = None,
     results_path: str | Path | None = None,
     skip_invalid: bool = False,
     write: bool = True,
     journal_path: str | Path | None = None,
+    journal_in_memory: bool = False,
+    media_check: bool = True,
+    max_rows: int | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
+    hooks: RunHooks | None = None,
 ) -> RunReport:
-    """Validate ``path`` online and schedule every valid row; write the results sheet.
+    """Everything ``bulk-scheduler run`` does: validate online, confirm, send, write results.
 
-    Rows are journalled (``journal_path``, default beside the campaign) so that calling
-    it again after a crash resumes without doubling a post.
+    In order: load the campaign; open its journal (``journal_path``, default beside the
+    campaign; in memory with ``journal_in_memory``) and rebuild a results sheet that an
+    earlier run died before writing; fetch the accounts; probe the media (facts already in
+    the journal are reused, so a resumed run sends the same bodies); validate; plan (done
+    rows are skipped, unanswered ones re-sent); ask ``hooks.confirm``; send with the
+    executor; write the results sheet.
 
-    Raises ``CampaignFileError`` for an unusable file, ``FatalApiError`` when the API
-    refuses the key before anything was sent, and ``ValueError`` when rows are invalid
-    and ``skip_invalid`` is false (nothing is sent then).
+    Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
+    key, URL or journal, ``JournalBusyError`` when another run holds the journal,
+    ``CampaignInvalidError`` when rows have errors and ``skip_invalid`` is false, and
+    ``FatalApiError`` when the API refuses the key or cannot be reached before anything
+    was sent (every row is then written ``not_submitted``). A refusal during the launch
+    is not raised: the report's ``fatal`` says it. Nothing is sent when a hook declines
+    the plan (the report's ``launched`` is false).
     """
+    hooks = hooks or RunHooks()
+    options = plan_options or PlanOptions()
+    executor = executor_options or ExecutorOptions()
+    campaign_path = Path(path)
+    results = Path(results_path) if results_path else None
+    campaign = load_for(campaign_path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    if not campaign.rows:
+        raise CampaignFileError(f"{campaign_path}: no data rows below the header: nothing to send")
+    key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key) if api_key else None
+    key = key or ApiKey.from_env()
+    url = resolve_base_url(base_url)
+    with open_journal(campaign_path, journal_path, in_memory=journal_in_memory) as journal:
+        rebuilt = rebuild_stale_results(
+            lambda: validate_rows(campaign, options, None), journal, results
+        )
+        if rebuilt is not None and hooks.notice:
+            hooks.notice(
+                f"The last run stopped before writing its results sheet: rebuilt {rebuilt} "
+                "from the journal."
+            )
+        try:
+            accounts = event_loop.run(fetch_accounts(key, url))
+        except FatalApiError as exc:
+            abandoned = abandon(validate_rows(campaign, options, None), exc, results_path=results)
+            raise FatalApiError(
+                f"{exc} (nothing was sent; results: {abandoned.results_path})",
+                exc.status,
+                exc.error_code,
+            ) from None
+        media = media_options(url, hooks.media_progress) if media_check else None
+        known = {
+            media_url: facts
+            for media_url, data in journal.media_facts().items()
+            if (facts := facts_from_json(data)) is not None
+        }
+        report = validate_rows(campaign, options, accounts, media=media, media_cache=known)
+        journal.save_media_facts({u: facts_to_json(f) for u, f in known.items()})
+        if report.error_count and not skip_invalid:
+            raise CampaignInvalidError(
+                f"{report.error_count} error(s) in {campaign_path.name}: not launched; fix them "
+                "or skip the invalid rows",
+                report,
+            )
+        plan = plan_launch(report, journal=journal)
+        if hooks.plan:
+            hooks.plan(plan)
+        if hooks.confirm and not hooks.confirm(plan):
+            return RunReport(outcomes=[], results_path=None, launched=False)
+        return event_loop.run(
+            _send(report, plan, key, url, executor, results, journal, hooks, write=write)
+        )
 
-    async def go() -> RunReport:
-        key = ApiKey(api_key) if api_key else None
-        options = executor_options or ExecutorOptions()
-        async with PartnerClient(
-            key, base_url, max_connections=max(options.concurrency, 1)
-        ) as client:
-            accounts = await client.list_accounts()
-            report = validate_campaign(path, plan_options, sheet=sheet, accounts=accounts)
-            if report.error_count and not skip_invalid:
-                raise ValueError(
-                    f"{report.error_count} error(s) in {Path(path).name}; "
-                    "fix them or pass skip_invalid=True"
-                )
-            target = Path(journal_path) if journal_path else default_journal_path(Path(path))
-            with Journal(target) as journal:
-                plan = plan_launch(report, journal=journal)
-                return await launch(
-                    report,
-                    plan,
-                    client,
-                    options,
-                    results_path=Path(results_path) if results_path else None,
-                    journal=journal,
-                    write=write,
-                )
 
-    return event_loop.run(go())
+async def _send(
+    report: ValidationReport,
+    plan: LaunchPlan,
+    key: ApiKey,
+    url: str,
+    executor: ExecutorOptions,
+    results_path: Path | None,
+    journal: Journal,
+    hooks: RunHooks,
+    *,
+    write: bool,
+) -> RunReport:
+    stop = asyncio.Event()
+    with _stopping_on_signals(stop, hooks) if hooks.stop_on_signals else nullcontext():
+        async with PartnerClient(key, url, max_connections=executor.concurrency) as client:
+            return await launch(
+                report,
+                plan,
+                client,
+                executor,
+                results_path=results_path,
+                journal=journal,
+                on_outcome=hooks.outcome,
+                stop=stop,
+                write=write,
+            )
+
+
+@contextmanager
+def _stopping_on_signals(stop: asyncio.Event, hooks: RunHooks) -> Iterator[None]:
+    """SIGINT and SIGTERM set ``stop``; a second one calls ``hooks.second_signal``."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def on_signal() -> None:
+        if stop.is_set() and hooks.second_signal:
+            hooks.second_signal()
+        stop.set()
+
+    for sig in signals:
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            with suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
 
 
 def local_zone(options: PlanOptions) -> tzinfo:
@@ -402,8 +561,8 @@ def local_zone(options: PlanOptions) -> tzinfo:
 
 
 __all__ = [
-    "FatalApiError",
     "LaunchPlan",
+    "RunHooks",
     "RunReport",
     "launch",
     "plan_launch",
