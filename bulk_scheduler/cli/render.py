@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from bulk_scheduler.launch.dry_run import ValidationReport
-from bulk_scheduler.launch.orchestrator import LaunchPlan, RunReport
-
-REPORT_FIELDS = ("row", "cell", "column", "severity", "code", "message")
-
+if TYPE_CHECKING:  # a dry run renders without loading the launch (and its HTTP library)
+    from bulk_scheduler.launch.dry_run import ValidationReport
+    from bulk_scheduler.launch.orchestrator import LaunchPlan, RunReport
 
 _CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if c not in (0x0A,)}
 _CONTROL[0x0A] = "\\n"

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bulk_scheduler.api.contract import Account
 from bulk_scheduler.campaign import Campaign
@@ -20,11 +20,13 @@ from bulk_scheduler.checks.accounts import AccountDirectory
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.issues import RowIssue
-from bulk_scheduler.media.preflight import MediaCheckOptions, check_media
-from bulk_scheduler.media.probe import MediaFacts
 from bulk_scheduler.sheet.columns import REQUIRED_COLUMNS
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.loader import load_campaign
+
+if TYPE_CHECKING:  # the media package (and its HTTP library) loads only for a preflight
+    from bulk_scheduler.media.preflight import MediaCheckOptions
+    from bulk_scheduler.media.probe import MediaFacts
 
 
 @dataclass(slots=True)
@@ -103,6 +105,8 @@ def validate_rows(
     directory = AccountDirectory(accounts) if accounts is not None else None
     planned = plan_and_validate(campaign.rows, options, directory)
     if media is not None:
+        from bulk_scheduler.media.preflight import check_media
+
         check_media(planned, media, media_cache)
     # Findings the loader made on a row's cells (an uncalculated formula, say) belong to it.
     # Only when there is something to place: 100,000 rows would make a dict for nothing.
