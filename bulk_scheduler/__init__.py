@@ -20,7 +20,16 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0"
 
 _PUBLIC = {
+    "ApiError": "errors",
     "ApiKey": "api.client",
+    "BulkSchedulerError": "errors",
+    "CampaignFileError": "errors",
+    "CampaignInvalidError": "errors",
+    "ConfigurationError": "errors",
+    "FatalApiError": "errors",
+    "JournalBusyError": "errors",
+    "LaunchPlan": "launch.orchestrator",
+    "RunHooks": "launch.orchestrator",
     "Campaign": "campaign",
     "CampaignRow": "campaign",
     "ExecutorOptions": "launch.executor",
@@ -38,15 +47,24 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "ApiError",
     "ApiKey",
+    "BulkSchedulerError",
     "Campaign",
+    "CampaignFileError",
+    "CampaignInvalidError",
     "CampaignRow",
+    "ConfigurationError",
     "ExecutorOptions",
+    "FatalApiError",
+    "JournalBusyError",
+    "LaunchPlan",
     "PartnerClient",
     "PlanOptions",
     "RowIssue",
     "RowOutcome",
     "RowResult",
+    "RunHooks",
     "RunReport",
     "Severity",
     "ValidationReport",
@@ -60,10 +78,19 @@ if TYPE_CHECKING:
     from bulk_scheduler.api.client import ApiKey, PartnerClient
     from bulk_scheduler.campaign import Campaign, CampaignRow
     from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.errors import (
+        ApiError,
+        BulkSchedulerError,
+        CampaignFileError,
+        CampaignInvalidError,
+        ConfigurationError,
+        FatalApiError,
+        JournalBusyError,
+    )
     from bulk_scheduler.issues import RowIssue, Severity
     from bulk_scheduler.launch.dry_run import ValidationReport, validate_campaign
     from bulk_scheduler.launch.executor import ExecutorOptions
-    from bulk_scheduler.launch.orchestrator import RunReport, run_campaign
+    from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, RunReport, run_campaign
     from bulk_scheduler.outcome import RowOutcome, RowResult
     from bulk_scheduler.sheet.loader import load_campaign
 
