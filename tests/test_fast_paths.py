@@ -25,7 +25,6 @@ from bulk_scheduler.checks.media_urls import inspect_url, inspect_urls
 from bulk_scheduler.checks.planner import PlanOptions, RowPlanner, plan_row
 from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
-from bulk_scheduler.media.preflight import _host as media_host
 from bulk_scheduler.memory import collector_paused
 from bulk_scheduler.sandbox import checks as sandbox_checks
 from bulk_scheduler.sandbox import whatwg_url
@@ -114,27 +113,6 @@ def test_an_http_url_is_one_the_documented_pattern_matches() -> None:
         assert inspect_url(url)[0] == (documented.fullmatch(url) is not None), url
 
 
-HOST_URLS = [
-    *URLS,
-    "https://CDN.Example.COM./a.mp4",
-    "https://cdn.example.com:8443/a.mp4",
-    "https://cdn.example.com:/a.mp4",
-    "https://cdn.example.com:x/a.mp4",
-    "https://127.0.0.1:9000/v.mp4",
-    "https://[::1]:9000/v.mp4",
-    "https://cdn.example.com?x=1",
-    "https://cdn.example.com#top",
-    "https://cdn.exa\tmple.com/a.mp4",  # urlsplit drops tabs and new lines first
-    "https://cdn.example.com\n/a.mp4",
-    " https://cdn.example.com/a.mp4",
-    "https://cdn.example.com\\a.mp4",
-    "https://bücher.example/a.mp4",
-    "ftp://cdn.example.com/a.mp4",
-    "https://",
-    "",
-]
-
-
 def _sandbox_urls(seed: int) -> list[str]:
     """URLs near the sandbox's plain-URL pattern: hosts of letters, digits, hyphens and
     dots (a few ``xn--`` labels, numeric last labels, upper case), ports, paths."""
@@ -204,11 +182,6 @@ def test_the_sandbox_finds_a_urls_extension_and_host_as_urlsplit_does(seed: int)
 )
 def test_the_sandbox_writes_a_whole_second_time_as_strftime_does(moment: datetime) -> None:
     assert iso_utc(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@pytest.mark.parametrize("url", HOST_URLS)
-def test_the_media_check_finds_the_host_urlsplit_finds(url: str) -> None:
-    assert media_host(url) == (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
 # --- the planner -------------------------------------------------------------------------

@@ -9,7 +9,6 @@ sandbox judges it: loopback URLs are probed for real, hosts under the reserved
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,16 +29,8 @@ class MediaCheckOptions:
     progress: Callable[[int, int], None] | None = None
 
 
-# A URL that plainly starts http(s)://host[:port], then /, ?, # or nothing: its host is
-# what urlsplit would find, without splitting the whole URL. Anything else goes to urlsplit.
-_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)", re.ASCII)
-
-
 def _host(url: str) -> str:
     """The URL's host, lower case, without a final dot; "" when it has none."""
-    plain = _PLAIN_HOST.match(url)
-    if plain is not None:
-        return plain.group(1).lower().rstrip(".")
     try:
         return (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
