@@ -146,14 +146,12 @@ def results_by_id(path: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def fail_first_run_with_a_wrong_key(
-    campaign: Path, monkeypatch: pytest.MonkeyPatch, server: SandboxServer
-) -> None:
-    """A 401 before anything is sent: every row is written back as not_submitted."""
-    monkeypatch.setenv("GENVIRAL_API_KEY", "gva_live_wrong.wrong")
-    result = invoke("run", campaign, "--yes")
-    assert result.exit_code == 3, result.output
-    monkeypatch.setenv("GENVIRAL_API_KEY", server.api_key)
+def fail_first_run_with_server_errors(campaign: Path, server: SandboxServer) -> None:
+    """Every create answered 500 once: every row is written back as ``error``, unsent."""
+    server.set_faults(error_rate=1.0)
+    result = invoke("run", campaign, "--yes", "--max-attempts", "1")
+    assert result.exit_code == 1, result.output
+    server.set_faults(error_rate=0.0)
 
 
 # --- the results sheet ------------------------------------------------------------------------
@@ -198,10 +196,10 @@ def test_rerunning_the_results_csv_sends_captions_without_the_guard_quote(
 ) -> None:
     campaign = write_csv(tmp_path / "c.csv", campaign_rows())
     planned = payload_captions(campaign, tmp_path)
-    fail_first_run_with_a_wrong_key(campaign, monkeypatch, api_env)
+    fail_first_run_with_server_errors(campaign, api_env)
     results = tmp_path / "c.results.csv"
     assert_csv_inert(results)
-    assert {r["result"] for r in results_by_id(results).values()} == {"not_submitted"}
+    assert {r["result"] for r in results_by_id(results).values()} == {"error"}
 
     rerun = invoke("run", results, "--yes")
     assert rerun.exit_code == 0, rerun.output
@@ -224,7 +222,7 @@ def test_a_caption_that_starts_with_the_users_own_quote_survives_a_rerun(
     campaign = write_csv(tmp_path / "c.csv", rows)
     planned = payload_captions(campaign, tmp_path)
     assert planned == {"inj-equals": caption}
-    fail_first_run_with_a_wrong_key(campaign, monkeypatch, api_env)
+    fail_first_run_with_server_errors(campaign, api_env)
     assert invoke("run", tmp_path / "c.results.csv", "--yes").exit_code == 0
     assert stored_captions(api_env) == planned
 
@@ -233,7 +231,7 @@ def test_a_guarded_header_does_not_gain_a_quote_on_each_rerun(
     tmp_path: Path, api_env: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     campaign = write_csv(tmp_path / "c.csv", campaign_rows(header=EVIL_HEADER))
-    fail_first_run_with_a_wrong_key(campaign, monkeypatch, api_env)
+    fail_first_run_with_server_errors(campaign, api_env)
     results = tmp_path / "c.results.csv"
     assert invoke("run", results, "--yes").exit_code == 0
     assert "'" + EVIL_HEADER in csv_cells(results)[0]
@@ -261,7 +259,7 @@ def test_rerunning_the_results_xlsx_sends_the_same_captions(
 ) -> None:
     campaign = write_xlsx(tmp_path / "c.xlsx", campaign_rows())
     planned = payload_captions(campaign, tmp_path)
-    fail_first_run_with_a_wrong_key(campaign, monkeypatch, api_env)
+    fail_first_run_with_server_errors(campaign, api_env)
     results = tmp_path / "c.results.xlsx"
     assert_xlsx_inert(results)
     rerun = invoke("run", results, "--yes")

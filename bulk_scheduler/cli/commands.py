@@ -278,11 +278,18 @@ def validate(
     from bulk_scheduler.cli.render import render_issues
     from bulk_scheduler.launch.dry_run import validate_rows
     from bulk_scheduler.sheet.issue_report import write_payloads, write_report
+    from bulk_scheduler.sheet.results import check_writable
 
     if offline and sandbox:
         fail("use just one of --offline or --sandbox")
     if report_path and report_path.suffix.lower() not in (".csv", ".xlsx", ".json"):
         fail(f"--report {report_path.name}: use a .csv, .xlsx or .json file")
+    for option, path in (("--report", report_path), ("--payloads", payloads_path)):
+        if path is not None:
+            try:
+                check_writable(path, what=f"{option} file")
+            except ConfigurationError as exc:
+                fail(str(exc))
     options = source.plan
     online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
     loaded = source.load()
@@ -455,6 +462,8 @@ def run(
         _print_json(run_report.summary())
     elif not quiet:
         click.echo(render_run(run_report))
+    if run_report.results_problem:
+        click.echo(f"Warning: {run_report.results_problem}", err=True)
     if run_report.fatal:
         click.echo(f"Error: {run_report.fatal}", err=True)
         sys.exit(int(ExitStatus.FATAL_API))
@@ -464,7 +473,8 @@ def run(
             err=True,
         )
         sys.exit(int(ExitStatus.INTERRUPTED))
-    sys.exit(int(ExitStatus.OK if run_report.all_done else ExitStatus.ROWS_FAILED))
+    clean = run_report.all_done and not run_report.results_problem
+    sys.exit(int(ExitStatus.OK if clean else ExitStatus.ROWS_FAILED))
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
@@ -38,7 +39,7 @@ from bulk_scheduler.launch.journal import Journal, SubmitJob, body_hash, default
 from bulk_scheduler.media.preflight import MediaCheckOptions, facts_from_json, facts_to_json
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
-from bulk_scheduler.sheet.results import default_results_path, write_results
+from bulk_scheduler.sheet.results import check_writable, default_results_path, write_results
 
 
 @dataclass(slots=True)
@@ -74,6 +75,8 @@ class RunReport:
     requests: int = 0
     rate_limited: int = 0
     launched: bool = True  # false when the plan was declined: nothing was sent or written
+    # Why the results sheet is not where it was asked for (written elsewhere, or not at all).
+    results_problem: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -271,18 +274,57 @@ def write_run_results(
     journal: Journal | None,
     *,
     base_url: str | None = None,
-) -> Path:
-    """Write the results sheet of a run (atomically) and note it in the journal."""
+) -> Path | None:
+    """Write the results sheet of a run (atomically) and note it in the journal.
+
+    When the file cannot be written (opened and locked by a spreadsheet, a folder made
+    read-only during the run) the posts are safe in the journal: the sheet goes to a
+    fallback file beside it (else beside the journal, else the temporary folder), which
+    ``run.results_problem`` names. The journal then still counts the sheet as stale, so
+    the next run writes it where it belongs."""
     target = results_path or default_results_path(report.campaign.path)
     summary: dict[str, Any] = {"campaign": str(report.campaign.path)}
     if base_url:
         summary["base_url"] = base_url
     summary.update(run.summary())
     summary["results"] = str(target)
-    path = write_results(report.campaign, {o.row_number: o for o in run.outcomes}, target, summary)
+    outcomes = {o.row_number: o for o in run.outcomes}
+    try:
+        path = write_results(report.campaign, outcomes, target, summary)
+    except OSError as exc:
+        reason = f"{exc.strerror or exc}"
+        fallback = _write_fallback(report, outcomes, target, summary, journal)
+        where = f"they were written to {fallback}" if fallback else "no fallback could be written"
+        run.results_problem = (
+            f"could not write the results sheet {target} ({reason}); {where}. The posts are "
+            "safe in the journal: run the same command again to write the results sheet"
+        )
+        run.results_path = fallback
+        return fallback
     if journal is not None:
         journal.mark_results_written()
     return path
+
+
+def _write_fallback(
+    report: ValidationReport,
+    outcomes: dict[int, RowOutcome],
+    target: Path,
+    summary: dict[str, Any],
+    journal: Journal | None,
+) -> Path | None:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"{target.stem}.unsaved-{stamp}{target.suffix}"
+    folders = [target.parent]
+    if journal is not None and journal.path is not None:
+        folders.append(journal.path.parent)
+    folders.append(Path(tempfile.gettempdir()))
+    for folder in folders:
+        try:
+            return write_results(report.campaign, outcomes, folder / name, summary)
+        except OSError:
+            continue
+    return None
 
 
 def outcomes_from_journal(report: ValidationReport, journal: Journal) -> list[RowOutcome] | None:
@@ -321,38 +363,6 @@ def rebuild_stale_results(
         return None
     run = RunReport(outcomes=outcomes, results_path=None, extra={"rebuilt_from_journal": True})
     return write_run_results(report, run, results_path, journal)
-
-
-def abandon(
-    report: ValidationReport,
-    fatal: FatalApiError,
-    *,
-    results_path: Path | None = None,
-    write: bool = True,
-) -> RunReport:
-    """The API refused the run before anything was sent: every row is ``not_submitted``."""
-    outcomes = [
-        RowOutcome(
-            p.row.row_number,
-            p.external_id,
-            RowResult.NOT_SUBMITTED,
-            error_code=fatal.error_code,
-            error_message=str(fatal),
-            http_status=fatal.status,
-        )
-        for p in report.planned
-    ]
-    now = datetime.now(UTC)
-    run = RunReport(
-        outcomes, None, fatal=str(fatal), fatal_status=fatal.status, started_at=now, finished_at=now
-    )
-    if write:
-        target = results_path or default_results_path(report.campaign.path)
-        summary = {"campaign": str(report.campaign.path), **run.summary(), "results": str(target)}
-        run.results_path = write_results(
-            report.campaign, {o.row_number: o for o in outcomes}, target, summary
-        )
-    return run
 
 
 @dataclass(slots=True)
@@ -433,20 +443,21 @@ def run_campaign(
 ) -> RunReport:
     """Everything ``bulk-scheduler run`` does: validate online, confirm, send, write results.
 
-    In order: load the campaign; open its journal (``journal_path``, default beside the
-    campaign; in memory with ``journal_in_memory``) and rebuild a results sheet that an
-    earlier run died before writing; fetch the accounts; probe the media (facts already in
-    the journal are reused, so a resumed run sends the same bodies); validate; plan (done
-    rows are skipped, unanswered ones re-sent); ask ``hooks.confirm``; send with the
-    executor; write the results sheet.
+    In order: load the campaign; check that the results sheet can be written; fetch the
+    accounts; open the journal (``journal_path``, default beside the campaign; in memory
+    with ``journal_in_memory``) and rebuild a results sheet that an earlier run died before
+    writing; probe the media (facts already in the journal are reused, so a resumed run
+    sends the same bodies); validate; plan (done rows are skipped, unanswered ones
+    re-sent); ask ``hooks.confirm``; send with the executor; write the results sheet (to a
+    fallback file, named in ``results_problem``, when it cannot be written by then).
 
     Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
-    key, URL or journal, ``JournalBusyError`` when another run holds the journal,
-    ``CampaignInvalidError`` when rows have errors and ``skip_invalid`` is false, and
-    ``FatalApiError`` when the API refuses the key or cannot be reached before anything
-    was sent (every row is then written ``not_submitted``). A refusal during the launch
-    is not raised: the report's ``fatal`` says it. Nothing is sent when a hook declines
-    the plan (the report's ``launched`` is false).
+    key, URL, journal or results path, ``JournalBusyError`` when another run holds the
+    journal, ``CampaignInvalidError`` when rows have errors and ``skip_invalid`` is false,
+    and ``FatalApiError`` when the API refuses the key or cannot be reached. Until the
+    launch, no file is changed: a raised error, or a hook that declines the plan (the
+    report's ``launched`` is then false), leaves the results sheet as it was. A refusal
+    during the launch is not raised: the report's ``fatal`` says it.
     """
     hooks = hooks or RunHooks()
     options = plan_options or PlanOptions()
@@ -459,6 +470,16 @@ def run_campaign(
     key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key) if api_key else None
     key = key or ApiKey.from_env()
     url = resolve_base_url(base_url)
+    if write:
+        check_writable(results or default_results_path(campaign_path))
+    # Nothing is written before the API has taken the key: a refused key or an unreachable
+    # API leaves every file as it was (the results sheet byte for byte).
+    try:
+        accounts = event_loop.run(fetch_accounts(key, url))
+    except FatalApiError as exc:
+        raise FatalApiError(
+            f"{exc} (nothing was sent; no file was changed)", exc.status, exc.error_code
+        ) from None
     with open_journal(campaign_path, journal_path, in_memory=journal_in_memory) as journal:
         rebuilt = rebuild_stale_results(
             lambda: validate_rows(campaign, options, None), journal, results
@@ -468,15 +489,6 @@ def run_campaign(
                 f"The last run stopped before writing its results sheet: rebuilt {rebuilt} "
                 "from the journal."
             )
-        try:
-            accounts = event_loop.run(fetch_accounts(key, url))
-        except FatalApiError as exc:
-            abandoned = abandon(validate_rows(campaign, options, None), exc, results_path=results)
-            raise FatalApiError(
-                f"{exc} (nothing was sent; results: {abandoned.results_path})",
-                exc.status,
-                exc.error_code,
-            ) from None
         media = media_options(url, hooks.media_progress) if media_check else None
         known = {
             media_url: facts

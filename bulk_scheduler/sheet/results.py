@@ -135,6 +135,31 @@ def write_results(
     return write_atomically(path, write)
 
 
+def check_writable(path: Path, what: str = "results sheet") -> None:
+    """Raise ``ConfigurationError`` naming ``path`` when a file cannot be written there.
+
+    Called before anything is sent, so that a run never posts and then fails to record it.
+    The folder must exist (it is not created: a mistyped ``--results`` folder is named, not
+    made), a file may be created in it, and an existing file must be writable."""
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigurationError(f"cannot write the {what} {path}: it is a folder")
+    if not folder.is_dir():
+        reason = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigurationError(f"cannot write the {what} {path}: the folder {folder} {reason}")
+    probe = folder / f".{path.name}.probe-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write the {what} {path}: {exc.strerror or exc} in {folder}"
+        ) from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ConfigurationError(f"cannot write the {what} {path}: the file is read-only")
+
+
 def write_atomically(path: Path, write: Writer) -> Path:
     """Call ``write`` on a temporary file beside ``path``, then move it onto ``path``.
 

@@ -1,0 +1,138 @@
+"""The results sheet is the user's record: a run that sends nothing changes no file, and a
+results file that cannot be written never costs a post or a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from bulk_scheduler.cli.commands import cli
+from bulk_scheduler.sandbox.server import SandboxServer
+from tests.rows import write_csv
+from tests.test_run import generated_rows, read_results
+
+
+def invoke(*args: str | Path) -> Any:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def posted_campaign(tmp_path: Path, count: int = 5) -> tuple[Path, Path]:
+    """A campaign whose run created every row: (campaign, results sheet)."""
+    campaign = write_csv(tmp_path / "plan.csv", generated_rows(count))
+    result = invoke("run", campaign, "--yes")
+    assert result.exit_code == 0, result.output
+    return campaign, tmp_path / "plan.results.csv"
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_key_leaves_the_results_sheet_byte_for_byte(
+    tmp_path: Path, api_env: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign, results = posted_campaign(tmp_path)
+    before = results.read_bytes()
+    posts = api_env.stats()["posts_total"]
+    monkeypatch.setenv("GENVIRAL_API_KEY", "gva_live_wrong.wrong-secret")
+    for sheet in (results, campaign):
+        outcome = invoke("run", sheet, "--yes")
+        assert outcome.exit_code == 3, outcome.output
+        assert "nothing was sent" in outcome.output
+        assert results.read_bytes() == before
+    assert api_env.stats()["posts_total"] == posts == 5
+
+
+def test_an_unreachable_api_leaves_the_results_sheet_byte_for_byte(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    _, results = posted_campaign(tmp_path)
+    before = results.read_bytes()
+    outcome = invoke("run", results, "--yes", "--base-url", f"http://127.0.0.1:{unused_port()}")
+    assert outcome.exit_code == 3, outcome.output
+    assert "could not be reached" in outcome.output and "Traceback" not in outcome.output
+    assert results.read_bytes() == before
+    assert api_env.stats()["posts_total"] == 5
+
+
+def test_a_bad_key_on_a_first_run_writes_no_results_and_no_journal(
+    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENVIRAL_API_KEY", "gva_live_wrong.wrong-secret")
+    monkeypatch.setenv("GENVIRAL_BASE_URL", sandbox.base_url)
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(3))
+    outcome = invoke("run", campaign, "--yes")
+    assert outcome.exit_code == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
+
+
+def test_results_in_a_folder_that_does_not_exist_stop_before_anything_is_sent(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(3))
+    target = tmp_path / "no-such-folder" / "c.results.csv"
+    outcome = invoke("run", campaign, "--yes", "--results", target)
+    assert outcome.exit_code == 2
+    assert outcome.output.strip().splitlines() == [
+        f"Error: cannot write the results sheet {target}: the folder {target.parent} does not exist"
+    ]
+    assert api_env.stats()["create_requests"] == 0
+
+
+def test_a_results_path_that_is_a_folder_stops_before_anything_is_sent(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(3))
+    (tmp_path / "c.results.csv").mkdir()
+    outcome = invoke("run", campaign, "--yes")
+    assert outcome.exit_code == 2 and "it is a folder" in outcome.output
+    assert api_env.stats()["create_requests"] == 0
+
+
+def test_a_results_sheet_locked_during_the_run_goes_to_a_fallback_and_loses_no_post(
+    tmp_path: Path, api_env: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when the sheet is open in Excel on Windows: the final move onto it is refused."""
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(4))
+    target = tmp_path / "c.results.csv"
+    real_replace = os.replace
+
+    def locked(source: Any, destination: Any) -> None:
+        if Path(destination) == target:
+            raise PermissionError(13, "The process cannot access the file", str(target))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", locked)
+    outcome = invoke("run", campaign, "--yes")
+    assert outcome.exit_code == 1, outcome.output
+    assert "Traceback" not in outcome.output
+    warning = next(line for line in outcome.output.splitlines() if line.startswith("Warning:"))
+    fallbacks = list(tmp_path.glob("c.results.unsaved-*.csv"))
+    assert len(fallbacks) == 1 and str(fallbacks[0]) in warning
+    assert [row["result"] for row in read_results(fallbacks[0])] == ["created"] * 4
+    assert not target.exists()
+    assert api_env.stats()["posts_total"] == 4
+
+    monkeypatch.setattr(os, "replace", real_replace)  # the sheet is closed again
+    again = invoke("run", campaign, "--yes")
+    assert again.exit_code == 0, again.output
+    assert [row["result"] for row in read_results(target)] == ["created"] * 4
+    assert api_env.stats()["posts_total"] == 4  # written from the journal, nothing re-sent
+
+
+@pytest.mark.parametrize("option", ["--report", "--payloads"])
+def test_validate_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path, option: str) -> None:
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(2))
+    target = tmp_path / "missing" / ("out.jsonl" if option == "--payloads" else "out.csv")
+    outcome = invoke("validate", campaign, "--offline", option, target)
+    assert outcome.exit_code == 2
+    assert outcome.output.strip().splitlines() == [
+        f"Error: cannot write the {option} file {target}: the folder {target.parent} does not exist"
+    ]
