@@ -1,6 +1,6 @@
 """The server-side rules a schema-valid ``POST /posts`` body must still pass.
 
-These are the sandbox's own reading of the documented rules (``shared/contract``):
+These are the sandbox's own reading of the documented rules (``docs/partner-api.md``):
 the limits come from ``bulk_scheduler.api.contract``, the logic is written here and only
 here, so the client's validator and this stand-in for the server can disagree, and a
 test would show it.
