@@ -160,10 +160,12 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     top = _git("rev-parse", "--show-toplevel", cwd=ROOT)
     if top.returncode != 0:
         pytest.skip("the tests are not in a git checkout")
+    checkout = Path(top.stdout.strip()).resolve()
     target = tmp_path_factory.mktemp("standalone") / "clone"
-    cloned = _git("clone", "--quiet", "--no-hardlinks", top.stdout.strip(), str(target))
+    cloned = _git("clone", "--quiet", "--no-hardlinks", str(checkout), str(target))
     assert cloned.returncode == 0, cloned.stderr
-    return target
+    # The project is the checkout's root, unless it was vendored into a larger repository.
+    return target / ROOT.relative_to(checkout)
 
 
 @pytest.fixture(scope="module")
