@@ -244,17 +244,20 @@ def _profile(path: Path, profile: Path) -> list[str]:
 # Memory held once the report exists, by the line that allocated it (what the report
 # keeps alive is what makes the peak at 100,000 rows).
 MEMORY = """
-import json, sys, tracemalloc
+import json, os, sys, tracemalloc
 tracemalloc.start()
+import bulk_scheduler
 from bulk_scheduler.checks.planner import PlanOptions
 from bulk_scheduler.launch.dry_run import validate_campaign
+# Files are named from the tree's root, wherever the tree was checked out.
+root = os.path.dirname(os.path.dirname(os.path.abspath(bulk_scheduler.__file__))) + os.sep
 report = validate_campaign(sys.argv[1], PlanOptions())
 retained, peak = tracemalloc.get_traced_memory()
 stats = tracemalloc.take_snapshot().statistics("lineno")[:10]
 top = []
 for stat in stats:
     frame = stat.traceback[0]
-    name = frame.filename.split("/site-packages/")[-1].split("/work/main/")[-1]
+    name = frame.filename.split("/site-packages/")[-1].removeprefix(root)
     top.append([f"{name}:{frame.lineno}", stat.size / 2**20])
 print(json.dumps({"peak_mb": peak / 2**20, "retained_mb": retained / 2**20, "top": top}))
 """

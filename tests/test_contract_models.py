@@ -7,10 +7,7 @@ from ``tests/official_schema.py`` through ``conftest.py``.
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +34,7 @@ from bulk_scheduler.sandbox.seed import (
     HOSTED_TIKTOK_ID,
 )
 from tests.official_schema import OfficialSchema, assert_bodies_pass, describe_failure
-
-SEED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "contract" / "create-post.seed.txt"
+from tests.seed_page import seed_page_examples
 
 VIDEO_URL = "https://cdn.genviral.com/holidays.mp4"
 MUSIC_URL = "https://www.tiktok.com/@genviral/video/1234567890"
@@ -244,30 +240,21 @@ def test_unset_fields_are_absent_not_null() -> None:
     }
 
 
-def seed_page_examples() -> list[dict[str, Any]]:
-    """The request bodies of the seed page's curl examples, parsed as JSON."""
-    text = SEED_PAGE.read_text(encoding="utf-8")
-    examples = [json.loads(block) for block in re.findall(r"--data '(\{.*?\})'", text, re.S)]
-    # The page shows a video post and a slideshow post; finding fewer means the parse broke.
-    assert [example["media"]["type"] for example in examples] == ["video", "slideshow"]
-    return examples
-
-
 SEED_EXAMPLES = seed_page_examples()
 
 
-@pytest.mark.parametrize("example", SEED_EXAMPLES, ids=["video", "slideshow"])
+@pytest.mark.parametrize("example", SEED_EXAMPLES.values(), ids=list(SEED_EXAMPLES))
 def test_seed_page_example_round_trips_through_the_models(example: dict[str, Any]) -> None:
     assert PostCreateBody.model_validate(example).to_json() == example
 
 
-@pytest.mark.parametrize("example", SEED_EXAMPLES, ids=["video", "slideshow"])
+@pytest.mark.parametrize("example", SEED_EXAMPLES.values(), ids=list(SEED_EXAMPLES))
 def test_seed_page_example_passes(official_schema: OfficialSchema, example: dict[str, Any]) -> None:
     assert_passes(official_schema, PostCreateBody.model_validate(example).to_json())
 
 
 def test_seed_page_examples_use_the_seeded_account_ids() -> None:
-    ids = {account["id"] for example in SEED_EXAMPLES for account in example["accounts"]}
+    ids = {account["id"] for example in SEED_EXAMPLES.values() for account in example["accounts"]}
     assert ids == {HOSTED_TIKTOK_ID, BYO_TIKTOK_ID, BYO_TIKTOK_LOOKS_ID}
 
 

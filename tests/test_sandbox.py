@@ -26,19 +26,10 @@ from bulk_scheduler.sandbox.seed import (
     SANDBOX_API_KEY,
 )
 from bulk_scheduler.sandbox.server import SandboxServer, describe, serve
+from tests.seed_page import seed_page_examples
 
-# The curl example of the seed page (shared/contract/create-post.seed.txt).
-SEED_EXAMPLE_BODY: dict[str, Any] = {
-    "caption": "Holiday drops start Monday!",
-    "media": {"type": "video", "url": "https://cdn.genviral.com/holidays.mp4"},
-    "music_url": "https://www.tiktok.com/@genviral/video/1234567890",
-    "accounts": [
-        {"id": "0f4f54d4-8cce-4fb7-8c7b-befbcb8af812"},
-        {"id": "6b0c8c9c-55ac-4fcb-85ec-70b5a8b0d089"},
-    ],
-    "scheduled_at": "2025-02-01T15:00:00Z",
-    "external_id": "partner-run-884",
-}
+# The video example of the seed page (tests/contract/seed_page_examples.json).
+SEED_EXAMPLE_BODY: dict[str, Any] = seed_page_examples()["video"]
 AUTH = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
 
 

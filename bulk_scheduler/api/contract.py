@@ -4,7 +4,7 @@ These models are the single description of what goes over the wire. Serialising
 a body with :meth:`PostCreateBody.to_json` gives exactly the JSON the API
 expects: fields that are not set are absent, never ``null``.
 
-The limits below are the API's documented numbers (``shared/contract``); the
+The limits below are the API's documented numbers (``docs/partner-api.md``); the
 validator and the sandbox both read them, but each applies its own rules.
 """
 

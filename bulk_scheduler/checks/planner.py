@@ -63,7 +63,7 @@ from bulk_scheduler.checks.schedule import (
     to_utc,
     zone_or_problem,
 )
-from bulk_scheduler.issues import RowIssue, error, warning
+from bulk_scheduler.issues import RowIssue, error, row_issue, warning
 
 GENERATED_ID_PREFIX = "bs-"
 
@@ -633,7 +633,7 @@ def _add_account_issues(row: CampaignRow, reading: AccountsReading, issues: list
             )
         )
     for severity, code, message in reading.problems:
-        issues.append(RowIssue(severity, code, message, **where))
+        issues.append(row_issue(severity, code, message, **where))
 
 
 def generated_external_id(content_key: tuple[Any, ...]) -> str:

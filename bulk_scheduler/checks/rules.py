@@ -10,13 +10,15 @@ so nothing invalid can be sent.
 >>> [issue.code for p in planned for issue in p.issues]  # doctest: +SKIP
 ['caption-too-long', 'scheduled-at-blank']
 
-Every code either stage can emit is in :data:`RULES`, with its one-line meaning.
+Every code either stage (planner, rules) can emit is registered in
+:data:`bulk_scheduler.issues.ISSUE_CODES`; :data:`RULES` is the view of this stage's codes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 from bulk_scheduler.api.contract import (
     EXTERNAL_ID_MAX_LENGTH,
@@ -35,60 +37,14 @@ from bulk_scheduler.checks.accounts import AccountDirectory, describe_account, i
 from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, is_http_url
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, RowPlanner
 from bulk_scheduler.checks.schedule import check_timezone, format_utc
-from bulk_scheduler.issues import Severity, error, warning
+from bulk_scheduler.issues import ISSUE_CODES, Severity, Stage, codes_of, error, warning
 from bulk_scheduler.memory import collector_paused
 
-RULES: dict[str, str] = {
-    # caption
-    "caption-missing": "The caption is blank; every post needs text.",
-    "caption-too-long": "The caption is longer than the strictest targeted account allows "
-    "(500 offline; online each account's own limit, counted as the API counts).",
-    # media
-    "media-type-invalid": "media_type is not video, slideshow or text (or a known alias).",
-    "media-type-unknown": "media_type is blank and the URLs have no file extension to tell "
-    "video from images (e.g. Google Drive links).",
-    "media-type-mismatch": "media_type disagrees with the URLs (video with images, slideshow "
-    "with a video, text with URLs).",
-    "media-urls-missing": "media_type is video or slideshow but media_urls is blank.",
-    "media-url-invalid": "A media URL is not an absolute http(s) URL.",
-    "media-mixed": "Videos and images are mixed in one row.",
-    "video-multiple-urls": "A video post has more than one URL.",
-    "video-format": "The video is not MP4, MOV, M4V or AVI.",
-    "image-format": "A slideshow image is not JPG, JPEG or PNG.",
-    "slideshow-too-many": "A slideshow has more than 35 images.",
-    "media-missing": "No media: the accounts must support text-only posts (an error online "
-    "when an account says it does not, a warning otherwise).",
-    # music
-    "music-url-invalid": "music_url is not a TikTok URL.",
-    "music-non-tiktok-account": "music_url is set but an account is not TikTok.",
-    # accounts
-    "accounts-missing": "No accounts in the row and no --accounts default.",
-    "accounts-too-many": "More than 10 accounts in one row.",
-    "account-malformed": "An account is not a UUID, @username or platform:username.",
-    "account-duplicate": "An account is listed twice in one row (it is posted to once).",
-    "account-unknown": "An account is not among the workspace's active accounts (online).",
-    "account-ambiguous": "A @username belongs to accounts on several platforms (online).",
-    "account-inactive": "An account is listed but not active (online).",
-    "account-unresolved-offline": "A username cannot be looked up offline; the row is "
-    "checked and built online only.",
-    # scheduled_at
-    "scheduled-at-invalid": "scheduled_at cannot be read as a date and time.",
-    "scheduled-at-no-time": "scheduled_at is a date without a time of day.",
-    "scheduled-at-ambiguous": "scheduled_at's day and month could be either way round "
-    "(both <= 12) and --date-format does not say.",
-    "scheduled-at-nonexistent": "The local time does not exist (clocks go forward).",
-    "scheduled-at-ambiguous-dst": "The local time happens twice (clocks go back).",
-    "scheduled-at-midnight": "A date-time cell at exactly 00:00, often a date without a time.",
-    "scheduled-at-past": "scheduled_at is in the past.",
-    "scheduled-at-too-soon": "scheduled_at is less than 2 minutes from now.",
-    "scheduled-at-blank": "scheduled_at is blank: the post publishes immediately.",
-    "timezone-missing": "A time without an offset, and no timezone column or --timezone.",
-    "timezone-unknown": "The timezone cell is not an IANA time zone name.",
-    # external_id and duplicates
-    "external-id-too-long": "external_id is longer than 128 characters.",
-    "external-id-duplicate": "external_id is used by an earlier row with different content.",
-    "duplicate-row": "The row would send the same post as an earlier row.",
-}
+# A view of the registry: the codes of this stage (the planner's and the rules'), each
+# with its one-line meaning. bulk_scheduler/issues.py is where codes are added.
+RULES: Mapping[str, str] = MappingProxyType(
+    {code: entry.title for code, entry in codes_of(Stage.CHECKS).items()}
+)
 
 _MEASURE_BYTES_PLATFORMS = frozenset({"youtube"})  # YouTube counts its limit in UTF-8 bytes
 
@@ -676,19 +632,12 @@ def _all_distinct(planned: list[PlannedRow]) -> bool:
 
 
 def rule_severity(code: str) -> Severity | None:
-    """The usual severity of a code (None for one that can be either, or an unknown one)."""
-    if code not in RULES or code == "media-missing":
+    """The severity of one of this stage's codes (None for one that can be either, or a
+    code of another stage, or an unknown one); read from the registry."""
+    entry = ISSUE_CODES.get(code)
+    if entry is None or Stage.CHECKS not in entry.stages:
         return None
-    return Severity.WARNING if code in _WARNING_CODES else Severity.ERROR
+    return entry.severity
 
-
-_WARNING_CODES = frozenset(
-    {
-        "account-duplicate",
-        "account-unresolved-offline",
-        "scheduled-at-blank",
-        "scheduled-at-midnight",
-    }
-)
 
 __all__ = ["RULES", "plan_and_validate", "rule_severity", "validate_plan"]

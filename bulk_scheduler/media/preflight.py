@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bulk_scheduler.api.client import is_loopback_host
 from bulk_scheduler.checks.planner import PlannedRow
-from bulk_scheduler.issues import RowIssue
+from bulk_scheduler.issues import RowIssue, row_issue
 from bulk_scheduler.media.probe import MediaFacts, ProbeOptions, media_issues, probe_urls_sync
 
 
@@ -120,7 +120,7 @@ def _apply(planned: PlannedRow, known: dict[str, MediaFacts]) -> None:
         for severity, code, message in media_issues(facts, expected):
             shown = url if len(planned.media_urls) == 1 else f"{url}: "
             text = message if len(planned.media_urls) == 1 else f"{shown}{message}"
-            found.append(RowIssue(severity, code, text, **where))
+            found.append(row_issue(severity, code, text, **where))
     planned.issues.extend(found)
     if any(issue.is_error for issue in found):
         planned.body = None

@@ -206,7 +206,11 @@ def media_issues(
     if facts.kind != expected:
         article = "an" if expected == "image" else "a"
         message = f"the URL points to {_describe(facts)}, not {article} {expected}"
-        return [(Severity.ERROR, f"media-not-{expected}", message)]
+        # Each code written out rather than built from ``expected``, so it can be found as
+        # written (tests/test_issue_codes.py reads the source for every code emitted).
+        if expected == "video":
+            return [(Severity.ERROR, "media-not-video", message)]
+        return [(Severity.ERROR, "media-not-image", message)]
     issues = _video_issues(facts, limits) if expected == "video" else _image_issues(facts, limits)
     if facts.width and facts.height and limits.aspect_ratio is not None:
         low, high = limits.aspect_ratio

@@ -1,9 +1,10 @@
 """The server-side rules a schema-valid ``POST /posts`` body must still pass.
 
-These are the sandbox's own reading of the documented rules (``shared/contract``):
-the limits come from ``bulk_scheduler.api.contract``, the logic is written here and only
-here, so the client's validator and this stand-in for the server can disagree, and a
-test would show it.
+These are the sandbox's own reading of the documented rules (``docs/partner-api.md``):
+the numbers of media and scheduling come from ``bulk_scheduler.api.contract``, the
+caption limits and the way text is counted from :mod:`bulk_scheduler.sandbox.captions`,
+and the logic is written here and only here, so the client's validator and this
+stand-in for the server can disagree, and a test would show it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from bulk_scheduler.api import contract
+from bulk_scheduler.sandbox import captions
 
 __all__ = [
     "Schedule",
@@ -70,14 +72,15 @@ def media_urls(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _account_caption_limit(account: dict[str, Any], kind: str | None) -> tuple[int, str]:
     """(limit, unit): hosted 500, else the account's capability, else the platform table."""
-    if account.get("type") == "hosted":
-        return contract.HOSTED_CAPTION_LIMIT, "characters"
+    account_type = str(account.get("type", "byo"))
+    if account_type == "hosted":
+        return captions.HOSTED_LIMIT, "characters"
     capabilities = account.get("capabilities") or {}
     if isinstance(capabilities.get("caption_limit"), int):
         return capabilities["caption_limit"], "characters"
     platform = str(account.get("platform", ""))
-    unit = "bytes" if platform == "youtube" else "characters"  # YouTube counts UTF-8 bytes
-    return contract.caption_limit(platform, str(account.get("type", "byo")), kind), unit
+    limit = captions.caption_limit(platform, account_type, kind)
+    return limit, captions.caption_unit(platform, account_type)
 
 
 def caption_problems(body: dict[str, Any], accounts: list[dict[str, Any]]) -> list[str]:
@@ -90,7 +93,7 @@ def caption_problems(body: dict[str, Any], accounts: list[dict[str, Any]]) -> li
         length = (
             len(caption.encode("utf-8", "surrogatepass"))
             if unit == "bytes"
-            else contract.utf16_length(caption)
+            else captions.js_length(caption)
         )
         if length > limit:
             problems.append(

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bulk_scheduler.api.contract import utf16_length
+from bulk_scheduler.sandbox.captions import js_length
 from bulk_scheduler.sandbox.whatwg_url import parses_as_url
 
 __all__ = ["TIKTOK_POST_MODES", "TIKTOK_PRIVACY_LEVELS", "schema_issues"]
@@ -183,7 +183,7 @@ class _String(_Schema):
                 value = value.strip(_JS_WHITESPACE)
                 continue
             # A string of n code points is n to 2n UTF-16 units: measure only near a limit.
-            if kind == "min" and len(value) < limit and utf16_length(value) < limit:
+            if kind == "min" and len(value) < limit and js_length(value) < limit:
                 ctx.add(
                     path,
                     f"String must contain at least {limit} character(s)",
@@ -193,7 +193,7 @@ class _String(_Schema):
                     inclusive=True,
                     exact=False,
                 )
-            elif kind == "max" and 2 * len(value) > limit and utf16_length(value) > limit:
+            elif kind == "max" and 2 * len(value) > limit and js_length(value) > limit:
                 ctx.add(
                     path,
                     f"String must contain at most {limit} character(s)",
@@ -560,7 +560,7 @@ def _slideshow_title_rule(value: dict[str, Any], path: Path, ctx: _Context) -> N
         and media.get("type") == "slideshow"
         and isinstance(title, str)
         and title
-        and utf16_length(title) > _TIKTOK_PHOTO_TITLE_MAX_LENGTH
+        and js_length(title) > _TIKTOK_PHOTO_TITLE_MAX_LENGTH
     ):
         ctx.add(
             (*path, "tiktok", "title"),
