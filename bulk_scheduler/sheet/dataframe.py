@@ -22,6 +22,7 @@ import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def campaign_from_dataframe(
     # convert_rows: the XLSX reader's last step (blank text, integral floats, durations).
     headers = convert_rows([[_header_cell(label) for label in frame.columns]])[0]
     # Column by column: pandas converts a whole column at once far faster than cell by cell.
-    columns = convert_rows([_column_cells(frame.iloc[:, index]) for index in range(frame.shape[1])])
+    columns = [_column_cells(frame.iloc[:, index]) for index in range(frame.shape[1])]
     return campaign_from_cells(
         [headers, *map(list, zip(*columns, strict=True))],
         name,
@@ -151,20 +152,26 @@ def _missing(value: object) -> bool:
 
 
 def _column_cells(series: pd.Series) -> list[CellValue]:
-    """A column's cells as Python values, blanks as ``None`` (see the module docstring)."""
+    """A column's cells as a sheet read gives them, blanks as ``None`` (see the module
+    docstring)."""
     kind = series.dtype.kind
-    values: list[object]
     # Datetimes and durations converted at once where the array can; others cell by cell.
     bulk = {"M": "to_pydatetime", "m": "to_pytimedelta"}.get(kind)
     convert = getattr(series.array, bulk, None) if bulk else None
-    values = list(convert()) if convert is not None else series.tolist()
+    values: list[Any] = list(convert()) if convert is not None else series.tolist()
     missing = series.isna().to_numpy(dtype=bool)
     if missing.any():
         for index in np.flatnonzero(missing).tolist():
             values[index] = None
-    if kind in "iubf":  # tolist() already gave Python ints, floats and bools
-        return values  # type: ignore[return-value]
-    return [value if value is None or type(value) is str else _native(value) for value in values]
+    if kind in "iub" or (kind == "M" and convert is not None):
+        return values  # Python ints, bools or datetimes already: nothing to do per cell
+    text = isinstance(series.dtype, pd.StringDtype)  # pandas 3's default for text: str only
+    if kind != "f" and convert is None and not text:  # objects, categories...: cell by cell
+        values = [
+            value if value is None or type(value) is str else _native(value) for value in values
+        ]
+    # The XLSX reader's last step: blank text, integral floats as int, durations as text.
+    return convert_rows([values])[0]
 
 
 def _native(value: object) -> CellValue:
