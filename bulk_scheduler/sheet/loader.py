@@ -18,6 +18,9 @@ A problem that makes the file unusable raises ``CampaignFileError`` with one lin
 that starts with the file's name as given; findings that do not stop the load
 are in ``Campaign.issues``.
 
+``campaign_from_cells`` does the same for cells already in memory (a pandas DataFrame's,
+through ``dataframe.py``), so a frame and a file are read by one set of rules.
+
 A campaign file may be hostile or broken, so the loader refuses what would
 exhaust memory or time before it is read (limits in ``file_guard.py``): a file
 over ``max_bytes`` (200 MB by default) or not a regular file, a workbook whose
