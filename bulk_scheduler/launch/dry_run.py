@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from bulk_scheduler.api.contract import Account
 from bulk_scheduler.campaign import Campaign
@@ -185,7 +185,7 @@ def load_for(
     )
 
 
-def is_dataframe(value: object) -> bool:
+def is_dataframe(value: object) -> TypeGuard[pd.DataFrame]:
     """Whether ``value`` is a pandas DataFrame, without importing pandas: if pandas was
     never imported, nothing can be one (so a file campaign never loads pandas)."""
     pandas = sys.modules.get("pandas")
