@@ -14,7 +14,8 @@ from bulk_scheduler.issues import RowIssue
 # A cell as the user sees it: text, a number, a boolean, a date/time cell, or blank (None).
 CellValue = str | int | float | bool | datetime | date | time | None
 
-FileFormat = Literal["csv", "tsv", "xlsx", "xlsm"]
+# "dataframe": cells taken from a pandas DataFrame (``sheet/dataframe.py``), not a file.
+FileFormat = Literal["csv", "tsv", "xlsx", "xlsm", "dataframe"]
 
 
 def cell_ref(column_index: int, row_number: int) -> str:
@@ -181,11 +182,16 @@ def cell_text(value: CellValue) -> str:
 
 @dataclass(slots=True)
 class Campaign:
-    """A loaded campaign file.
+    """A loaded campaign: a file, or a DataFrame's cells.
 
     ``headers`` are the sheet's headers as written, in order; ``columns`` maps
     each recognised canonical column to its 0-based index. ``issues`` holds
     file-level findings (unknown headers, say) that do not stop the load.
+
+    ``path`` is the file as given. A campaign made from a DataFrame has ``format``
+    ``"dataframe"`` and no file: its ``path`` is the name it was given
+    (``Path("dataframe")`` by default), so that messages and reports that name the
+    campaign still read well; nothing exists at that path.
     """
 
     path: Path

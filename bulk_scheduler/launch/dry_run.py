@@ -4,27 +4,34 @@ that creates or changes a post.
 >>> report = validate_campaign("sample_campaigns/video_campaign.csv",  # doctest: +SKIP
 ...                           PlanOptions(timezone="Europe/Paris"))
 >>> report.error_count, [p.payload for p in report.valid_rows][:1]  # doctest: +SKIP
+
+A pandas DataFrame may stand in for the file (``sheet/dataframe.py``); pandas is imported
+only when one is given, so validating a file never loads it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from bulk_scheduler.api.contract import Account
 from bulk_scheduler.campaign import Campaign
 from bulk_scheduler.checks.accounts import AccountDirectory
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.checks.rules import plan_and_validate
+from bulk_scheduler.errors import CampaignFileError
 from bulk_scheduler.issues import RowIssue
 from bulk_scheduler.sheet.columns import REQUIRED_COLUMNS
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.loader import load_campaign
 
-if TYPE_CHECKING:  # the media package (and its HTTP library) loads only for a preflight
+if TYPE_CHECKING:  # media (and its HTTP library) and pandas load only when used
+    import pandas as pd
+
     from bulk_scheduler.media.preflight import MediaCheckOptions
     from bulk_scheduler.media.probe import MediaFacts
 
@@ -88,6 +95,14 @@ class ValidationReport:
             "issues": [issue.to_dict() for issue in self.issues],
         }
 
+    def to_pandas(self) -> pd.DataFrame:
+        """The issues as a DataFrame, one row each, with the ``--report`` file's columns:
+        row (nullable ``Int64``, blank for the whole file), cell, column, severity, code,
+        message. Imports pandas."""
+        from bulk_scheduler.sheet.dataframe import issues_frame
+
+        return issues_frame(self.issues)
+
 
 def validate_rows(
     campaign: Campaign,
@@ -130,7 +145,7 @@ def validate_rows(
 
 
 def validate_campaign(
-    path: str | Path,
+    path: str | Path | pd.DataFrame,
     options: PlanOptions | None = None,
     *,
     sheet: str | None = None,
@@ -138,22 +153,43 @@ def validate_campaign(
     max_rows: int | None = None,
     media: MediaCheckOptions | None = None,
 ) -> ValidationReport:
-    """Load ``path`` and validate every row. Raises ``CampaignFileError`` for an unusable file."""
+    """Load ``path`` and validate every row. Raises ``CampaignFileError`` for an unusable file.
+
+    ``path`` may be a pandas DataFrame instead, read as if saved as a sheet (header row 1,
+    first row 2; see ``sheet/dataframe.py``); its campaign's ``path`` is ``dataframe``.
+    """
     options = options or PlanOptions()
     campaign = load_for(path, options, sheet=sheet, max_rows=max_rows)
     return validate_rows(campaign, options, accounts, media=media)
 
 
 def load_for(
-    path: str | Path,
+    path: str | Path | pd.DataFrame,
     options: PlanOptions,
     *,
     sheet: str | None = None,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
 ) -> Campaign:
-    """Load a campaign; ``accounts`` is not a required column when default accounts are set."""
+    """Load a campaign; ``accounts`` is not a required column when default accounts are set.
+
+    ``path`` may be a pandas DataFrame (``max_bytes`` does not apply: it is in memory)."""
     required = [c for c in REQUIRED_COLUMNS if not (c == "accounts" and options.default_accounts)]
+    if is_dataframe(path):
+        if sheet is not None:
+            raise CampaignFileError(
+                f"dataframe: sheet '{sheet}' was asked for, but a DataFrame has no sheets"
+            )
+        from bulk_scheduler.sheet.dataframe import campaign_from_dataframe
+
+        return campaign_from_dataframe(path, required=required, max_rows=max_rows)
     return load_campaign(
         path, sheet=sheet, required=required, max_rows=max_rows, max_bytes=max_bytes
     )
+
+
+def is_dataframe(value: object) -> TypeGuard[pd.DataFrame]:
+    """Whether ``value`` is a pandas DataFrame, without importing pandas: if pandas was
+    never imported, nothing can be one (so a file campaign never loads pandas)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, pandas.DataFrame)

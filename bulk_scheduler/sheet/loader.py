@@ -18,6 +18,9 @@ A problem that makes the file unusable raises ``CampaignFileError`` with one lin
 that starts with the file's name as given; findings that do not stop the load
 are in ``Campaign.issues``.
 
+``campaign_from_cells`` does the same for cells already in memory (a pandas DataFrame's,
+through ``dataframe.py``), so a frame and a file are read by one set of rules.
+
 A campaign file may be hostile or broken, so the loader refuses what would
 exhaust memory or time before it is read (limits in ``file_guard.py``): a file
 over ``max_bytes`` (200 MB by default) or not a regular file, a workbook whose
@@ -65,7 +68,7 @@ from bulk_scheduler.sheet.file_guard import (
 from bulk_scheduler.sheet.results import is_formula_like
 from bulk_scheduler.sheet.xlsx_reader import read_xlsx
 
-__all__ = ["SUPPORTED_EXTENSIONS", "load_campaign"]
+__all__ = ["SUPPORTED_EXTENSIONS", "campaign_from_cells", "load_campaign"]
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 _EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
@@ -117,6 +120,28 @@ def load_campaign(
         return _campaign(file, name, source, tuple(required), max_rows)
 
 
+def campaign_from_cells(
+    rows: list[list[CellValue]],
+    name: str,
+    *,
+    format: FileFormat,
+    container: str,
+    required: Iterable[str] = REQUIRED_COLUMNS,
+    max_rows: int | None = None,
+) -> Campaign:
+    """A campaign from cells already in memory, read exactly as a sheet's cells are:
+    ``rows[0]`` holds the headers (row 1), ``rows[i]`` is row ``i + 1``; the same header
+    matching, row numbering, issues and ``CampaignFileError`` messages as
+    :func:`load_campaign`. ``name`` starts every message and becomes ``Campaign.path``
+    (there is no file); ``container`` says what was read in them (``"the frame"`` where a
+    file says ``"the file"``). Cells must already be values as the readers give them
+    (blank as ``None``); ``rows`` may be changed in place.
+    """
+    source = _Source(format, rows, container=container)
+    with collector_paused():
+        return _campaign(Path(name), name, source, tuple(required), max_rows)
+
+
 @dataclass(slots=True)
 class _Source:
     """What a reader found, before headers are interpreted: ``rows[i]`` is sheet row ``i + 1``."""
@@ -128,10 +153,12 @@ class _Source:
     sheet_names: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
     delimiter: str = ","
+    # What messages call the source when it has no sheet name.
+    container: str = "the file"
 
     @property
     def where(self) -> str:
-        return f"sheet '{self.sheet_name}'" if self.sheet_name is not None else "the file"
+        return f"sheet '{self.sheet_name}'" if self.sheet_name is not None else self.container
 
 
 def _read(

@@ -110,7 +110,7 @@ def write_results(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    headers, result_index, rows = _result_table(campaign, outcomes)
+    headers, result_index, rows = result_table(campaign, outcomes)
     if suffix in XLSX_SUFFIXES:
         summary_rows = list((_counts(outcomes.values()) if summary is None else summary).items())
         sheet_title = campaign.sheet_name or "Results"
@@ -239,10 +239,12 @@ def strip_csv_formula_guard(text: str) -> str:
 # --- the table: headers and rows, format-independent ---------------------------------
 
 
-def _result_table(
+def result_table(
     campaign: Campaign, outcomes: Mapping[int, RowOutcome]
 ) -> tuple[list[str], dict[str, int], list[list[CellValue]]]:
-    """Headers, where each result column is, and every row with its result cells filled."""
+    """Headers, where each result column is, and every row with its result cells filled:
+    the results sheet before it is formatted for a file (``write_results``) or a DataFrame
+    (``sheet.dataframe.results_frame``). ``outcomes`` are keyed by row number."""
     width = max([len(campaign.headers), *(len(row.original) for row in campaign.rows)])
     headers = [*campaign.headers, *([""] * (width - len(campaign.headers)))]
     existing = _existing_result_columns(campaign)
