@@ -19,6 +19,7 @@ from bulk_scheduler.errors import CampaignFileError
 from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, validate_campaign
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
+from bulk_scheduler.sandbox.server import SandboxServer
 from bulk_scheduler.sheet.columns import RESULT_COLUMNS
 from bulk_scheduler.sheet.dataframe import (
     campaign_from_dataframe,
@@ -339,3 +340,40 @@ def test_validating_a_csv_never_imports_pandas(tmp_path: Path) -> None:
     # Only pandas is this test's: whether an offline run loads HTTP libraries is the
     # command line's to decide, so they are reported above but not asserted.
     assert "'pandas'" not in loaded, loaded
+
+
+def test_run_campaign_takes_a_frame_and_returns_its_results_as_a_frame(
+    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No file is written for a frame unless a results path is named; the results come
+    back as a DataFrame with the sheet's row numbers."""
+    from bulk_scheduler import run_campaign
+    from bulk_scheduler.sandbox import seed
+
+    monkeypatch.chdir(tmp_path)
+    frame = pd.DataFrame(
+        {
+            "Text": ["First post", "Second post"],
+            "media_urls": ["https://cdn.example.com/a.mp4", "https://cdn.example.com/b.mp4"],
+            "accounts": [seed.BYO_TIKTOK_ID, seed.BYO_INSTAGRAM_ID],
+            "scheduled_at": pd.to_datetime(["2036-03-01 09:00", "2036-03-02 09:00"], utc=True),
+        }
+    )
+    report = run_campaign(frame, api_key=sandbox.api_key, base_url=sandbox.base_url)
+    assert report.all_done and report.results_path is None
+    assert list(tmp_path.iterdir()) == []
+    results = report.to_pandas()
+    assert list(results.index) == [2, 3]
+    assert list(results["result"]) == ["created", "created"]
+    stored = {post.id for post in sandbox._sandbox.state.posts.values()}
+    assert set(results["post_id"]) == stored
+
+    again = run_campaign(
+        frame,
+        api_key=sandbox.api_key,
+        base_url=sandbox.base_url,
+        results_path=tmp_path / "frame.results.csv",
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["frame.results.csv"]
+    assert list(again.to_pandas()["result"]) == ["already_exists", "already_exists"]
+    assert len(sandbox._sandbox.state.posts) == 2

@@ -17,13 +17,13 @@ from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bulk_scheduler import event_loop
 from bulk_scheduler.api.client import ApiKey, PartnerClient, is_loopback_host, resolve_base_url
 from bulk_scheduler.api.contract import Account
-from bulk_scheduler.campaign import CampaignRow
+from bulk_scheduler.campaign import Campaign, CampaignRow
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.errors import (
     ApiError,
@@ -33,13 +33,16 @@ from bulk_scheduler.errors import (
     FatalApiError,
     JournalBusyError,
 )
-from bulk_scheduler.launch.dry_run import ValidationReport, load_for, validate_rows
+from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_for, validate_rows
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.launch.journal import Journal, SubmitJob, body_hash, default_journal_path
 from bulk_scheduler.media.preflight import MediaCheckOptions, facts_from_json, facts_to_json
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.results import check_writable, default_results_path, write_results
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(slots=True)
@@ -75,6 +78,7 @@ class RunReport:
     requests: int = 0
     rate_limited: int = 0
     launched: bool = True  # false when the plan was declined: nothing was sent or written
+    campaign: Campaign | None = field(default=None, repr=False)  # for to_pandas()
     # Why the results sheet is not where it was asked for (written elsewhere, or not at all).
     results_problem: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -88,6 +92,15 @@ class RunReport:
     @property
     def all_done(self) -> bool:
         return all(o.result.is_done for o in self.outcomes)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The results sheet as a DataFrame: the campaign's columns, then the result
+        columns, one row per campaign row (index: the sheet row number)."""
+        from bulk_scheduler.sheet.dataframe import outcomes_frame
+
+        if self.campaign is None:
+            raise ValueError("this run launched nothing: it has no results to show")
+        return outcomes_frame(self.campaign, self.outcomes)
 
     def summary(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -253,6 +266,7 @@ async def launch(
         requests=execution.requests,
         rate_limited=execution.rate_limited,
         interrupted=execution.interrupted,
+        campaign=report.campaign,
     )
     if execution.fatal is not None:
         run.fatal = (
@@ -424,7 +438,7 @@ def media_options(
 
 
 def run_campaign(
-    path: str | Path,
+    path: str | Path | pd.DataFrame,
     *,
     plan_options: PlanOptions | None = None,
     executor_options: ExecutorOptions | None = None,
@@ -451,6 +465,11 @@ def run_campaign(
     re-sent); ask ``hooks.confirm``; send with the executor; write the results sheet (to a
     fallback file, named in ``results_problem``, when it cannot be written by then).
 
+    ``path`` may be a pandas DataFrame, read as if saved as a sheet. Its results are the
+    report's ``to_pandas()``, written to a file only when ``results_path`` names one, and
+    its journal lives in memory unless ``journal_path`` names a file (name one to resume
+    a frame's run after a crash; ``external_id`` keeps a re-run from doubling posts anyway).
+
     Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
     key, URL, journal or results path, ``JournalBusyError`` when another run holds the
     journal, ``CampaignInvalidError`` when rows have errors and ``skip_invalid`` is false,
@@ -462,11 +481,16 @@ def run_campaign(
     hooks = hooks or RunHooks()
     options = plan_options or PlanOptions()
     executor = executor_options or ExecutorOptions()
-    campaign_path = Path(path)
     results = Path(results_path) if results_path else None
-    campaign = load_for(campaign_path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign_path = campaign.path
     if not campaign.rows:
         raise CampaignFileError(f"{campaign_path}: no data rows below the header: nothing to send")
+    if is_dataframe(path):
+        # A frame has no file beside which to keep a journal or a results sheet: the
+        # results come back as ``to_pandas()``, and go to a file only when one is named.
+        write = write and results is not None
+        journal_in_memory = journal_in_memory or journal_path is None
     key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key) if api_key else None
     key = key or ApiKey.from_env()
     url = resolve_base_url(base_url)
