@@ -161,3 +161,23 @@ def test_a_refused_key_raises_fatal_api_error_before_anything_is_sent(
         run_campaign(campaign, api_key="gva_live_wrong.key", base_url=sandbox.base_url)
     assert caught.value.status == 401
     assert sandbox.stats()["create_requests"] == 0
+
+
+def test_validate_campaign_online_finds_what_the_validate_command_finds(
+    tmp_path: Path, api_env: SandboxServer, media: MediaServer
+) -> None:
+    """The online dry run (accounts fetched, media probed) is the library's, not the CLI's."""
+    import json
+
+    from bulk_scheduler import validate_campaign
+
+    campaign = probed_media_campaign(tmp_path / "c.csv", media)
+    result = CliRunner().invoke(cli, ["validate", str(campaign), "--json"])
+    assert result.exit_code == 1, result.output
+    by_cli = json.loads(result.output)["issues"]
+
+    report = validate_campaign(campaign, api_key=api_env.api_key, base_url=api_env.base_url)
+    assert report.online
+    assert [issue.to_dict() for issue in report.issues] == by_cli
+    missing = [issue for issue in report.issues if issue.cell == "D4"]
+    assert missing and missing[0].is_error  # the 404 was probed, not guessed

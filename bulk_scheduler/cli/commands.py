@@ -19,7 +19,6 @@ import click
 
 from bulk_scheduler import __version__, event_loop
 from bulk_scheduler.api.contract import API_KEY_ENV, BASE_URL_ENV
-from bulk_scheduler.campaign import Campaign
 from bulk_scheduler.checks.planner import PlanOptions
 from bulk_scheduler.checks.schedule import check_timezone
 from bulk_scheduler.cli.exit_status import ExitStatus
@@ -86,21 +85,6 @@ class CampaignInput:
     media_check: bool
     max_rows: int
     max_file_mb: int
-
-    def load(self) -> Campaign:
-        """Load the campaign, or exit 2 with one line naming the file and the problem."""
-        from bulk_scheduler.launch.dry_run import load_for
-
-        try:
-            return load_for(
-                self.path,
-                self.plan,
-                sheet=self.sheet,
-                max_rows=self.max_rows,
-                max_bytes=self.max_file_mb * 1024 * 1024,
-            )
-        except BulkSchedulerError as exc:
-            fail(str(exc))
 
 
 def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -199,6 +183,9 @@ def api_endpoint(
 
     With ``resolve`` false the configured ones are left for the library to resolve
     (after it has read the campaign, so a bad file is named before a missing key)."""
+    if not sandbox and not resolve:
+        yield None, base_url
+        return
     from bulk_scheduler.api.client import ApiKey, resolve_base_url
 
     if sandbox:
@@ -208,9 +195,6 @@ def api_endpoint(
 
         with SandboxServer() as server:
             yield ApiKey(server.api_key), server.base_url
-        return
-    if not resolve:
-        yield None, base_url
         return
     try:
         url = resolve_base_url(base_url)
@@ -222,7 +206,7 @@ def api_endpoint(
 
 def _accounts(key: ApiKey | None, url: str | None) -> list[Any]:
     """``GET /accounts``, or exit 3 with one line when the API refuses or is not reached."""
-    from bulk_scheduler.launch.orchestrator import fetch_accounts
+    from bulk_scheduler.launch.workspace import fetch_accounts
 
     assert key is not None and url is not None
     try:
@@ -276,7 +260,7 @@ def validate(
     """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
     from bulk_scheduler.cli.progress import ProbeBar
     from bulk_scheduler.cli.render import render_issues
-    from bulk_scheduler.launch.dry_run import validate_rows
+    from bulk_scheduler.launch.dry_run import validate_campaign
     from bulk_scheduler.sheet.issue_report import write_payloads, write_report
     from bulk_scheduler.sheet.results import check_writable
 
@@ -290,26 +274,30 @@ def validate(
                 check_writable(path, what=f"{option} file")
             except ConfigurationError as exc:
                 fail(str(exc))
-    options = source.plan
     online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
-    loaded = source.load()
-    accounts = None
     note = None
-    media = None
-    probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
-    if online:
-        from bulk_scheduler.launch.orchestrator import media_options
-
-        with api_endpoint(sandbox, base_url) as (key, url):
-            accounts = _accounts(key, url)
-        if source.media_check and url is not None:
-            media = media_options(url, probe_bar.update)
-    elif not offline:
+    if not online and not offline:
         note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
-    try:
-        report = validate_rows(loaded, options, accounts, media=media)
-    finally:
-        probe_bar.close()
+    probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
+    with api_endpoint(sandbox, base_url, resolve=False) as (key, url):
+        try:
+            report = validate_campaign(
+                source.path,
+                source.plan,
+                sheet=source.sheet,
+                max_rows=source.max_rows,
+                max_bytes=source.max_file_mb * 1024 * 1024,
+                api_key=(key or os.environ.get(API_KEY_ENV)) if online else None,
+                base_url=url,
+                media_check=source.media_check,
+                media_progress=probe_bar.update,
+            )
+        except ApiError as exc:  # the key was refused, or the API not reached
+            fail(str(exc), ExitStatus.FATAL_API)
+        except BulkSchedulerError as exc:
+            fail(str(exc))
+        finally:
+            probe_bar.close()
     if report_path:
         write_report(report, report_path)
     if payloads_path:

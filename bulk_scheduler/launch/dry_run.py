@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from bulk_scheduler import event_loop
 from bulk_scheduler.api.contract import Account
 from bulk_scheduler.campaign import Campaign
 from bulk_scheduler.checks.accounts import AccountDirectory
@@ -32,6 +33,7 @@ from bulk_scheduler.sheet.loader import load_campaign
 if TYPE_CHECKING:  # media (and its HTTP library) and pandas load only when used
     import pandas as pd
 
+    from bulk_scheduler.api.client import ApiKey
     from bulk_scheduler.media.preflight import MediaCheckOptions
     from bulk_scheduler.media.probe import MediaFacts
 
@@ -151,15 +153,39 @@ def validate_campaign(
     sheet: str | None = None,
     accounts: Sequence[Account] | None = None,
     max_rows: int | None = None,
+    max_bytes: int | None = MAX_FILE_BYTES,
     media: MediaCheckOptions | None = None,
+    api_key: str | ApiKey | None = None,
+    base_url: str | None = None,
+    media_check: bool = True,
+    media_progress: Callable[[int, int], None] | None = None,
 ) -> ValidationReport:
-    """Load ``path`` and validate every row. Raises ``CampaignFileError`` for an unusable file.
+    """Load ``path`` and validate every row; nothing that creates a post is sent.
+
+    Offline by default. With ``api_key`` (and ``base_url``, else ``GENVIRAL_BASE_URL``,
+    else production) it is the online dry run ``bulk-scheduler validate`` makes: the
+    workspace's accounts are fetched, and unless ``media_check`` is false every distinct
+    media URL is probed (``media_progress`` sees URLs probed of how many). ``accounts``
+    and ``media`` may instead be given as they are.
 
     ``path`` may be a pandas DataFrame instead, read as if saved as a sheet (header row 1,
     first row 2; see ``sheet/dataframe.py``); its campaign's ``path`` is ``dataframe``.
+
+    Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
+    base URL, and ``FatalApiError`` when the API refuses the key or cannot be reached.
     """
     options = options or PlanOptions()
-    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows)
+    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    if api_key is not None and accounts is None:
+        # The HTTP client loads only here: an offline dry run never needs it.
+        from bulk_scheduler.api.client import ApiKey, resolve_base_url
+        from bulk_scheduler.launch.workspace import fetch_accounts, media_options
+
+        key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
+        url = resolve_base_url(base_url)
+        accounts = event_loop.run(fetch_accounts(key, url))
+        if media_check and media is None:
+            media = media_options(url, media_progress)
     return validate_rows(campaign, options, accounts, media=media)
 
 

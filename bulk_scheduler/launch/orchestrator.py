@@ -18,15 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from bulk_scheduler import event_loop
-from bulk_scheduler.api.client import ApiKey, PartnerClient, is_loopback_host, resolve_base_url
-from bulk_scheduler.api.contract import Account
+from bulk_scheduler.api.client import ApiKey, PartnerClient, resolve_base_url
 from bulk_scheduler.campaign import Campaign, CampaignRow
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.errors import (
-    ApiError,
     CampaignFileError,
     CampaignInvalidError,
     ConfigurationError,
@@ -36,7 +33,8 @@ from bulk_scheduler.errors import (
 from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_for, validate_rows
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.launch.journal import Journal, SubmitJob, body_hash, default_journal_path
-from bulk_scheduler.media.preflight import MediaCheckOptions, facts_from_json, facts_to_json
+from bulk_scheduler.launch.workspace import fetch_accounts, media_options
+from bulk_scheduler.media.preflight import facts_from_json, facts_to_json
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.results import check_writable, default_results_path, write_results
@@ -415,26 +413,6 @@ def open_journal(
         raise ConfigurationError(
             f"cannot open the journal for {campaign_path.name}: {exc}"
         ) from None
-
-
-async def fetch_accounts(key: ApiKey, base_url: str) -> list[Account]:
-    """``GET /accounts``; any failure to get them stops the run: ``FatalApiError``."""
-    async with PartnerClient(key, base_url) as client:
-        try:
-            return await client.list_accounts()
-        except FatalApiError:
-            raise
-        except ApiError as exc:
-            raise FatalApiError(str(exc), exc.status, exc.error_code) from None
-
-
-def media_options(
-    base_url: str, progress: Callable[[int, int], None] | None = None
-) -> MediaCheckOptions:
-    """Probe media for real, or as the sandbox would when the API is on loopback."""
-    return MediaCheckOptions(
-        rehearsal=is_loopback_host(urlsplit(base_url).hostname or ""), progress=progress
-    )
 
 
 def run_campaign(
