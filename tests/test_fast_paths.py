@@ -10,12 +10,9 @@ generation. Each is checked here against the plain way of getting the same answe
 from __future__ import annotations
 
 import gc
-import posixpath
-import random
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -26,8 +23,6 @@ from bulk_scheduler.checks.planner import PlanOptions, RowPlanner, plan_row
 from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
 from bulk_scheduler.memory import collector_paused
-from bulk_scheduler.sandbox import checks as sandbox_checks
-from bulk_scheduler.sandbox import whatwg_url
 from bulk_scheduler.sandbox.seed import HOSTED_TIKTOK_ID
 from bulk_scheduler.sandbox.state import iso_utc
 from bulk_scheduler.sheet.csv_reader import decode, parse_rows, read_csv
@@ -111,63 +106,6 @@ def test_an_http_url_is_one_the_documented_pattern_matches() -> None:
     documented = re.compile(r"https?://[^\s/?#@]+(/[^\s?#]*)?(?:[?#]\S*)?", re.IGNORECASE)
     for url in URLS:
         assert inspect_url(url)[0] == (documented.fullmatch(url) is not None), url
-
-
-def _sandbox_urls(seed: int) -> list[str]:
-    """URLs near the sandbox's plain-URL pattern: hosts of letters, digits, hyphens and
-    dots (a few ``xn--`` labels, numeric last labels, upper case), ports, paths."""
-    rng = random.Random(seed)
-    pieces = ["cdn", "a", "-", "0", "xn--", "xn--bcher-kva", "XN--A", "9z", "b-1", ""]
-    urls = []
-    for _ in range(400):
-        labels = [rng.choice(pieces) + rng.choice(pieces) for _ in range(rng.randint(1, 4))]
-        port = rng.choice(["", "", ":8080", ":", ":99999", ":0"])
-        rest = rng.choice(["", "/", "/a.mp4", "/a b.mp4", "?q=1", "#f", "/%zz", "/\\x"])
-        urls.append(f"{rng.choice(['https', 'http', 'HTTP'])}://{'.'.join(labels)}{port}{rest}")
-    return urls
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_the_sandbox_reads_plain_urls_as_its_full_parser_does(seed: int) -> None:
-    urls = _sandbox_urls(seed)
-    plain = [u for u in urls if whatwg_url._PLAIN_HTTP_URL.fullmatch(u)]
-    assert len(plain) > 50  # the corpus reaches the fast path often, and misses it often
-    assert len(urls) - len(plain) > 50
-    assert [whatwg_url.parses_as_url(u) for u in urls] == [whatwg_url._parses(u) for u in urls]
-
-
-def _extension_the_long_way(url: str) -> str:
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return ""
-    return posixpath.splitext(unquote(path))[1].lstrip(".").lower()
-
-
-def _host_the_long_way(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    return host.rstrip(".").lower() if host else None
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_the_sandbox_finds_a_urls_extension_and_host_as_urlsplit_does(seed: int) -> None:
-    rng = random.Random(seed)
-    hosts = ["cdn.example.com", "h:8080", "[::1]", "a@b", "x%41", "", "ex ample", "é.fr"]
-    hosts += ["CDN.Example.COM.", ":8080", "a.b:", "h:x:y"]
-    paths = ["", "/", "/a.MP4", "/a.b.jpeg", "/.jpg", "/a.jpg/", "/a%2Ejpg", "/a.jpg?x=.png"]
-    paths += ["/a.jpg#.png", "/a b.png", "/dir.d/file", "/ü.JPG", "/a..png", "/a.\tjpg"]
-    urls = [
-        f"{rng.choice(['https', 'HTTP', 'web+x', '1x'])}://{rng.choice(hosts)}{rng.choice(paths)}"
-        for _ in range(300)
-    ]
-    urls += ["mailto:a.jpg", "https:/a.jpg", " https://h/a.jpg", "https://h/a.jpg\n"]
-    plain = [u for u in urls if sandbox_checks._PLAIN_PATH_URL.fullmatch(u)]
-    assert 30 < len(plain) < len(urls) - 30  # both ways are taken often
-    assert [sandbox_checks._extension(u) for u in urls] == list(map(_extension_the_long_way, urls))
-    assert [sandbox_checks._host(u) for u in urls] == list(map(_host_the_long_way, urls))
 
 
 @pytest.mark.parametrize(

@@ -102,24 +102,11 @@ def caption_problems(body: dict[str, Any], accounts: list[dict[str, Any]]) -> li
     return problems
 
 
-# A URL ``urlsplit`` splits into its host[:port] and path at the first "/" after "//", and
-# whose path ``unquote`` leaves alone: a scheme, "//", ASCII host characters with nothing
-# urlsplit checks or splits on (no "@", "[", "%"), then a path with no "?", "#", "%" or
-# whitespace. Most media URLs: their host and extension are read without either call.
-_PLAIN_PATH_URL = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*://([A-Za-z0-9._~!$&'()*+,;=:\-]*)(/[^?#%\s]*)?"
-)
-
-
 def _extension(url: str) -> str:
-    plain = _PLAIN_PATH_URL.fullmatch(url)
-    if plain is not None:
-        path = plain.group(2) or ""
-    else:
-        try:
-            path = unquote(urlsplit(url).path)
-        except ValueError:
-            return ""
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return ""
     return posixpath.splitext(path)[1].lstrip(".").lower()
 
 
@@ -263,14 +250,10 @@ def music_problem(body: dict[str, Any], accounts: list[dict[str, Any]]) -> str |
 
 @lru_cache(maxsize=16384)
 def _host(url: str) -> str | None:
-    plain = _PLAIN_PATH_URL.fullmatch(url)
-    if plain is not None:
-        host: str | None = plain.group(1).partition(":")[0]
-    else:
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:
-            return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
     return host.rstrip(".").lower() if host else None
 
 

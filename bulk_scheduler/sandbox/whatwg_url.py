@@ -33,15 +33,6 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 
-# The commonest URL, ``https://cdn.example.com/a/b.mp4``: a lower-case host of letters,
-# digits and hyphens whose last label starts with a letter (so it is not an IPv4 address),
-# an optional short port, then printable ASCII. Nothing in such a URL can fail the parser
-# (a label starting ``xn--`` could, so those take the long way), so it parses.
-_PLAIN_HTTP_URL = re.compile(
-    r"https?://(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*(?::[0-9]{1,4})?(?:[/?#][!-~]*)?"
-)
-
-
 @lru_cache(maxsize=16384)  # the same media URLs come back on every retry and replay
 def parses_as_url(text: str) -> bool:
     """True when JavaScript's ``new URL(text)`` (no base) would not throw.
@@ -49,13 +40,6 @@ def parses_as_url(text: str) -> bool:
     >>> parses_as_url("mailto:x"), parses_as_url("example.com/a.mp4")
     (True, False)
     """
-    if _PLAIN_HTTP_URL.fullmatch(text) and "xn--" not in text:
-        return True
-    return _parses(text)
-
-
-def _parses(text: str) -> bool:
-    """:func:`parses_as_url` the long way, for any text."""
     # JS converts the argument to a USVString: lone surrogates become U+FFFD.
     if not text.isascii():
         text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
