@@ -45,6 +45,11 @@ def column(campaign: Campaign, name: str) -> list[object]:
     return [row.values[name] for row in campaign.rows]
 
 
+def user_cell(campaign: Campaign, index: int, header: str) -> object:
+    """A cell of one of the user's own columns (not one the planner reads), as loaded."""
+    return campaign.rows[index].original[campaign.headers.index(header)]
+
+
 # --- CSV: encodings and the programs that write them -------------------------------------------
 
 
@@ -166,7 +171,11 @@ def test_blank_lines_are_skipped_but_keep_their_row_numbers() -> None:
 def test_leading_zeros_and_numbers_stay_exactly_as_written() -> None:
     campaign = load("leading_zero_ids.csv")
     assert column(campaign, "external_id") == ["00884", "884"]
-    assert column(campaign, "attempts") == ["007", "3"]
+    # "attempts" alone is the user's own column (not a results sheet): kept as written.
+    assert [row.original[campaign.headers.index("attempts")] for row in campaign.rows] == [
+        "007",
+        "3",
+    ]
 
 
 def test_whitespace_only_cells_are_none_and_other_text_is_not_stripped(tmp_path: Path) -> None:
@@ -283,9 +292,23 @@ def test_required_columns_are_the_callers_choice() -> None:
     assert [row.row_number for row in campaign.rows] == [2]
 
 
-def test_result_columns_of_a_results_sheet_are_recognised_without_warnings() -> None:
+def test_a_lone_result_column_name_is_the_users_own_column_without_warnings() -> None:
     campaign = load("leading_zero_ids.csv")
-    assert campaign.columns["attempts"] == 3
+    assert "attempts" not in campaign.columns
+    assert campaign.issues == []
+
+
+def test_result_columns_of_a_results_sheet_are_recognised_without_warnings(
+    tmp_path: Path,
+) -> None:
+    from bulk_scheduler.sheet.columns import RESULT_COLUMNS
+
+    path = tmp_path / "plan.results.csv"
+    header = ["caption", "accounts", *RESULT_COLUMNS]
+    path.write_text(",".join(header) + "\nhello,@a,x-1,created\n", encoding="utf-8")
+    campaign = load_campaign(path)
+    assert campaign.columns["attempts"] == header.index("attempts")
+    assert campaign.rows[0].values["result"] == "created"
     assert campaign.issues == []
 
 
@@ -464,7 +487,7 @@ def test_formula_cells_give_their_cached_values() -> None:
     assert campaign.rows[0].values["caption"] == "Launch day f-1"
     assert campaign.rows[0].values["scheduled_at"] == datetime(2031, 3, 1, 9, 0)
     assert campaign.rows[1].values["media_urls"] == "https://cdn.example.com/f-2.mp4"
-    assert campaign.rows[1].values["attempts"] == 2
+    assert user_cell(campaign, 1, "attempts") == 2
 
 
 def test_error_cells_keep_their_error_text() -> None:
@@ -544,12 +567,13 @@ def test_integral_number_cells_are_ints_not_floats() -> None:
     ids = column(campaign, "external_id")
     assert ids == [884, "00884", 12345678901]
     assert [type(value) for value in ids] == [int, str, int]
-    assert column(campaign, "http_status") == [201, None, 422]
-    assert type(campaign.rows[0].values["http_status"]) is int
+    statuses = [user_cell(campaign, i, "http_status") for i in range(3)]
+    assert statuses == [201, None, 422]
+    assert type(statuses[0]) is int
 
 
 def test_fractional_numbers_stay_floats() -> None:
-    value = load("numeric_ids.xlsx").rows[1].values["attempts"]
+    value = user_cell(load("numeric_ids.xlsx"), 1, "attempts")
     assert (type(value), value) == (float, 1.5)
 
 

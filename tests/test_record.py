@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.sandbox.server import SandboxServer
-from tests.rows import write_csv
+from tests.rows import RUN_HEADER, write_csv
 from tests.test_run import generated_rows, read_results
 
 
@@ -136,3 +136,41 @@ def test_validate_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path, o
     assert outcome.output.strip().splitlines() == [
         f"Error: cannot write the {option} file {target}: the folder {target.parent} does not exist"
     ]
+
+
+def test_a_planners_own_result_and_post_id_columns_are_never_taken_for_results(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    """A content calendar with its own "Result" and "Post ID" columns: the row that says
+    "created" was never posted, so it is sent; the user's cells are never overwritten."""
+    header = [*RUN_HEADER, "Result", "Post ID"]
+    rows = [
+        [*row, note, ref]
+        for row, (note, ref) in zip(
+            generated_rows(3),
+            [("created", "IG-123"), ("approved", ""), ("", "brief-7")],
+            strict=True,
+        )
+    ]
+    campaign = write_csv(tmp_path / "calendar.csv", rows, header=header)
+    outcome = invoke("run", campaign, "--yes")
+    assert outcome.exit_code == 0, outcome.output
+    assert "the sheet's own column 'Result' is kept as it is" in outcome.output
+    assert "'post_id (bulk-scheduler)'" in outcome.output
+    assert api_env.stats()["posts_total"] == 3
+
+    results = tmp_path / "calendar.results.csv"
+    written = read_results(results)
+    assert [row["Result"] for row in written] == ["created", "approved", ""]
+    assert [row["Post ID"] for row in written] == ["IG-123", "", "brief-7"]
+    assert [row["result (bulk-scheduler)"] for row in written] == ["created"] * 3
+    stored = {post.id for post in api_env._sandbox.state.posts.values()}
+    assert {row["post_id (bulk-scheduler)"] for row in written} == stored
+
+    again = invoke("run", results, "--yes")  # read as the results sheet it is
+    assert again.exit_code == 0, again.output
+    assert "3 row(s) already done" in again.output
+    assert api_env.stats()["create_requests"] == 3
+    rewritten = read_results(results)
+    assert [row["Result"] for row in rewritten] == ["created", "approved", ""]
+    assert list(rewritten[0]) == list(written[0])  # no column added twice

@@ -76,6 +76,7 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
         lines.append(f"  {len(plan.invalid)} invalid row(s) will not be sent (--skip-invalid)")
     if plan.warnings:
         lines.append(f"  {plan.warnings} warning(s) on rows to send (see validate)")
+    lines.extend(f"  note: {note}" for note in plan.notes)
     return "\n".join(lines)
 
 

@@ -37,7 +37,12 @@ from bulk_scheduler.launch.workspace import fetch_accounts, media_options
 from bulk_scheduler.media.preflight import facts_from_json, facts_to_json
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
-from bulk_scheduler.sheet.results import check_writable, default_results_path, write_results
+from bulk_scheduler.sheet.results import (
+    check_writable,
+    default_results_path,
+    renamed_result_columns,
+    write_results,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +61,7 @@ class LaunchPlan:
     last_publish: datetime | None
     immediate: int
     warnings: int
+    notes: list[str] = field(default_factory=list)  # lines to show with the plan
 
     @property
     def posts(self) -> int:
@@ -201,6 +207,7 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
         last_publish=max(times) if times else None,
         immediate=sum(1 for p in to_send if p.publish_at is None),
         warnings=sum(1 for p in to_send for issue in p.issues if not issue.is_error),
+        notes=renamed_result_columns(report.campaign),
     )
 
 

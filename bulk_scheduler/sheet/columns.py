@@ -4,6 +4,7 @@ template writer and the docs all read (see ``design.md``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -97,6 +98,35 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "attempts",
     "submitted_at",
 )
+
+
+# The result columns only the tool writes (``external_id`` is an input column too).
+WRITTEN_RESULT_COLUMNS: tuple[str, ...] = RESULT_COLUMNS[1:]
+# Added to a result column's header when the user's own sheet has a column of that name
+# ("Result", "Post ID"): the user's column stays theirs, never read back or overwritten.
+RENAMED_RESULT_SUFFIX = " (bulk-scheduler)"
+
+
+def result_block(headers: Sequence[str]) -> dict[str, int] | None:
+    """Where a results sheet this tool wrote keeps its result columns, or None.
+
+    A sheet is a results sheet only when it holds the whole run the tool writes: the
+    columns ``result`` … ``submitted_at`` side by side and in order, each headed by its
+    name exactly (or its name and :data:`RENAMED_RESULT_SUFFIX`). A planner's own "Post
+    ID" or "Result" column is never taken for one.
+
+    >>> result_block(["caption", "Result", "Post ID"]) is None
+    True
+    """
+    names = WRITTEN_RESULT_COLUMNS
+    stripped = [header.strip() for header in headers]
+    for start in range(len(stripped) - len(names) + 1):
+        if all(
+            stripped[start + offset] in (name, name + RENAMED_RESULT_SUFFIX)
+            for offset, name in enumerate(names)
+        ):
+            return {name: start + offset for offset, name in enumerate(names)}
+    return None
 
 
 def normalize_header(header: str) -> str:

@@ -55,8 +55,10 @@ from bulk_scheduler.memory import collector_paused
 from bulk_scheduler.sheet.columns import (
     HEADER_ALIASES,
     REQUIRED_COLUMNS,
+    WRITTEN_RESULT_COLUMNS,
     canonical_column,
     normalize_header,
+    result_block,
 )
 from bulk_scheduler.sheet.csv_reader import read_csv
 from bulk_scheduler.sheet.file_guard import (
@@ -309,13 +311,18 @@ def _width(headers: list[str], grid: list[list[CellValue]]) -> int:
 
 
 def _match_headers(headers: list[str], name: str) -> dict[str, int]:
-    """Canonical column -> 0-based index; two headers meaning one column is an error."""
+    """Canonical column -> 0-based index; two headers meaning one column is an error.
+
+    Result columns are mapped only where the sheet is a results sheet this tool wrote
+    (:func:`result_block`): a planner's own "Result" or "Post ID" column is the user's,
+    never read as a result."""
     columns: dict[str, int] = {}
+    block = result_block(headers)
     for index, header in enumerate(headers):
         if not header.strip():
             continue
         column = canonical_column(header)
-        if column is None:
+        if column is None or column in WRITTEN_RESULT_COLUMNS:
             continue
         if column in columns:
             first = columns[column]
@@ -324,6 +331,7 @@ def _match_headers(headers: list[str], name: str) -> dict[str, int]:
                 f"'{_shown(header)}' ({cell_ref(index, 1)}) both mean '{column}'; keep one of them"
             )
         columns[column] = index
+    columns.update(block or {})
     return columns
 
 

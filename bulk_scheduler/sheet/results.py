@@ -30,7 +30,7 @@ from typing import IO
 from bulk_scheduler.campaign import Campaign, CampaignRow, CellValue
 from bulk_scheduler.errors import ConfigurationError
 from bulk_scheduler.outcome import RowOutcome, RowResult
-from bulk_scheduler.sheet.columns import RESULT_COLUMNS, canonical_column
+from bulk_scheduler.sheet.columns import RENAMED_RESULT_SUFFIX, RESULT_COLUMNS, canonical_column
 
 # Fill colour of the ``result`` cell, per result (RGB hex, Excel's palette where it has one).
 RESULT_FILLS: dict[RowResult, str] = {
@@ -248,13 +248,14 @@ def result_table(
     width = max([len(campaign.headers), *(len(row.original) for row in campaign.rows)])
     headers = [*campaign.headers, *([""] * (width - len(campaign.headers)))]
     existing = _existing_result_columns(campaign)
+    added = result_headers(campaign)
     result_index: dict[str, int] = {}
     for name in RESULT_COLUMNS:
         if name in existing:
             result_index[name] = existing[name]
         else:
             result_index[name] = len(headers)
-            headers.append(name)
+            headers.append(added[name])
     rows = [
         _result_row(row, outcomes.get(row.row_number), len(headers), result_index)
         for row in campaign.rows
@@ -263,15 +264,34 @@ def result_table(
 
 
 def _existing_result_columns(campaign: Campaign) -> dict[str, int]:
-    """Result columns the input already has: from the loader's mapping, else from the headers."""
-    found = {name: index for name, index in campaign.columns.items() if name in RESULT_COLUMNS}
-    taken = set(found.values())
-    for index, header in enumerate(campaign.headers):
-        name = canonical_column(header) if header else None
-        if name in RESULT_COLUMNS and name not in found and index not in taken:
-            found[name] = index
-            taken.add(index)
-    return found
+    """Result columns the input already has: a results sheet's own (the loader maps them
+    only for a sheet this tool wrote), and the user's ``external_id`` column."""
+    return {name: index for name, index in campaign.columns.items() if name in RESULT_COLUMNS}
+
+
+def result_headers(campaign: Campaign) -> dict[str, str]:
+    """The header each result column the sheet lacks gets: its name, or its name with
+    :data:`RENAMED_RESULT_SUFFIX` where one of the user's own columns already means it."""
+    existing = _existing_result_columns(campaign)
+    users = {canonical_column(header) for header in campaign.headers if header.strip()}
+    return {
+        name: name + RENAMED_RESULT_SUFFIX if name in users else name
+        for name in RESULT_COLUMNS
+        if name not in existing
+    }
+
+
+def renamed_result_columns(campaign: Campaign) -> list[str]:
+    """One line per result column renamed so as not to overwrite the user's own."""
+    lines = []
+    for name, header in result_headers(campaign).items():
+        if header != name:
+            theirs = next(h for h in campaign.headers if h.strip() and canonical_column(h) == name)
+            lines.append(
+                f"the sheet's own column '{theirs.strip()}' is kept as it is; "
+                f"the tool writes its {name} to a column '{header}'"
+            )
+    return lines
 
 
 def _result_row(
