@@ -80,6 +80,7 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "unknown-column", WARNING, SHEET, "A header is not a known column; the column is ignored."
     ),
     _code("blank-header", WARNING, SHEET, "A column has values but no header; it is ignored."),
+    _code("no-data-rows", ERROR, SHEET, "The sheet has a header but no data rows below it."),
     _code(
         "formula-not-calculated",
         ERROR,

@@ -80,8 +80,9 @@ def test_each_rule_points_at_its_row_and_cell(
     found = [i for i in report["issues"] if i["row"] == row and i["code"] == code]
     assert found, f"row {row} should report {code}"
     issue = found[0]
-    # media-missing can be either; its row targets accounts that do not say, so a warning.
-    assert issue["severity"] == (ISSUE_CODES[code].severity or "warning")
+    # media-missing can be either; online, accounts that do not list text_only make it an
+    # error, as the API refuses the post.
+    assert issue["severity"] == (ISSUE_CODES[code].severity or "error")
     column = issue["column"]
     if column is None:
         assert code == "duplicate-row"

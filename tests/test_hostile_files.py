@@ -344,11 +344,11 @@ def test_the_command_refuses_every_far_away_spelling_without_crashing(tmp_path: 
     assert len(lines) == len(paths) and all(line.startswith("REFUSED") for line in lines), lines
 
 
-def test_a_header_only_campaign_validates_as_zero_rows(tmp_path: Path) -> None:
+def test_a_header_only_campaign_fails_validation_as_run_refuses_it(tmp_path: Path) -> None:
     campaign = committed("header_only.csv")(tmp_path)
     result = invoke("validate", "--offline", campaign)
-    assert result.exit_code == 0, result.output
-    assert "0 rows checked" in result.stdout
+    assert result.exit_code == 1, result.output
+    assert "0 rows checked" in result.stdout and "no-data-rows" in result.stdout
     assert_nothing_written(tmp_path, campaign)
 
 

@@ -388,32 +388,30 @@ def _plainly_good_media(
 
 
 def _check_text_only(plan: PlannedRow, online: bool) -> None:
+    """A post without media: the API takes it only when every account lists ``text_only``
+    among its ``capabilities.supported_content_kinds``. Online, an account that does not
+    (or says nothing) makes it an error, as the API would; offline it is a warning."""
     where = _where(plan, "media_urls")
     if online and plan.resolved_accounts:
         refusing = [
             account
             for account in plan.resolved_accounts
-            if account.capabilities is not None
-            and account.capabilities.supported_content_kinds is not None
-            and "text_only" not in account.capabilities.supported_content_kinds
+            if account.capabilities is None
+            or not account.capabilities.supported_content_kinds
+            or "text_only" not in account.capabilities.supported_content_kinds
         ]
-        if refusing:
-            names = ", ".join(describe_account(a) for a in refusing)
-            plan.issues.append(
-                error(
-                    "media-missing",
-                    f"no media_urls, but {names} cannot publish text-only posts; add a video "
-                    "or images",
-                    **where,
-                )
-            )
-            return
-        if all(
-            account.capabilities is not None
-            and account.capabilities.supported_content_kinds is not None
-            for account in plan.resolved_accounts
-        ):
+        if not refusing:
             return  # every account says it takes text-only posts
+        names = ", ".join(describe_account(a) for a in refusing)
+        plan.issues.append(
+            error(
+                "media-missing",
+                f"no media_urls, but {names} cannot publish text-only posts; add a video "
+                "or images",
+                **where,
+            )
+        )
+        return
     plan.issues.append(
         warning(
             "media-missing",

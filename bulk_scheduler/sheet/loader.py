@@ -237,6 +237,8 @@ def _campaign(
         grid, columns, width, {row for row, _ in uncalculated}, name, max_rows, source.where
     )
     issues = _header_issues(headers, columns, grid)
+    if not rows:  # run refuses such a file as a whole, so the dry run reports it
+        issues.append(error("no-data-rows", "no data rows below the header: nothing to send"))
     issues += [
         error(
             "formula-not-calculated",
