@@ -174,3 +174,22 @@ def test_a_planners_own_result_and_post_id_columns_are_never_taken_for_results(
     rewritten = read_results(results)
     assert [row["Result"] for row in rewritten] == ["created", "approved", ""]
     assert list(rewritten[0]) == list(written[0])  # no column added twice
+
+
+def test_the_end_of_a_run_lists_the_rows_that_need_attention(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    rows = generated_rows(25)
+    for row in rows[:22]:
+        row[4] = "@nobody_here"  # an unknown account: invalid, not sent
+    campaign = write_csv(tmp_path / "c.csv", rows)
+    outcome = invoke("run", campaign, "--yes", "--skip-invalid")
+    assert outcome.exit_code == 1, outcome.output
+    lines = outcome.output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "need attention" in line)
+    assert lines[start].startswith("22 row(s) need attention (see c.results.csv")
+    listed = lines[start + 1 : start + 21]
+    assert listed[0].startswith("  row 2 (row-0000): account-unknown: accounts (E2): @nobody_here")
+    assert all(line.startswith("  row ") for line in listed)
+    assert lines[start + 21] == "  … and 2 more"
+    assert api_env.stats()["posts_total"] == 3

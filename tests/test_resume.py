@@ -233,3 +233,26 @@ def test_results_lost_in_a_crash_are_rebuilt_from_the_journal(tmp_path: Path) ->
         assert server.stats()["create_requests"] == 5
     assert "rebuilt" in err
     assert [row["result"] for row in read_results(results)] == ["created"] * 5
+
+
+def test_a_second_sigint_stops_at_once_with_one_line_and_loses_no_post(tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "c.csv", 200)
+    with SandboxServer() as server:
+        server.set_faults(latency_ms=2000)  # requests in flight outlast both signals
+        process = start_run(campaign, server, "--concurrency", "4")
+        assert wait_for(lambda: server.stats()["create_requests"] >= 4)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        assert "Traceback" not in err
+        stopped = [line for line in err.splitlines() if line.startswith("Stopped at once")]
+        assert len(stopped) == 1 and "journal" in stopped[0]
+        server.set_faults(latency_ms=0)
+        again = start_run(campaign, server, "--concurrency", "8")
+        _, err = again.communicate(timeout=120)
+        assert again.returncode == 0, err
+        stats = server.stats()
+    assert stats["posts_total"] == 200
+    assert set(stats["posts_by_external_id"].values()) == {1}

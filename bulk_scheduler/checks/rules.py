@@ -406,8 +406,7 @@ def _check_text_only(plan: PlannedRow, online: bool) -> None:
         plan.issues.append(
             error(
                 "media-missing",
-                f"no media_urls, but {names} cannot publish text-only posts; add a video "
-                "or images",
+                f"no media_urls, but {names} cannot publish text-only posts; add a video or images",
                 **where,
             )
         )

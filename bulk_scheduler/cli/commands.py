@@ -215,6 +215,16 @@ def _accounts(key: ApiKey | None, url: str | None) -> list[Any]:
         fail(str(exc), ExitStatus.FATAL_API)
 
 
+def _leave_at_once() -> None:
+    """A second Ctrl-C: one line, then exit without waiting for requests in flight."""
+    click.echo(
+        "Stopped at once. Every row sent so far is in the journal: run the same command "
+        "again to resume and write the results sheet.",
+        err=True,
+    )
+    os._exit(int(ExitStatus.INTERRUPTED))
+
+
 def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -402,7 +412,7 @@ def run(
         confirm=None if yes else confirm,
         outcome=lambda outcome: progress[-1].update(outcome),
         stop_on_signals=True,
-        second_signal=lambda: os._exit(int(ExitStatus.INTERRUPTED)),
+        second_signal=_leave_at_once,
     )
     executor = ExecutorOptions(
         concurrency=concurrency, rate_per_minute=rate, max_attempts=max_attempts

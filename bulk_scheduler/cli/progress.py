@@ -6,7 +6,7 @@ import sys
 
 from tqdm import tqdm
 
-from bulk_scheduler.outcome import RowOutcome
+from bulk_scheduler.outcome import RowOutcome, RowResult
 
 
 class Progress:
@@ -17,6 +17,7 @@ class Progress:
     def __init__(self, total: int, *, enabled: bool) -> None:
         self.created = 0
         self.failed = 0
+        self.not_sent = 0
         self._total = total
         self._enabled = enabled and total > 0
         self._bar: tqdm | None = None
@@ -28,10 +29,15 @@ class Progress:
             )
         if outcome.result.is_done:
             self.created += 1
+        elif outcome.result is RowResult.NOT_SUBMITTED:
+            self.not_sent += 1  # stopped before it was sent (Ctrl-C): not a failure
         else:
             self.failed += 1
         if self._bar is not None:
-            self._bar.set_postfix(created=self.created, failed=self.failed, refresh=False)
+            counts = {"created": self.created, "failed": self.failed}
+            if self.not_sent:
+                counts["not sent"] = self.not_sent
+            self._bar.set_postfix(counts, refresh=False)
             self._bar.update(1)
 
     def close(self) -> None:

@@ -57,9 +57,11 @@ def _when(moment: datetime | None, zone: tzinfo) -> str:
 def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
     """The plan ``run`` shows before it asks for confirmation."""
     platforms = ", ".join(f"{n} {p}" for p, n in sorted(plan.accounts_per_platform.items()))
-    targets = sum(plan.accounts_per_platform.values())
+    accounts = sum(plan.accounts_per_platform.values())
+    deliveries = sum(plan.deliveries_per_platform.values())
     lines = [
-        f"Ready to schedule {plan.posts} post(s) on {targets} account(s): {platforms or 'none'}.",
+        f"Ready to schedule {plan.posts} post(s) to {accounts} account(s) "
+        f"({deliveries} deliveries): {platforms or 'none'}.",
         f"  first publish: {_when(plan.first_publish, zone)}",
         f"  last publish:  {_when(plan.last_publish, zone)}",
     ]
@@ -80,10 +82,30 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
     return "\n".join(lines)
 
 
+ATTENTION_SHOWN = 20  # rows needing attention listed at the end of a run; then a count
+
+
 def render_run(run: RunReport) -> str:
+    """The end of a run: counts, the rows that need attention (the first 20), the sheet."""
     counts = {k: v for k, v in run.counts().items() if v}
     parts = ", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing to do"
     lines = [f"Done: {parts} ({run.requests} request(s), {run.rate_limited} rate-limited)."]
+    pending = [o for o in run.outcomes if not o.result.is_done]
+    if pending:
+        where = f"see {run.results_path.name}" if run.results_path else "see the results"
+        lines.append(
+            f"{len(pending)} row(s) need attention ({where}, or run `bulk-scheduler validate` "
+            "on it):"
+        )
+        for outcome in pending[:ATTENTION_SHOWN]:
+            message = printable((outcome.error_message or "").split("\n", 1)[0])
+            code = outcome.error_code or outcome.result.value
+            lines.append(
+                f"  row {outcome.row_number} ({printable(outcome.external_id)}): {code}"
+                + (f": {message}" if message else "")
+            )
+        if len(pending) > ATTENTION_SHOWN:
+            lines.append(f"  … and {len(pending) - ATTENTION_SHOWN} more")
     if run.results_path:
         lines.append(f"Results: {run.results_path}")
     return "\n".join(lines)

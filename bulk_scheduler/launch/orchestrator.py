@@ -56,7 +56,8 @@ class LaunchPlan:
     already_done: dict[int, RowOutcome]  # sheet row -> the outcome that made it done
     invalid: list[PlannedRow]
     changed: list[PlannedRow]
-    accounts_per_platform: dict[str, int]
+    accounts_per_platform: dict[str, int]  # distinct accounts the posts go to
+    deliveries_per_platform: dict[str, int]  # one per post and account
     first_publish: datetime | None
     last_publish: datetime | None
     immediate: int
@@ -190,19 +191,23 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
             invalid.append(planned)
         else:
             to_send.append(planned)
-    platforms: Counter[str] = Counter()
+    deliveries: Counter[str] = Counter()
+    used: dict[str, str] = {}  # account id -> platform
     directory = {a.id: a for a in report.accounts or []}
     for planned in to_send:
         for account_id in planned.account_ids:
             account = directory.get(account_id)
-            platforms[account.platform if account else "unknown"] += 1
+            platform = account.platform if account else "unknown"
+            deliveries[platform] += 1
+            used[account_id] = platform
     times = [p.publish_at for p in to_send if p.publish_at is not None]
     return LaunchPlan(
         to_send=to_send,
         already_done=done,
         invalid=invalid,
         changed=changed,
-        accounts_per_platform=dict(platforms),
+        deliveries_per_platform=dict(deliveries),
+        accounts_per_platform=dict(Counter(used.values())),
         first_publish=min(times) if times else None,
         last_publish=max(times) if times else None,
         immediate=sum(1 for p in to_send if p.publish_at is None),
