@@ -193,3 +193,39 @@ def test_the_end_of_a_run_lists_the_rows_that_need_attention(
     assert all(line.startswith("  row ") for line in listed)
     assert lines[start + 21] == "  … and 2 more"
     assert api_env.stats()["posts_total"] == 3
+
+
+def test_planning_options_are_remembered_per_campaign_and_said_when_reused(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    rows = generated_rows(3)
+    for row in rows:
+        row[5] = "2036-06-01 09:00"  # a local time: needs a zone
+    rows[2][4] = "@nobody_here"  # invalid: sent only with --skip-invalid
+    campaign = write_csv(tmp_path / "plan.csv", rows)
+    first = invoke("run", campaign, "--yes", "--timezone", "Europe/Paris", "--skip-invalid")
+    assert first.exit_code == 1, first.output
+    assert "reused" not in first.output
+    results = tmp_path / "plan.results.csv"
+    assert [row["scheduled_at_utc"][:16] for row in read_results(results)[:2]] == [
+        "2036-06-01T07:00"
+    ] * 2
+
+    check = invoke("validate", results)
+    assert (
+        "options reused from an earlier run of this campaign: --timezone Europe/Paris"
+        in check.output
+    )
+    assert "timezone-missing" not in check.output
+
+    again = invoke("run", results, "--yes")  # no options: the first run's are used
+    assert again.exit_code == 1, again.output
+    assert (
+        "options reused from an earlier run of this campaign: --timezone Europe/Paris, "
+        "--skip-invalid" in again.output
+    )
+    assert "Not launched" not in again.output
+    assert api_env.stats()["posts_total"] == 2
+
+    given = invoke("run", results, "--yes", "--timezone", "UTC")  # given: used, not reused
+    assert "--timezone Europe/Paris" not in given.output

@@ -270,7 +270,9 @@ def validate(
     """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
     from bulk_scheduler.cli.progress import ProbeBar
     from bulk_scheduler.cli.render import render_issues
+    from bulk_scheduler.launch.choices import PlanningChoices
     from bulk_scheduler.launch.dry_run import validate_campaign
+    from bulk_scheduler.launch.journal import default_journal_path
     from bulk_scheduler.sheet.issue_report import write_payloads, write_report
     from bulk_scheduler.sheet.results import check_writable
 
@@ -289,12 +291,18 @@ def validate(
     if not online and not offline:
         note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
     probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
+    # Plan as run would: with the options an earlier run of this campaign kept.
+    choices = PlanningChoices(source.plan, source.sheet).with_remembered(
+        default_journal_path(source.path)
+    )
+    if (reused := choices.note()) is not None and not quiet:
+        click.echo(f"note: {reused}", err=True)
     with api_endpoint(sandbox, base_url, resolve=False) as (key, url):
         try:
             report = validate_campaign(
                 source.path,
-                source.plan,
-                sheet=source.sheet,
+                choices.options,
+                sheet=choices.sheet,
                 max_rows=source.max_rows,
                 max_bytes=source.max_file_mb * 1024 * 1024,
                 api_key=(key or os.environ.get(API_KEY_ENV)) if online else None,

@@ -57,6 +57,28 @@ CREATE TABLE IF NOT EXISTS media (url TEXT PRIMARY KEY, facts TEXT NOT NULL);
 """
 
 
+OPTIONS_KEY = "plan_options"
+
+
+def remembered_options(path: Path | None) -> dict[str, Any]:
+    """The planning options kept in the journal at ``path`` (``{}`` when there are none),
+    read without creating the journal or waiting for its lock."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (OPTIONS_KEY,)).fetchone()
+    except sqlite3.Error:
+        return {}
+    try:
+        saved = json.loads(row[0]) if row else {}
+    except ValueError:
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
 def body_json(body: dict[str, Any]) -> bytes:
     """The bytes sent for a body: canonical JSON (sorted keys, no spaces), so a row sends
     the same bytes on every attempt and in every run."""
@@ -181,6 +203,10 @@ class Journal:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    def remember_options(self, options: dict[str, Any]) -> None:
+        """Keep the planning options a run used, for later runs that give none."""
+        self.set_meta(OPTIONS_KEY, json.dumps(options, sort_keys=True))
 
     def mark_results_written(self) -> None:
         self.set_meta("results_written_at", datetime.now(UTC).isoformat())

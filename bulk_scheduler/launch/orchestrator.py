@@ -30,9 +30,15 @@ from bulk_scheduler.errors import (
     FatalApiError,
     JournalBusyError,
 )
+from bulk_scheduler.launch.choices import PlanningChoices
 from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_for, validate_rows
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
-from bulk_scheduler.launch.journal import Journal, SubmitJob, body_hash, default_journal_path
+from bulk_scheduler.launch.journal import (
+    Journal,
+    SubmitJob,
+    body_hash,
+    default_journal_path,
+)
 from bulk_scheduler.launch.workspace import fetch_accounts, media_options
 from bulk_scheduler.media.preflight import facts_from_json, facts_to_json
 from bulk_scheduler.outcome import RowOutcome, RowResult
@@ -469,18 +475,24 @@ def run_campaign(
     during the launch is not raised: the report's ``fatal`` says it.
     """
     hooks = hooks or RunHooks()
-    options = plan_options or PlanOptions()
     executor = executor_options or ExecutorOptions()
     results = Path(results_path) if results_path else None
-    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
-    campaign_path = campaign.path
-    if not campaign.rows:
-        raise CampaignFileError(f"{campaign_path}: no data rows below the header: nothing to send")
     if is_dataframe(path):
         # A frame has no file beside which to keep a journal or a results sheet: the
         # results come back as ``to_pandas()``, and go to a file only when one is named.
         write = write and results is not None
         journal_in_memory = journal_in_memory or journal_path is None
+    campaign_file = None if is_dataframe(path) else Path(path)
+    journal_file = Path(journal_path) if journal_path else None
+    if journal_file is None and campaign_file is not None and not journal_in_memory:
+        journal_file = default_journal_path(campaign_file)
+    choices = PlanningChoices(plan_options or PlanOptions(), sheet, skip_invalid)
+    choices = choices.with_remembered(journal_file)
+    options, sheet, skip_invalid = choices.options, choices.sheet, choices.skip_invalid
+    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign_path = campaign.path
+    if not campaign.rows:
+        raise CampaignFileError(f"{campaign_path}: no data rows below the header: nothing to send")
     key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key) if api_key else None
     key = key or ApiKey.from_env()
     url = resolve_base_url(base_url)
@@ -518,10 +530,13 @@ def run_campaign(
                 report,
             )
         plan = plan_launch(report, journal=journal)
+        if (note := choices.note()) is not None:
+            plan.notes.insert(0, note)
         if hooks.plan:
             hooks.plan(plan)
         if hooks.confirm and not hooks.confirm(plan):
             return RunReport(outcomes=[], results_path=None, launched=False)
+        journal.remember_options(choices.to_json())
         return event_loop.run(
             _send(report, plan, key, url, executor, results, journal, hooks, write=write)
         )
