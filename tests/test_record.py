@@ -3,6 +3,7 @@ results file that cannot be written never costs a post or a traceback."""
 
 from __future__ import annotations
 
+import csv
 import os
 import socket
 from pathlib import Path
@@ -229,3 +230,79 @@ def test_planning_options_are_remembered_per_campaign_and_said_when_reused(
 
     given = invoke("run", results, "--yes", "--timezone", "UTC")  # given: used, not reused
     assert "--timezone Europe/Paris" not in given.output
+
+
+DONE = {"created", "already_exists"}
+
+
+def assert_the_record_holds(results: Path, server: SandboxServer, posts_expected: int) -> None:
+    """Every post the API holds appears once, done, with the content that was sent for it;
+    nothing is shown done that the API does not hold; no post was ever doubled."""
+    rows = read_results(results)
+    posts = {post.id: post for post in server._sandbox.state.posts.values()}
+    assert len(posts) == posts_expected
+    assert set(server.stats()["posts_by_external_id"].values()) == {1}
+    done = [row for row in rows if row["result"] in DONE]
+    assert all(row["post_id"] in posts for row in done)
+    assert sorted(row["post_id"] for row in done) == sorted(posts)
+    for row in done:
+        sent = posts[row["post_id"]].body
+        assert (row["external_id"], row["caption"]) == (sent["external_id"], sent["caption"])
+    for row in rows:
+        if row["result"] not in DONE:
+            assert not row["post_id"]
+
+
+def test_original_results_original_and_a_renamed_copy_keep_the_record_true(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    rows = generated_rows(6)
+    rows[2][1] = "x" * 2300  # over every limit of its accounts
+    rows[3][4] = "@nobody_here"  # not an account of the workspace
+    rows[4][5] = "2020-01-01T09:00:00Z"  # in the past
+    plan = write_csv(tmp_path / "plan.csv", rows)
+    results = tmp_path / "plan.results.csv"
+
+    first = invoke("run", plan, "--yes", "--skip-invalid")
+    assert first.exit_code == 1, first.output
+    assert_the_record_holds(results, api_env, 3)
+
+    # The user fixes the three rows in the results sheet, adds one, and runs it.
+    fixed = read_results(results)
+    fixed[2]["caption"] = "A caption of a sensible length"
+    fixed[3]["accounts"] = rows[0][4]
+    fixed[4]["scheduled_at"] = "2036-07-01T09:00:00Z"
+    added = dict(fixed[0], external_id="added-in-results", caption="A row added later")
+    added.update({name: "" for name in ("result", "post_id", "error_code", "submitted_at")})
+    with results.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(fixed[0]))
+        writer.writeheader()
+        writer.writerows([*fixed, added])
+    second = invoke("run", results, "--yes")
+    assert second.exit_code == 0, second.output
+    assert_the_record_holds(results, api_env, 7)
+
+    # The original again: its three rows still hold the invalid cells, and lack the added row.
+    third = invoke("run", plan, "--yes")
+    assert third.exit_code == 0, third.output
+    assert "changed after its post was created" in third.output
+    assert_the_record_holds(results, api_env, 7)
+    shown = {row["external_id"]: row for row in read_results(results)}
+    assert shown["row-0002"]["caption"] == "A caption of a sensible length"
+    assert "The sheet had: caption 'xxx" in shown["row-0002"]["warnings"]
+    assert "row-not-in-sheet" in shown["added-in-results"]["warnings"]
+
+    # A renamed copy of the results sheet has no journal of its own yet: its done rows are
+    # confirmed by the API (already_exists), never posted twice.
+    copy = tmp_path / "plan-v2.csv"
+    copy.write_bytes(results.read_bytes())
+    fourth = invoke("run", copy, "--yes")
+    assert fourth.exit_code == 0, fourth.output
+    assert_the_record_holds(tmp_path / "plan-v2.results.csv", api_env, 7)
+    assert {row["result"] for row in read_results(tmp_path / "plan-v2.results.csv")} == {
+        "already_exists"
+    }
+
+    fifth = invoke("run", plan, "--yes")  # and the original once more
+    assert fifth.exit_code == 0, fifth.output
+    assert_the_record_holds(results, api_env, 7)

@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS rows (
     http_status INTEGER,
     attempts INTEGER NOT NULL DEFAULT 0,
     submitted_at TEXT,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    cells TEXT
 );
 CREATE TABLE IF NOT EXISTS media (url TEXT PRIMARY KEY, facts TEXT NOT NULL);
 """
@@ -105,6 +106,9 @@ class SubmitJob:
     row_number: int
     external_id: str
     body: dict
+    # The row's cells as sent ({column: text}, JSON): what the results sheet shows for
+    # the post whatever version of the sheet is run later, and what "changed" is judged by.
+    cells: str | None = None
 
     @cached_property
     def content(self) -> bytes:
@@ -126,6 +130,7 @@ class JournalEntry:
     body_hash: str
     state: str
     outcome: RowOutcome | None
+    cells: dict[str, str] | None = None  # the row's cells as sent, when recorded
 
     @property
     def done(self) -> bool:
@@ -155,6 +160,9 @@ class Journal:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
+        if "cells" not in columns:  # a journal written before the cells were kept
+            self._db.execute("ALTER TABLE rows ADD COLUMN cells TEXT")
 
     # -- the lock: one run at a time ------------------------------------------------
 
@@ -244,12 +252,12 @@ class Journal:
         stamp = now.isoformat()
         self._db.execute(
             "INSERT INTO rows (external_id, row_number, body_hash, state, attempts, "
-            "submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "submitted_at, updated_at, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(external_id) DO UPDATE SET row_number = excluded.row_number, "
             "body_hash = excluded.body_hash, state = excluded.state, "
             "attempts = rows.attempts + 1, submitted_at = excluded.submitted_at, "
-            "updated_at = excluded.updated_at",
-            (job.external_id, job.row_number, job.body_hash, SENDING, 1, stamp, stamp),
+            "updated_at = excluded.updated_at, cells = COALESCE(excluded.cells, rows.cells)",
+            (job.external_id, job.row_number, job.body_hash, SENDING, 1, stamp, stamp, job.cells),
         )
         return now
 
@@ -315,7 +323,7 @@ class Journal:
         cursor = self._db.execute(
             "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "
             "scheduled_at_utc, warnings, error_code, error_message, http_status, attempts, "
-            "submitted_at FROM rows ORDER BY row_number"
+            "submitted_at, cells FROM rows ORDER BY row_number"
         )
         for row in cursor:
             yield _entry(row)
@@ -323,7 +331,7 @@ class Journal:
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
     (external_id, row_number, digest, state, result, post_id, post_status, scheduled, warnings,
-     error_code, error_message, http_status, attempts, submitted_at) = row  # fmt: skip
+     error_code, error_message, http_status, attempts, submitted_at, cells) = row  # fmt: skip
     outcome = None
     if result is not None:
         outcome = RowOutcome(
@@ -350,4 +358,6 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
             attempts=attempts or 0,
             submitted_at=datetime.fromisoformat(submitted_at) if submitted_at else None,
         )
-    return JournalEntry(external_id, row_number, digest, state, outcome)
+    return JournalEntry(
+        external_id, row_number, digest, state, outcome, json.loads(cells) if cells else None
+    )

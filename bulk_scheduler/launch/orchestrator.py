@@ -35,9 +35,17 @@ from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_f
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.launch.journal import (
     Journal,
+    JournalEntry,
     SubmitJob,
     body_hash,
     default_journal_path,
+)
+from bulk_scheduler.launch.record import (
+    cells_json,
+    cells_sent,
+    changed_cells,
+    input_columns,
+    record_view,
 )
 from bulk_scheduler.launch.workspace import fetch_accounts, media_options
 from bulk_scheduler.media.preflight import facts_from_json, facts_to_json
@@ -161,12 +169,39 @@ def _previous_outcome(row: CampaignRow, external_id: str) -> RowOutcome | None:
     )
 
 
+CHANGED_CODE = "row-changed-after-created"
+
+
+def _changed_note(planned: PlannedRow, entry: JournalEntry) -> str | None:
+    """Why a done row counts as changed since its post was created, or None.
+
+    Judged by the row's cells (what the user wrote), so that an option such as
+    ``--no-media-check``, which changes the body but not the cells, changes nothing.
+    A journal written before cells were kept is judged by the body."""
+    if entry.cells is None:
+        if planned.has_body and body_hash(planned.payload or {}) != entry.body_hash:
+            return (
+                f"{CHANGED_CODE}: this row's cells changed after its post was created; it was "
+                "not sent again (give it a new external_id to post it anew)"
+            )
+        return None
+    differing = changed_cells(planned.row, entry.cells)
+    if not differing:
+        return None
+    had = "; ".join(f"{name} {text!r}" for name, text in differing.items())
+    return (
+        f"{CHANGED_CODE}: {', '.join(differing)} changed after the post was created; it was "
+        "not sent again and this row shows the cells that were sent (give the row a new "
+        f"external_id to post the new content). The sheet had: {had}"
+    )
+
+
 def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> LaunchPlan:
     """Split the rows into those to send, those already done, and invalid ones.
 
-    A row is done when the journal (or, without one, the results sheet given as
-    input) records it ``created``/``already_exists`` with a post id. A row the
-    journal knows as sent but never answered is sent again with the same body and
+    A row is done when the journal records it ``created``/``already_exists`` with a
+    post id; the result cells of a sheet are never taken for it. A row the journal
+    knows as sent but never answered is sent again with the same body and
     ``external_id``. A done row whose cells changed since is not sent again: it is
     listed in ``changed`` so the report can name it.
     """
@@ -181,21 +216,20 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
         if entry is not None and entry.done and entry.outcome is not None:
             outcome = entry.outcome
             outcome.row_number = planned.row.row_number
-            if planned.has_body and body_hash(planned.payload or {}) != entry.body_hash:
+            note = _changed_note(planned, entry)
+            if note is not None:
                 changed.append(planned)
-                note = (
-                    "row-changed-after-created: this row's cells changed after its post was "
-                    "created; it was not sent again (give it a new external_id to post it anew)"
-                )
-                outcome.warnings = [note, *[w for w in outcome.warnings if w != note]]
+                outcome.warnings = [
+                    note,
+                    *[w for w in outcome.warnings if not w.startswith(CHANGED_CODE)],
+                ]
             done[planned.row.row_number] = outcome
-            continue
-        previous = _previous_outcome(planned.row, planned.external_id)
-        if entry is None and previous is not None and previous.is_done:
-            done[planned.row.row_number] = previous
         elif not planned.has_body or planned.has_errors:
             invalid.append(planned)
         else:
+            # A row the journal does not know as done is sent, whatever its result cells
+            # say: a copy of a results sheet, say. The external_id makes the API answer
+            # with the post it already has (``already_exists``), never a second one.
             to_send.append(planned)
     deliveries: Counter[str] = Counter()
     used: dict[str, str] = {}  # account id -> platform
@@ -255,8 +289,9 @@ async def launch(
     for outcome in plan.already_done.values():
         journal.remember(outcome)
     journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
+    columns = list(input_columns(report.campaign))
     jobs = [
-        SubmitJob(p.row.row_number, p.external_id, payload)
+        SubmitJob(p.row.row_number, p.external_id, payload, cells_json(cells_sent(p.row, columns)))
         for p in plan.to_send
         if (payload := p.payload) is not None
     ]
@@ -318,12 +353,15 @@ def write_run_results(
         summary["base_url"] = base_url
     summary.update(run.summary())
     summary["results"] = str(target)
+    campaign = report.campaign
     outcomes = {o.row_number: o for o in run.outcomes}
+    if journal is not None:
+        campaign, outcomes = record_view(campaign, outcomes, journal.entries())
     try:
-        path = write_results(report.campaign, outcomes, target, summary)
+        path = write_results(campaign, outcomes, target, summary)
     except OSError as exc:
         reason = f"{exc.strerror or exc}"
-        fallback = _write_fallback(report, outcomes, target, summary, journal)
+        fallback = _write_fallback(campaign, outcomes, target, summary, journal)
         where = f"they were written to {fallback}" if fallback else "no fallback could be written"
         run.results_problem = (
             f"could not write the results sheet {target} ({reason}); {where}. The posts are "
@@ -337,7 +375,7 @@ def write_run_results(
 
 
 def _write_fallback(
-    report: ValidationReport,
+    campaign: Campaign,
     outcomes: dict[int, RowOutcome],
     target: Path,
     summary: dict[str, Any],
@@ -351,7 +389,7 @@ def _write_fallback(
     folders.append(Path(tempfile.gettempdir()))
     for folder in folders:
         try:
-            return write_results(report.campaign, outcomes, folder / name, summary)
+            return write_results(campaign, outcomes, folder / name, summary)
         except OSError:
             continue
     return None

@@ -1,0 +1,105 @@
+"""The results sheet as a view of the journal, which is the truth of what was sent.
+
+Whatever version of a campaign is run (the original sheet, its results sheet, a copy),
+the results sheet it writes shows every post the journal knows with the cells that were
+sent for it: a row edited since its post was created shows the cells sent (its warning
+keeps what the sheet had), and a post whose row is not in this version of the sheet is
+added at the end. A row the journal does not know as done is never shown as done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from bulk_scheduler.campaign import Campaign, CampaignRow, cell_text
+from bulk_scheduler.launch.journal import JournalEntry
+from bulk_scheduler.outcome import RowOutcome
+from bulk_scheduler.sheet.columns import RESULT_COLUMNS
+
+NOT_IN_SHEET = (
+    "row-not-in-sheet: this post was created from another version of the sheet; its row is "
+    "added here with the cells that were sent"
+)
+
+
+def input_columns(campaign: Campaign) -> dict[str, int]:
+    """The campaign's own columns (not the result columns), canonical name -> index."""
+    return {
+        name: index
+        for name, index in campaign.columns.items()
+        if name not in RESULT_COLUMNS or name == "external_id"
+    }
+
+
+def cells_sent(row: CampaignRow, columns: Iterable[str]) -> dict[str, str]:
+    """A row's cells as text, by canonical column: what the journal keeps of a sent row."""
+    values = row.values
+    return {name: cell_text(values.get(name)) for name in columns}
+
+
+def cells_json(cells: Mapping[str, str]) -> str:
+    return json.dumps(dict(cells), sort_keys=True, ensure_ascii=False)
+
+
+def changed_cells(row: CampaignRow, sent: Mapping[str, str]) -> dict[str, str]:
+    """The cells (canonical column -> the sheet's text) that differ from those sent."""
+    values = row.values
+    return {
+        name: cell_text(values.get(name))
+        for name, text in sent.items()
+        if name != "external_id" and cell_text(values.get(name)) != text
+    }
+
+
+def record_view(
+    campaign: Campaign, outcomes: dict[int, RowOutcome], entries: Iterable[JournalEntry]
+) -> tuple[Campaign, dict[int, RowOutcome]]:
+    """The campaign and outcomes the results sheet is written from (see the module)."""
+    columns = input_columns(campaign)
+    known = {entry.external_id: entry for entry in entries}
+    rows: list[CampaignRow] = []
+    shown: set[str] = set()
+    for row in campaign.rows:
+        outcome = outcomes.get(row.row_number)
+        entry = known.get(outcome.external_id) if outcome is not None else None
+        if outcome is not None:
+            shown.add(outcome.external_id)
+        if entry is not None and entry.done and entry.cells and changed_cells(row, entry.cells):
+            row = _with_cells(row, entry.cells, columns)
+        rows.append(row)
+    view = dict(outcomes)
+    next_row = max((row.row_number for row in campaign.rows), default=1) + 1
+    width = len(campaign.headers)
+    for entry in known.values():
+        if entry.external_id in shown or not entry.done or not entry.cells:
+            continue
+        assert entry.outcome is not None  # done
+        original: list = [None] * width
+        for name, text in entry.cells.items():
+            if name in columns:
+                original[columns[name]] = text or None
+        rows.append(CampaignRow(next_row, dict(entry.cells), {}, original))
+        view[next_row] = replace(
+            entry.outcome,
+            row_number=next_row,
+            warnings=[NOT_IN_SHEET, *entry.outcome.warnings],
+        )
+        next_row += 1
+    return replace(campaign, rows=rows), view
+
+
+def _with_cells(
+    row: CampaignRow, sent: Mapping[str, str], columns: Mapping[str, int]
+) -> CampaignRow:
+    original = list(row.original)
+    values = dict(row.values)
+    for name, text in sent.items():
+        index = columns.get(name)
+        if index is None or name == "external_id":
+            continue
+        original += [None] * (index + 1 - len(original))
+        original[index] = text or None
+        values[name] = text or None
+    return CampaignRow(row.row_number, values, row.cells, original)
