@@ -306,3 +306,28 @@ def test_original_results_original_and_a_renamed_copy_keep_the_record_true(
     fifth = invoke("run", plan, "--yes")  # and the original once more
     assert fifth.exit_code == 0, fifth.output
     assert_the_record_holds(results, api_env, 7)
+
+
+def test_a_post_confirmed_by_a_replay_after_a_dropped_connection_is_created(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    """Dropped connections after the post is stored: the retry's replay confirms a post
+    this run created, so the row says created; a later run's replay says already_exists."""
+    api_env.set_faults(drop_rate=0.5, seed=3)
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(20))
+    outcome = invoke("run", campaign, "--yes", "--max-attempts", "10")
+    assert outcome.exit_code == 0, outcome.output
+    rows = read_results(tmp_path / "c.results.csv")
+    assert {row["result"] for row in rows} == {"created"}
+    assert any(int(row["attempts"]) > 1 for row in rows)  # some were replays
+    assert api_env.stats()["connections_dropped"] > 0
+    assert set(api_env.stats()["posts_by_external_id"].values()) == {1}
+
+    api_env.set_faults(drop_rate=0.0)
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(campaign.read_bytes())  # its own journal: the API answers replays
+    again = invoke("run", copy, "--yes")
+    assert again.exit_code == 0, again.output
+    assert {row["result"] for row in read_results(tmp_path / "copy.results.csv")} == {
+        "already_exists"
+    }

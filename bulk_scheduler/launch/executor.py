@@ -134,7 +134,12 @@ async def submit_rows(
                     throttle.succeeded()
             last = answer
             if answer.kind in (OutcomeKind.CREATED, OutcomeKind.REPLAYED):
-                return _outcome_from(job, answer, attempts, sent_at)
+                outcome = _outcome_from(job, answer, attempts, sent_at)
+                if attempts > 1 and not job.sent_before:
+                    # The replay answers an attempt of this run whose answer was lost (a
+                    # dropped connection, a 5xx after storing): the post was created now.
+                    outcome.result = RowResult.CREATED
+                return outcome
             if answer.kind is OutcomeKind.ROW_ERROR:
                 outcome = _outcome_from(job, answer, attempts, sent_at)
                 outcome.result = RowResult.REJECTED

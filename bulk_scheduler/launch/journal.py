@@ -109,6 +109,9 @@ class SubmitJob:
     # The row's cells as sent ({column: text}, JSON): what the results sheet shows for
     # the post whatever version of the sheet is run later, and what "changed" is judged by.
     cells: str | None = None
+    # The journal knew this row before this run (sent, and not confirmed): a replay may
+    # then be of a post an earlier run created.
+    sent_before: bool = False
 
     @cached_property
     def content(self) -> bytes:

@@ -290,8 +290,15 @@ async def launch(
         journal.remember(outcome)
     journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
     columns = list(input_columns(report.campaign))
+    known = {entry.external_id for entry in journal.entries()}
     jobs = [
-        SubmitJob(p.row.row_number, p.external_id, payload, cells_json(cells_sent(p.row, columns)))
+        SubmitJob(
+            p.row.row_number,
+            p.external_id,
+            payload,
+            cells_json(cells_sent(p.row, columns)),
+            sent_before=p.external_id in known,
+        )
         for p in plan.to_send
         if (payload := p.payload) is not None
     ]
