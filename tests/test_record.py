@@ -187,12 +187,14 @@ def test_the_end_of_a_run_lists_the_rows_that_need_attention(
     outcome = invoke("run", campaign, "--yes", "--skip-invalid")
     assert outcome.exit_code == 1, outcome.output
     lines = outcome.output.splitlines()
-    start = next(i for i, line in enumerate(lines) if "need attention" in line)
-    assert lines[start].startswith("22 row(s) need attention (see c.results.csv")
-    listed = lines[start + 1 : start + 21]
+    start = next(i for i, line in enumerate(lines) if line.startswith("  row "))
+    listed = lines[start : start + 20]
     assert listed[0].startswith("  row 2 (row-0000): account-unknown: accounts (E2): @nobody_here")
     assert all(line.startswith("  row ") for line in listed)
-    assert lines[start + 21] == "  … and 2 more"
+    assert lines[start + 20] == "  … and 2 more"
+    assert lines[-1] == (
+        "22 row(s) need attention: see c.results.csv, or run `bulk-scheduler validate` on it."
+    )
     assert api_env.stats()["posts_total"] == 3
 
 

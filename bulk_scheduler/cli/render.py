@@ -86,17 +86,15 @@ ATTENTION_SHOWN = 20  # rows needing attention listed at the end of a run; then 
 
 
 def render_run(run: RunReport) -> str:
-    """The end of a run: counts, the rows that need attention (the first 20), the sheet."""
+    """The end of a run: counts, the sheet, the rows that need attention (the first 20),
+    and, last, where to look for them."""
     counts = {k: v for k, v in run.counts().items() if v}
     parts = ", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing to do"
     lines = [f"Done: {parts} ({run.requests} request(s), {run.rate_limited} rate-limited)."]
+    if run.results_path:
+        lines.append(f"Results: {run.results_path}")
     pending = [o for o in run.outcomes if not o.result.is_done]
     if pending:
-        where = f"see {run.results_path.name}" if run.results_path else "see the results"
-        lines.append(
-            f"{len(pending)} row(s) need attention ({where}, or run `bulk-scheduler validate` "
-            "on it):"
-        )
         for outcome in pending[:ATTENTION_SHOWN]:
             message = printable((outcome.error_message or "").split("\n", 1)[0])
             code = outcome.error_code or outcome.result.value
@@ -106,6 +104,9 @@ def render_run(run: RunReport) -> str:
             )
         if len(pending) > ATTENTION_SHOWN:
             lines.append(f"  … and {len(pending) - ATTENTION_SHOWN} more")
-    if run.results_path:
-        lines.append(f"Results: {run.results_path}")
+        sheet = run.results_path.name if run.results_path else "the results sheet"
+        lines.append(
+            f"{len(pending)} row(s) need attention: see {sheet}, "
+            "or run `bulk-scheduler validate` on it."
+        )
     return "\n".join(lines)
