@@ -62,6 +62,15 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
     lines = [
         f"Ready to schedule {plan.posts} post(s) to {accounts} account(s) "
         f"({deliveries} deliveries): {platforms or 'none'}.",
+    ]
+    if plan.api_url:
+        kind = " (a sandbox on loopback)" if plan.api_is_sandbox else ""
+        lines.append(f"  API:       {plan.api_url}{kind}")
+    if plan.workspaces:
+        lines.append(f"  workspace: {', '.join(plan.workspaces)}")
+    for platform, names in plan.accounts_used.items():
+        lines.append(f"  {platform + ':':<10} {', '.join(printable(n) for n in names)}")
+    lines += [
         f"  first publish: {_when(plan.first_publish, zone)}",
         f"  last publish:  {_when(plan.last_publish, zone)}",
     ]

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from bulk_scheduler import event_loop
-from bulk_scheduler.api.client import ApiKey, PartnerClient, resolve_base_url
+from bulk_scheduler.api.client import ApiKey, PartnerClient, is_loopback_host, resolve_base_url
 from bulk_scheduler.campaign import Campaign, CampaignRow
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.errors import (
@@ -77,6 +78,12 @@ class LaunchPlan:
     immediate: int
     warnings: int
     notes: list[str] = field(default_factory=list)  # lines to show with the plan
+    # Where it is going: the workspace's accounts the posts go to (platform -> names), the
+    # workspaces they belong to, and the API (set by run_campaign).
+    accounts_used: dict[str, list[str]] = field(default_factory=dict)
+    workspaces: list[str] = field(default_factory=list)
+    api_url: str | None = None
+    api_is_sandbox: bool = False
 
     @property
     def posts(self) -> int:
@@ -196,6 +203,24 @@ def _changed_note(planned: PlannedRow, entry: JournalEntry) -> str | None:
     )
 
 
+def _unmeasured_note(
+    report: ValidationReport, measured: dict[str, Any], rehearsal: bool
+) -> str | None:
+    """In a rehearsal against a sandbox only loopback media is measured: say so up front,
+    so that the API's warnings about missing video metadata are no surprise."""
+    if not rehearsal:
+        return None
+    urls = {url for p in report.planned if p.has_body for url in p.media_urls}
+    unmeasured = [u for u in urls if u not in measured and ".invalid" not in u]
+    if not unmeasured:
+        return None
+    return (
+        f"{len(unmeasured)} media URL(s) are not on loopback, so this rehearsal against a "
+        "sandbox does not measure them: their rows may carry VIDEO_DURATION_MISSING or "
+        "VIDEO_METADATA_MISSING warnings, which the real API would not give measured media"
+    )
+
+
 def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> LaunchPlan:
     """Split the rows into those to send, those already done, and invalid ones.
 
@@ -233,6 +258,8 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
             to_send.append(planned)
     deliveries: Counter[str] = Counter()
     used: dict[str, str] = {}  # account id -> platform
+    names: dict[str, set[str]] = {}
+    workspaces: set[str] = set()
     directory = {a.id: a for a in report.accounts or []}
     for planned in to_send:
         for account_id in planned.account_ids:
@@ -240,6 +267,10 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
             platform = account.platform if account else "unknown"
             deliveries[platform] += 1
             used[account_id] = platform
+            name = f"@{account.username}" if account and account.username else account_id
+            names.setdefault(platform, set()).add(name)
+            if account is not None and account.workspace_id:
+                workspaces.add(account.workspace_id)
     times = [p.publish_at for p in to_send if p.publish_at is not None]
     return LaunchPlan(
         to_send=to_send,
@@ -253,6 +284,8 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
         immediate=sum(1 for p in to_send if p.publish_at is None),
         warnings=sum(1 for p in to_send for issue in p.issues if not issue.is_error),
         notes=renamed_result_columns(report.campaign),
+        accounts_used={platform: sorted(found) for platform, found in sorted(names.items())},
+        workspaces=sorted(workspaces),
     )
 
 
@@ -575,8 +608,13 @@ def run_campaign(
                 report,
             )
         plan = plan_launch(report, journal=journal)
+        plan.api_url = url
+        plan.api_is_sandbox = is_loopback_host(urlsplit(url).hostname or "")
         if (note := choices.note()) is not None:
             plan.notes.insert(0, note)
+        rehearsal = media is not None and media.rehearsal
+        if (note := _unmeasured_note(report, known, rehearsal)) is not None:
+            plan.notes.append(note)
         if hooks.plan:
             hooks.plan(plan)
         if hooks.confirm and not hooks.confirm(plan):
