@@ -429,6 +429,7 @@ def test_more_rows_than_max_rows_is_an_error_naming_the_limit() -> None:
     path = fixture("blank_lines_middle.csv")
     assert load_error(path, max_rows=2) == (
         f"{path}: more than 2 data rows (the limit is 2); split the file or raise the limit"
+        " with --max-rows"
     )
 
 

@@ -435,10 +435,16 @@ def zone_or_problem(name: str) -> ZoneInfo | str:
 
 
 def _suggest_zones(name: str) -> list[str]:
+    """Zones a mistyped name may mean: the same name in another case, a zone whose city
+    it names (``Berlin`` -> ``Europe/Berlin``), or one spelled closely."""
     zones = _available_zones()
-    exact = zones.get(name.lower().replace(" ", "_"))
+    key = name.lower().replace(" ", "_")
+    exact = zones.get(key)
     if exact is not None:
         return [exact]
+    by_city = sorted(zone for lower, zone in zones.items() if lower.rsplit("/", 1)[-1] == key)
+    if by_city:
+        return by_city[:2]
     matches = difflib.get_close_matches(name.lower(), list(zones), n=2, cutoff=0.75)
     return [zones[m] for m in matches]
 

@@ -163,8 +163,8 @@ def _plan_options(timezone_name: str | None, default_accounts: str | None, date_
     if timezone_name:
         try:
             check_timezone(timezone_name)
-        except ValueError:
-            fail(f"--timezone {timezone_name!r} is not an IANA time zone (e.g. Europe/Paris)")
+        except ValueError as exc:
+            fail(f"--timezone: {exc}")
     accounts: tuple[str, ...] = ()
     if default_accounts:
         accounts = tuple(

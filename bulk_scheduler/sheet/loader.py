@@ -483,8 +483,8 @@ def _rows(
         if len(rows) > cap:
             if max_rows is not None and len(rows) == max_rows + 1:
                 raise CampaignFileError(
-                    f"{name}: more than {max_rows} data rows (the limit is {max_rows}); "
-                    "split the file or raise the limit"
+                    f"{name}: more than {max_rows:,} data rows (the limit is {max_rows:,}); "
+                    "split the file or raise the limit with --max-rows"
                 )
             raise CampaignFileError(
                 f"{name}: {where} has more than {grid_limit:,} data rows {width:,} columns "
