@@ -221,7 +221,8 @@ def test_results_lost_in_a_crash_are_rebuilt_from_the_journal(tmp_path: Path) ->
     campaign = write_campaign(tmp_path / "c.csv", 5)
     with SandboxServer() as server:
         first = start_run(campaign, server, "--quiet")
-        first.communicate(timeout=60)
+        _, err = first.communicate(timeout=60)
+        assert first.returncode == 0, err
         results = tmp_path / "c.results.csv"
         results.unlink()
         # Pretend the run died before its results write: the journal is newer.
@@ -240,7 +241,8 @@ def test_a_second_sigint_stops_at_once_with_one_line_and_loses_no_post(tmp_path:
     with SandboxServer() as server:
         server.set_faults(latency_ms=2000)  # requests in flight outlast both signals
         process = start_run(campaign, server, "--concurrency", "4")
-        assert wait_for(lambda: server.stats()["create_requests"] >= 4)
+        # Counted on arrival (create_requests is counted after the latency): accounts + 4.
+        assert wait_for(lambda: server.stats()["requests_total"] >= 5, timeout=60)
         process.send_signal(signal.SIGINT)
         time.sleep(0.3)
         process.send_signal(signal.SIGINT)
