@@ -12,7 +12,7 @@ import ipaddress
 import json
 import os
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,6 +21,7 @@ from functools import lru_cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import certifi
 import httpx
@@ -257,6 +258,68 @@ _NOTHING_SENT = (
 )
 
 
+class _Lane(httpx.AsyncByteStream):
+    """An answer's body; closing it frees its lane."""
+
+    __slots__ = ("_busy", "_index", "_stream")
+
+    def __init__(self, stream: httpx.AsyncByteStream, busy: list[int], index: int) -> None:
+        self._stream = stream
+        self._busy: list[int] | None = busy
+        self._index = index
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()  # no generator of its own around each part
+
+    async def aclose(self) -> None:
+        if self._busy is not None:
+            self._busy[self._index] -= 1
+            self._busy = None
+        await self._stream.aclose()
+
+
+class _Lanes(httpx.AsyncBaseTransport):
+    """``count`` httpx transports of one connection each; a request takes the least busy.
+
+    httpcore's pool (1.0.x) walks every connection on each request's start and end, and
+    for each idle one walks them all again: at 32 connections that bookkeeping cost more
+    CPU than the rest of the request, and grew as the client fell behind, until a whole
+    run sent at a third of C/latency (bench/README.md). A pool of one connection does it
+    in constant time; picking the lane is one pass over ``count`` integers.
+    """
+
+    def __init__(self, count: int, tls: ssl.SSLContext) -> None:
+        one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        self._lanes = [
+            httpx.AsyncHTTPTransport(verify=tls, http1=True, http2=False, limits=one)
+            for _ in range(count)
+        ]
+        self._busy = [0] * count  # requests sent on each lane whose answer is not closed
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        busy = self._busy
+        index = busy.index(min(busy))  # the executor never has more in flight than lanes
+        busy[index] += 1
+        try:
+            response = await self._lanes[index].handle_async_request(request)
+        except BaseException:
+            busy[index] -= 1
+            raise
+        response.stream = _Lane(response.stream, busy, index)
+        return response
+
+    async def aclose(self) -> None:
+        for lane in self._lanes:
+            await lane.aclose()
+
+
+def _environment_names_a_proxy() -> bool:
+    """True when the environment (or the system's settings) names a proxy: what httpx's
+    ``trust_env`` reads, through the same call."""
+    proxies = getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
 class PartnerClient:
     """Async client for the Genviral Partner API.
 
@@ -291,7 +354,10 @@ class PartnerClient:
             "Accept-Encoding": "identity",
             "Authorization": authorization,
         }
+        # POST /posts is built whole from these, once per body: build_request would merge
+        # the client's headers, cookies and URL into each again (twice the CPU).
         self._posts_url = httpx.URL(f"{self.base_url}/posts")
+        self._posts_headers = httpx.Headers({**self._headers, **_JSON_BODY})
         # Opened on first use, inside the running event loop that will use it.
         self._http: httpx.AsyncClient | None = None
 
@@ -316,17 +382,28 @@ class PartnerClient:
 
     def _open_client(self) -> httpx.AsyncClient:
         connections = self._max_connections
-        host = urlsplit(self.base_url).hostname or ""
+        # Proxies as httpx reads them (HTTPS_PROXY, ALL_PROXY, NO_PROXY...), but never for
+        # loopback: plain http:// is allowed there only because the key then never leaves
+        # the machine, and a proxy would carry it in clear.
+        trust_env = not is_loopback_host(urlsplit(self.base_url).hostname or "")
+        # Lanes of one connection each (see _Lanes) unless a proxy may apply: then httpx's
+        # own transports, so its proxy and NO_PROXY rules decide (a transport given to
+        # httpx turns its environment proxies off).
+        lanes = None
+        if not (trust_env and _environment_names_a_proxy()):
+            lanes = _Lanes(connections, _tls_context())
         try:
             return httpx.AsyncClient(
+                transport=lanes,
                 headers=self._headers,
                 # A jar that keeps no cookie: the key is the only credential ever sent.
                 cookies=CookieJar(policy=_NoCookies()),
                 verify=_tls_context(),
                 http1=True,
                 http2=False,
-                # As many kept-alive connections as requests in flight (the run's
-                # --concurrency), so a launch never closes and reopens one.
+                # For httpx's own pool (behind a proxy; the lanes otherwise): as many
+                # kept-alive connections as requests in flight (the run's --concurrency),
+                # so a launch never closes and reopens one.
                 limits=httpx.Limits(
                     max_connections=connections, max_keepalive_connections=connections
                 ),
@@ -339,10 +416,7 @@ class PartnerClient:
                     pool=None,
                 ),
                 follow_redirects=False,  # the key must never follow a redirect elsewhere
-                # Proxies as httpx reads them (HTTPS_PROXY, ALL_PROXY, NO_PROXY...), but
-                # never for loopback: plain http:// is allowed there only because the
-                # key then never leaves the machine, and a proxy would carry it in clear.
-                trust_env=not is_loopback_host(host),
+                trust_env=trust_env,
             )
         except (ValueError, ImportError) as exc:
             # A proxy variable httpx cannot use (an unknown scheme, SOCKS without
@@ -372,6 +446,10 @@ class PartnerClient:
             params=params,
             headers=_JSON_BODY if content is not None else None,
         )
+        return await self._exchange(http, request)
+
+    @staticmethod
+    async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> _Answer:
         response = await http.send(request, stream=True)
         try:
             return await _read_answer(response)
@@ -417,7 +495,10 @@ class PartnerClient:
             payload = body.to_json() if isinstance(body, PostCreateBody) else dict(body)
             content = _json_bytes(payload)
         try:
-            answer = await self._send("POST", self._posts_url, content=content)
+            request = httpx.Request(
+                "POST", self._posts_url, headers=self._posts_headers, content=content
+            )
+            answer = await self._exchange(self._client(), request)
         except _NOTHING_SENT as exc:
             # The request never left: no connection opened (refused, no answer to the
             # connect, a TLS certificate refused, the proxy refused the tunnel), or
