@@ -389,16 +389,20 @@ class PartnerClient:
         # Lanes of one connection each (see _Lanes) unless a proxy may apply: then httpx's
         # own transports, so its proxy and NO_PROXY rules decide (a transport given to
         # httpx turns its environment proxies off).
+        # certifi's bundle takes tens of ms to load: only an https:// API needs it. The
+        # context of a plain http:// (loopback) API verifies too, but trusts nothing.
+        https = self.base_url.startswith("https://")
+        tls = _tls_context() if https else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         lanes = None
         if not (trust_env and _environment_names_a_proxy()):
-            lanes = _Lanes(connections, _tls_context())
+            lanes = _Lanes(connections, tls)
         try:
             return httpx.AsyncClient(
                 transport=lanes,
                 headers=self._headers,
                 # A jar that keeps no cookie: the key is the only credential ever sent.
                 cookies=CookieJar(policy=_NoCookies()),
-                verify=_tls_context(),
+                verify=tls,
                 http1=True,
                 http2=False,
                 # For httpx's own pool (behind a proxy; the lanes otherwise): as many
