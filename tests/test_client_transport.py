@@ -497,6 +497,25 @@ def test_a_loopback_api_is_never_reached_through_a_proxy(
     run(go())
 
 
+def test_a_proxy_that_refuses_the_tunnel_is_a_failed_connect_and_nothing_sent(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def go() -> None:
+        async with Scripted(replies(reply(403, b"no"), keep=False)) as proxy:
+            monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+            monkeypatch.delenv("https_proxy", raising=False)
+            monkeypatch.delenv("NO_PROXY", raising=False)
+            monkeypatch.delenv("no_proxy", raising=False)
+            async with PartnerClient(ApiKey(KEY), "https://api.example.test/v1") as api:
+                outcome = await api.create_post(BODY)
+        assert outcome.kind is OutcomeKind.RETRYABLE and not outcome.maybe_committed
+        assert outcome.message == "could not connect to the API (ProxyError)"
+        assert proxy.requests[0].startswith(b"CONNECT api.example.test:443 ")
+        assert b"s3cr3t" not in proxy.requests[0]  # the key only travels inside the tunnel
+
+    run(go())
+
+
 def test_a_proxy_httpx_cannot_use_is_a_configuration_error(
     run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,8 @@ Every answer to ``POST /posts`` is classified into one typed :class:`CreateOutco
 (created, replayed, row error, retryable, fatal) so that no exception from the
 network or a malformed body escapes to the caller. The other endpoints return
 typed models and raise :class:`ApiError` (or :class:`FatalApiError`) on failure.
+
+Every request goes through one ``httpx.AsyncClient`` per :class:`PartnerClient`.
 """
 
 from __future__ import annotations
