@@ -33,6 +33,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # ``python -m bulk_scheduler`` is the console script without relying on PATH.
 CLI: tuple[str, ...] = (PYTHON, "-m", "bulk_scheduler")
+# The same on asyncio's own loop: uvloop hidden, so ``event_loop.run`` falls back to
+# ``asyncio.run`` as it does where uvloop is not installed.
+CLI_ASYNCIO: tuple[str, ...] = (
+    PYTHON,
+    "-c",
+    "import sys; sys.modules['uvloop'] = None; "
+    "from bulk_scheduler.cli.commands import main; main()",
+)
+LOOPS = ("uvloop", "asyncio")
 
 ACTIVE_ACCOUNT_IDS: tuple[str, ...] = tuple(
     a["id"] for a in seed.SEED_ACCOUNTS if a.get("status") == "active"
@@ -473,14 +482,16 @@ def run_campaign_cli(
     rate: float | None = None,
     profile_to: Path | None = None,
     timeout: float = 600,
+    loop: str = "uvloop",
 ) -> RunFigures:
     """Copy ``campaign`` into a fresh folder of ``workdir`` and run it there with a fresh
-    journal (so nothing is resumed), against a freshly reset sandbox."""
+    journal (so nothing is resumed), against a freshly reset sandbox, on ``loop``
+    (``uvloop``, the command line's loop where installed, or ``asyncio``)."""
     folder = Path(tempfile.mkdtemp(prefix="run-", dir=workdir))
     copy = folder / campaign.name
     shutil.copyfile(campaign, copy)
     sandbox.reset()
-    prefix: list[str] = list(CLI)
+    prefix: list[str] = list(CLI if loop == "uvloop" else CLI_ASYNCIO)
     if profile_to is not None:
         prefix = [PYTHON, "-m", "cProfile", "-o", str(profile_to), "-m", "bulk_scheduler"]
     command = [

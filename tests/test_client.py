@@ -17,7 +17,6 @@ from bulk_scheduler.api.client import (
     OutcomeKind,
     PartnerClient,
     Timeouts,
-    env_proxy_for,
     resolve_base_url,
 )
 from bulk_scheduler.api.contract import PostCreateBody
@@ -358,31 +357,6 @@ def test_read_timeout_is_retryable_and_maybe_committed() -> None:
 
 
 # -- proxies ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("environ", "url", "proxy"),
-    [
-        ({}, "https://api.example.com/v1", None),
-        ({"HTTPS_PROXY": "http://proxy:3128"}, "https://api.example.com/v1", "http://proxy:3128"),
-        ({"https_proxy": "http://p:1", "HTTPS_PROXY": "http://q:2"}, "https://a", "http://p:1"),
-        ({"HTTP_PROXY": "http://proxy:3128"}, "https://api.example.com/v1", None),
-        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"}, "https://api.example.com", None),
-        ({"HTTPS_PROXY": "http://p:1", "no_proxy": ".example.com"}, "https://example.com", None),
-        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "other.org, *"}, "https://a.example", None),
-        (
-            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "ample.com"},
-            "https://ex.example.com",
-            "http://p:1",
-        ),
-        ({"HTTPS_PROXY": "socks5://p:1"}, "https://api.example.com", None),
-        ({"HTTP_PROXY": "http://p:1"}, "http://127.0.0.1:8787/v1", None),
-    ],
-)
-def test_the_proxy_comes_from_the_environment(
-    environ: dict[str, str], url: str, proxy: str | None
-) -> None:
-    assert env_proxy_for(url, environ) == proxy
 
 
 def test_requests_go_through_the_https_proxy(monkeypatch: pytest.MonkeyPatch) -> None:

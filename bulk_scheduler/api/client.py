@@ -4,6 +4,8 @@ Every answer to ``POST /posts`` is classified into one typed :class:`CreateOutco
 (created, replayed, row error, retryable, fatal) so that no exception from the
 network or a malformed body escapes to the caller. The other endpoints return
 typed models and raise :class:`ApiError` (or :class:`FatalApiError`) on failure.
+
+Every request goes through one ``httpx.AsyncClient`` per :class:`PartnerClient`.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ import ipaddress
 import json
 import os
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from functools import lru_cache
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
-import aiohttp
 import certifi
+import httpx
 from pydantic import ValidationError
 
 from bulk_scheduler import __version__
@@ -36,14 +40,6 @@ from bulk_scheduler.api.contract import (
     ErrorBody,
     Post,
     PostCreateBody,
-)
-from bulk_scheduler.api.http1 import (
-    ConnectFailed,
-    ConnectionLost,
-    Http1Pool,
-    RawAnswer,
-    ReadTimedOut,
-    can_serve,
 )
 from bulk_scheduler.errors import ApiError, ConfigurationError, FatalApiError
 
@@ -159,32 +155,6 @@ def resolve_base_url(base_url: str | None = None, environ: Mapping[str, str] | N
     return url
 
 
-def env_proxy_for(url: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """The proxy ``HTTPS_PROXY``/``HTTP_PROXY`` name for ``url``, unless ``NO_PROXY`` or
-    loopback exempts it.
-
-    Looked up once per client: aiohttp's own lookup (``trust_env``) runs in a thread
-    for every request.
-    """
-    env = os.environ if environ is None else environ
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if is_loopback_host(host):
-        return None
-
-    def variable(name: str) -> str:  # the lower-case spelling wins, as in curl
-        return env.get(name) or env.get(name.upper()) or ""
-
-    proxy = variable(f"{parts.scheme}_proxy")
-    if not proxy.startswith(("http://", "https://")):
-        return None  # none set, or not an HTTP proxy (aiohttp speaks only to those)
-    for entry in variable("no_proxy").split(","):
-        entry = entry.strip().lower().lstrip(".")
-        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
-            return None
-    return proxy
-
-
 def _parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -201,8 +171,6 @@ def _parse_retry_after(value: str | None) -> float | None:
 
 def _transport_reason(exc: BaseException) -> str:
     """A short reason; a certificate that fails verification says so."""
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return "the server's TLS certificate could not be verified"
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -240,10 +208,118 @@ def _decoded(status: int, headers: Mapping[str, str], raw: bytes | None) -> _Ans
     return _Answer(status, headers, payload, None)
 
 
+async def _read_answer(response: httpx.Response) -> _Answer:
+    """The answer's body, read as it comes and abandoned past ``MAX_RESPONSE_BYTES``."""
+    chunks: list[bytes] = []
+    size = 0
+    # Decoded bytes: ``Accept-Encoding: identity`` asks for none, so a server that
+    # compresses anyway is still read (and the bound applies to what it inflates to).
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                return _decoded(response.status_code, response.headers, None)
+            chunks.append(chunk)
+    except httpx.DecodingError:  # a compressed body that does not inflate
+        problem = "answer could not be decompressed"
+        return _Answer(response.status_code, response.headers, None, problem)
+    return _decoded(response.status_code, response.headers, b"".join(chunks))
+
+
 @lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
-    """certifi's CA bundle, verification on; loaded once (it takes tens of ms)."""
+    """certifi's CA bundle, verification on; loaded once (it takes tens of ms), and
+    shared by every client rather than built by httpx for each."""
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _is_header_value(value: str) -> bool:
+    """Printable ASCII: what h11 sends as is (no line break to inject a header)."""
+    return value.isascii() and value.isprintable()
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """Refuses every cookie, to keep and to send."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+_JSON_BODY = {"Content-Type": "application/json"}
+# Failures where no byte of the request reached the API.
+_NOTHING_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.LocalProtocolError,
+    httpx.UnsupportedProtocol,
+)
+
+
+class _Lane(httpx.AsyncByteStream):
+    """An answer's body; closing it frees its lane."""
+
+    __slots__ = ("_busy", "_index", "_stream")
+
+    def __init__(self, stream: httpx.AsyncByteStream, busy: list[int], index: int) -> None:
+        self._stream = stream
+        self._busy: list[int] | None = busy
+        self._index = index
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()  # no generator of its own around each part
+
+    async def aclose(self) -> None:
+        if self._busy is not None:
+            self._busy[self._index] -= 1
+            self._busy = None
+        await self._stream.aclose()
+
+
+class _Lanes(httpx.AsyncBaseTransport):
+    """``count`` httpx transports of one connection each; a request takes the least busy.
+
+    httpcore's pool (1.0.x) walks every connection on each request's start and end, and
+    for each idle one walks them all again: at 32 connections that bookkeeping cost more
+    CPU than the rest of the request, and grew as the client fell behind, until a whole
+    run sent at a third of C/latency (bench/README.md). A pool of one connection does it
+    in constant time; picking the lane is one pass over ``count`` integers.
+    """
+
+    def __init__(self, count: int, tls: ssl.SSLContext) -> None:
+        one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        self._lanes = [
+            httpx.AsyncHTTPTransport(verify=tls, http1=True, http2=False, limits=one)
+            for _ in range(count)
+        ]
+        self._busy = [0] * count  # requests sent on each lane whose answer is not closed
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        busy = self._busy
+        index = busy.index(min(busy))  # the executor never has more in flight than lanes
+        busy[index] += 1
+        try:
+            response = await self._lanes[index].handle_async_request(request)
+        except BaseException:
+            busy[index] -= 1
+            raise
+        response.stream = _Lane(response.stream, busy, index)
+        return response
+
+    async def aclose(self) -> None:
+        for lane in self._lanes:
+            await lane.aclose()
+
+
+def _environment_names_a_proxy() -> bool:
+    """True when the environment (or the system's settings) names a proxy: what httpx's
+    ``trust_env`` reads, through the same call."""
+    proxies = getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 class PartnerClient:
@@ -265,15 +341,27 @@ class PartnerClient:
         self.base_url = resolve_base_url(base_url)
         self._timeout = timeout
         self._max_connections = max(1, max_connections)
-        # Opened on first use: an aiohttp session belongs to the running event loop.
-        self._session: aiohttp.ClientSession | None = None
-        self._proxy = env_proxy_for(self.base_url)
-        # POST /posts goes through a lean HTTP/1.1 pool (http1.py) when it can: a
-        # quarter of aiohttp's CPU per request. Through a proxy, aiohttp does it all.
-        self._posts: Http1Pool | None = None
-        self._posts_direct = self._proxy is None and can_serve(
-            self.base_url, self._key.reveal(), USER_AGENT
-        )
+        authorization = f"Bearer {self._key.reveal()}"
+        if not _is_header_value(authorization):
+            # Refused here, once, rather than as a transport error on every request.
+            raise ConfigurationError(
+                "the API key holds characters that cannot be sent in an HTTP header"
+            )
+        # Every request carries these; built once, not per request.
+        self._headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            # The envelopes are small: asking for them uncompressed spares inflating
+            # them, and the size bound (MAX_RESPONSE_BYTES) then counts what was sent.
+            "Accept-Encoding": "identity",
+            "Authorization": authorization,
+        }
+        # POST /posts is built whole from these, once per body: build_request would merge
+        # the client's headers, cookies and URL into each again (twice the CPU).
+        self._posts_url = httpx.URL(f"{self.base_url}/posts")
+        self._posts_headers = httpx.Headers({**self._headers, **_JSON_BODY})
+        # Opened on first use, inside the running event loop that will use it.
+        self._http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
         return f"PartnerClient(base_url={self.base_url!r})"
@@ -285,91 +373,96 @@ class PartnerClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._posts is not None:
-            await self._posts.close()
-            self._posts = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
 
-    def _open_session(self) -> aiohttp.ClientSession:
-        # aiohttp rather than httpx here: a request costs about a quarter of the CPU
-        # (bench/README.md), which is what lets one core keep many requests in flight.
-        connector = aiohttp.TCPConnector(
-            limit=self._max_connections, limit_per_host=0, ssl=_tls_context()
-        )
-        return aiohttp.ClientSession(
-            connector=connector,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            cookie_jar=aiohttp.DummyCookieJar(),  # the key is the only credential sent
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=self._timeout.connect, sock_read=self._timeout.read
-            ),
-            auto_decompress=True,
-        )
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = self._open_client()
+        return self._http
+
+    def _open_client(self) -> httpx.AsyncClient:
+        connections = self._max_connections
+        # Proxies as httpx reads them (HTTPS_PROXY, ALL_PROXY, NO_PROXY...), but never for
+        # loopback: plain http:// is allowed there only because the key then never leaves
+        # the machine, and a proxy would carry it in clear.
+        trust_env = not is_loopback_host(urlsplit(self.base_url).hostname or "")
+        # Lanes of one connection each (see _Lanes) unless a proxy may apply: then httpx's
+        # own transports, so its proxy and NO_PROXY rules decide (a transport given to
+        # httpx turns its environment proxies off).
+        # certifi's bundle takes tens of ms to load: only an https:// API needs it. The
+        # context of a plain http:// (loopback) API verifies too, but trusts nothing.
+        https = self.base_url.startswith("https://")
+        tls = _tls_context() if https else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        lanes = None
+        if not (trust_env and _environment_names_a_proxy()):
+            lanes = _Lanes(connections, tls)
+        try:
+            return httpx.AsyncClient(
+                transport=lanes,
+                headers=self._headers,
+                # A jar that keeps no cookie: the key is the only credential ever sent.
+                cookies=CookieJar(policy=_NoCookies()),
+                verify=tls,
+                http1=True,
+                http2=False,
+                # For httpx's own pool (behind a proxy; the lanes otherwise): as many
+                # kept-alive connections as requests in flight (the run's --concurrency),
+                # so a launch never closes and reopens one.
+                limits=httpx.Limits(
+                    max_connections=connections, max_keepalive_connections=connections
+                ),
+                # No pool timeout: the executor's throttle already bounds the requests
+                # in flight, so waiting for a connection is never a failure.
+                timeout=httpx.Timeout(
+                    connect=self._timeout.connect,
+                    read=self._timeout.read,
+                    write=self._timeout.read,
+                    pool=None,
+                ),
+                follow_redirects=False,  # the key must never follow a redirect elsewhere
+                trust_env=trust_env,
+            )
+        except (ValueError, ImportError) as exc:
+            # A proxy variable httpx cannot use (an unknown scheme, SOCKS without
+            # socksio). Its value is not shown: a proxy URL may hold a password.
+            raise ConfigurationError(
+                "the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) "
+                f"cannot be used ({type(exc).__name__}); use an http:// proxy or set NO_PROXY"
+            ) from None
 
     # -- transport ---------------------------------------------------------------
 
     async def _send(
         self,
         method: str,
-        path: str,
+        url: httpx.URL | str,
         *,
-        json_body: Any = None,
         content: bytes | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> _Answer:
-        """Send one request (``json_body`` to encode, or JSON already encoded as
-        ``content``) and read a bounded answer. ``aiohttp.ClientError`` propagates."""
-        headers = {"Authorization": f"Bearer {self._key.reveal()}"}
-        if json_body is not None:
-            content = _json_bytes(json_body)
-        if content is not None:
-            headers["Content-Type"] = "application/json"
-        if self._session is None:
-            self._session = self._open_session()
-        async with self._session.request(
+        """Send one request (with JSON already encoded as ``content``) and read a
+        bounded answer. ``httpx.TransportError`` propagates."""
+        http = self._client()
+        request = http.build_request(
             method,
-            f"{self.base_url}/{path.lstrip('/')}",
-            data=content,
+            url,
+            content=content,
             params=params,
-            headers=headers,
-            allow_redirects=False,  # the key must never follow a redirect elsewhere
-            proxy=self._proxy,
-        ) as response:
-            return await self._read_answer(response)
+            headers=_JSON_BODY if content is not None else None,
+        )
+        return await self._exchange(http, request)
 
     @staticmethod
-    async def _read_answer(response: aiohttp.ClientResponse) -> _Answer:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_any():
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                response.close()  # the rest is never read; the connection is not reused
-                return _decoded(response.status, response.headers, None)
-            chunks.append(chunk)
-        return _decoded(response.status, response.headers, b"".join(chunks))
-
-    async def _post_direct(self, content: bytes) -> _Answer:
-        """``POST /posts`` through the lean pool; raises ``http1.TransportError``."""
-        if self._posts is None:
-            self._posts = Http1Pool(
-                self.base_url,
-                {
-                    "User-Agent": USER_AGENT,
-                    "Accept": "application/json",
-                    "Accept-Encoding": "identity",
-                    "Authorization": f"Bearer {self._key.reveal()}",
-                },
-                tls=_tls_context(),
-                limit=self._max_connections,
-                connect_timeout=self._timeout.connect,
-                read_timeout=self._timeout.read,
-                max_body=MAX_RESPONSE_BYTES,
-            )
-        raw: RawAnswer = await self._posts.post("posts", content, "application/json")
-        return _decoded(raw.status, raw.headers, raw.body)
+    async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> _Answer:
+        response = await http.send(request, stream=True)
+        try:
+            return await _read_answer(response)
+        finally:
+            # Unread bytes (an answer over the bound) close the connection rather than
+            # return it to the pool.
+            await response.aclose()
 
     def _error_of(self, answer: _Answer) -> tuple[str, str]:
         """(error_code, message) of a failure answer, whatever its body looks like."""
@@ -408,25 +501,30 @@ class PartnerClient:
             payload = body.to_json() if isinstance(body, PostCreateBody) else dict(body)
             content = _json_bytes(payload)
         try:
-            if self._posts_direct:
-                answer = await self._post_direct(content)
-            else:
-                answer = await self._send("POST", "posts", content=content)
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, ConnectFailed) as exc:
-            # Nothing was sent: the connection never opened.
+            request = httpx.Request(
+                "POST", self._posts_url, headers=self._posts_headers, content=content
+            )
+            answer = await self._exchange(self._client(), request)
+        except _NOTHING_SENT as exc:
+            # The request never left: no connection opened (refused, no answer to the
+            # connect, a TLS certificate refused, the proxy refused the tunnel), or
+            # h11 refused to write it.
             return CreateOutcome(
                 OutcomeKind.RETRYABLE,
                 error_code="connection_failed",
                 message=f"could not connect to the API ({_transport_reason(exc)})",
             )
-        except (TimeoutError, ReadTimedOut) as exc:
+        except httpx.TimeoutException as exc:
+            # A read (or write) timeout: the request was sent, or partly.
             return CreateOutcome(
                 OutcomeKind.RETRYABLE,
                 error_code="timeout",
                 message=f"no answer in time ({type(exc).__name__}); the post may have been created",
                 maybe_committed=True,
             )
-        except (aiohttp.ClientError, ConnectionLost) as exc:
+        except httpx.TransportError as exc:
+            # ReadError, WriteError, RemoteProtocolError (closed before or during the
+            # answer, or an answer that is not HTTP): the server may have acted.
             return CreateOutcome(
                 OutcomeKind.RETRYABLE,
                 error_code="connection_lost",
@@ -494,10 +592,20 @@ class PartnerClient:
 
     # -- other endpoints ---------------------------------------------------------
 
-    async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _data(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        content = None if json_body is None else _json_bytes(json_body)
         try:
-            answer = await self._send(method, path, **kwargs)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            answer = await self._send(
+                method, f"{self.base_url}/{path}", content=content, params=params
+            )
+        except httpx.TransportError as exc:
             raise ApiError(
                 f"{method} {path}: the API could not be reached ({_transport_reason(exc)})"
             ) from None
