@@ -56,9 +56,13 @@ def test_an_unreachable_api_leaves_the_results_sheet_byte_for_byte(
 ) -> None:
     _, results = posted_campaign(tmp_path)
     before = results.read_bytes()
-    outcome = invoke("run", results, "--yes", "--base-url", f"http://127.0.0.1:{unused_port()}")
+    url = f"http://127.0.0.1:{unused_port()}"
+    outcome = invoke("run", results, "--yes", "--base-url", url)
     assert outcome.exit_code == 3, outcome.output
-    assert "could not be reached" in outcome.output and "Traceback" not in outcome.output
+    assert outcome.output.splitlines() == [
+        f"Error: GET {url}/accounts: the API could not be reached (ConnectError) "
+        "(nothing was sent; no file was changed)"
+    ]
     assert results.read_bytes() == before
     assert api_env.stats()["posts_total"] == 5
 
@@ -333,3 +337,37 @@ def test_a_post_confirmed_by_a_replay_after_a_dropped_connection_is_created(
     assert {row["result"] for row in read_results(tmp_path / "copy.results.csv")} == {
         "already_exists"
     }
+
+
+def test_a_conflict_naming_the_existing_post_puts_its_id_in_post_id(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    campaign = write_csv(tmp_path / "c.csv", generated_rows(1))
+    assert invoke("run", campaign, "--yes").exit_code == 0
+    (post,) = api_env._sandbox.state.posts.values()
+    edited = generated_rows(1)
+    edited[0][1] = "The same external_id with another caption"
+    copy = write_csv(tmp_path / "copy.csv", edited)  # a journal of its own: it is sent
+    outcome = invoke("run", copy, "--yes")
+    assert outcome.exit_code == 1, outcome.output
+    (row,) = read_results(tmp_path / "copy.results.csv")
+    assert (row["result"], row["http_status"], row["post_id"]) == ("rejected", "409", post.id)
+    assert row["error_code"] == "create_failed"
+    assert len(api_env._sandbox.state.posts) == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "scrubbed"),
+    [
+        ("a", "bad request: a is not a key", "bad request: a is not a key"),
+        ("a", "Authorization: Bearer a", "Authorization: Bearer ***"),
+        ("k", "Bearer k", "Bearer ***"),
+        ("gva_live_abcdefgh.ijklmnop", "token gva_live_abcdefgh.ijklmnop", "token ***"),
+        ("gva_live_abcdefgh.ijklmnop", "part ijklmnop and ijklmnopq", "part *** and ijklmnopq"),
+        ("12", "row 12 of 120", "row 12 of 120"),
+    ],
+)
+def test_masking_the_key_never_alters_other_text(key: str, text: str, scrubbed: str) -> None:
+    from bulk_scheduler.api.client import ApiKey
+
+    assert ApiKey(key).scrub(text) == scrubbed

@@ -13,13 +13,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import ssl
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,12 +87,40 @@ class CreateOutcome:
     retry_after: float | None = None
     rate_limited: bool = False
     maybe_committed: bool = False
+    # A 409 conflict that names the post the external_id already has.
+    existing_post_id: str | None = None
+
+
+# Shorter keys (and key parts) could be ordinary words or numbers in a message.
+_SHORT_KEY = 8
+
+_POST_ID_IN_TEXT = re.compile(
+    r"\bpost\s+(?:id\s+)?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b"
+)
+
+
+def _existing_post_id(answer: _Answer) -> str | None:
+    """The id of the post a 409 conflict names: in its data (``id``, ``post_id``), else
+    as "post <uuid>" in its message."""
+    payload = answer.payload or {}
+    data = payload.get("data")
+    keys = {"data": ("post_id", "existing_post_id", "id"), "top": ("post_id", "existing_post_id")}
+    for source, names in (
+        (data if isinstance(data, dict) else {}, keys["data"]),
+        (payload, keys["top"]),
+    ):
+        for key in names:
+            value = source.get(key)
+            if isinstance(value, str) and value:
+                return value
+    found = _POST_ID_IN_TEXT.search(str(payload.get("message") or payload.get("error") or ""))
+    return found.group(1) if found else None
 
 
 class ApiKey:
     """The API key, kept out of every repr and message."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("__dict__", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value.strip()
@@ -101,14 +130,25 @@ class ApiKey:
 
     def scrub(self, text: str) -> str:
         """``text`` with the key, and each long part of it, masked: a server that echoes
-        the Authorization header must not put the key in a message, a sheet or a log."""
-        if not text:
+        the Authorization header must not put the key in a message, a sheet or a log.
+
+        Only whole tokens are masked (the key, or a part, not inside a longer run of
+        letters, digits, ``_`` or ``-``), so that no other text changes. A key shorter
+        than 8 characters could be any word or number, so it is masked only where a server
+        echoes it as a credential (after ``Bearer``): a key ``a`` leaves "a key" as it is.
+        """
+        if not text or not self._value:
             return text
-        parts = [self._value, *(p for p in self._value.split(".") if len(p) >= 8)]
-        for part in sorted(set(parts), key=len, reverse=True):
-            if part:
-                text = text.replace(part, "***")
-        return text
+        return self._pattern.sub("***", text)
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        end = r"(?![A-Za-z0-9_-])"
+        if len(self._value) < _SHORT_KEY:
+            return re.compile(rf"(?<=Bearer ){re.escape(self._value)}{end}")
+        parts = {self._value, *(p for p in self._value.split(".") if len(p) >= _SHORT_KEY)}
+        alternatives = "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+        return re.compile(rf"(?<![A-Za-z0-9_-])(?:{alternatives}){end}")
 
     def __repr__(self) -> str:
         return "ApiKey('***')"
@@ -587,7 +627,11 @@ class PartnerClient:
                 message=f"the API redirected to {where}; the request was not followed",
             )
         return CreateOutcome(
-            OutcomeKind.ROW_ERROR, status=status, error_code=error_code, message=message
+            OutcomeKind.ROW_ERROR,
+            status=status,
+            error_code=error_code,
+            message=message,
+            existing_post_id=_existing_post_id(answer) if status == 409 else None,
         )
 
     # -- other endpoints ---------------------------------------------------------
@@ -601,18 +645,17 @@ class PartnerClient:
         params: Mapping[str, Any] | None = None,
     ) -> Any:
         content = None if json_body is None else _json_bytes(json_body)
+        url = f"{self.base_url}/{path}"  # every message names the URL it tried
         try:
-            answer = await self._send(
-                method, f"{self.base_url}/{path}", content=content, params=params
-            )
+            answer = await self._send(method, url, content=content, params=params)
         except httpx.TransportError as exc:
             raise ApiError(
-                f"{method} {path}: the API could not be reached ({_transport_reason(exc)})"
+                f"{method} {url}: the API could not be reached ({_transport_reason(exc)})"
             ) from None
         if 200 <= answer.status < 300 and answer.payload is not None:
             return answer.payload.get("data")
         error_code, message = self._error_of(answer)
-        text = f"{method} {path}: {message} [{answer.status} {error_code}]"
+        text = f"{method} {url}: {message} [{answer.status} {error_code}]"
         if answer.status in FATAL_STATUSES:
             raise FatalApiError(text, answer.status, error_code)
         raise ApiError(text, answer.status, error_code)
@@ -624,7 +667,9 @@ class PartnerClient:
         try:
             return [Account.model_validate(item) for item in items or []]
         except (ValidationError, TypeError) as exc:
-            raise ApiError(f"GET accounts: unexpected answer ({exc.__class__.__name__})") from None
+            raise ApiError(
+                f"GET {self.base_url}/accounts: unexpected answer ({exc.__class__.__name__})"
+            ) from None
 
     async def get_post(self, post_id: str) -> Post:
         """``GET /posts/{id}``: one post with its per-account states."""
@@ -632,7 +677,7 @@ class PartnerClient:
         try:
             return Post.model_validate(data)
         except ValidationError:
-            raise ApiError(f"GET posts/{post_id}: unexpected answer") from None
+            raise ApiError(f"GET {self.base_url}/posts/{post_id}: unexpected answer") from None
 
     async def list_posts(
         self,
@@ -653,7 +698,7 @@ class PartnerClient:
         try:
             return [Post.model_validate(item) for item in items or []]
         except (ValidationError, TypeError):
-            raise ApiError("GET posts: unexpected answer") from None
+            raise ApiError(f"GET {self.base_url}/posts: unexpected answer") from None
 
     async def delete_posts(self, post_ids: Iterable[str]) -> dict[str, Any]:
         """``POST /posts/delete`` (1-50 ids): ``deletedIds``, ``blockedStatuses``, ``skipped``…"""

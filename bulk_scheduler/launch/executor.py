@@ -79,6 +79,8 @@ def _outcome_from(job: SubmitJob, answer: CreateOutcome, attempts: int, sent_at)
     else:
         outcome.error_code = answer.error_code
         outcome.error_message = answer.message
+        # A conflict naming the post its external_id already has: the sheet shows which.
+        outcome.post_id = answer.existing_post_id
     return outcome
 
 

@@ -365,7 +365,9 @@ class SandboxApp:
         if existing.canonical_body == canonical:
             return success(200, "Post already exists", {**existing.create_data, "duplicate": True})
         return failure(
-            409, "create_failed", f"external_id {external_id} already used with a different body"
+            409,
+            "create_failed",
+            f"external_id {external_id} already used with a different body (post {existing.id})",
         )
 
     async def get_post(self, request: Request) -> Response:
