@@ -31,6 +31,7 @@ COLUMN_OF = {
     "accounts": "F",
     "scheduled_at": "G",
     "timezone": "H",
+    "example": "J",  # after the notes column (I)
 }
 # Rules a committed file cannot trigger against the sandbox, each tested on its own below
 # or in tests/test_validator.py: "too soon" depends on the moment of the run, the sandbox
@@ -128,7 +129,7 @@ def test_the_report_is_grouped_by_row_with_totals() -> None:
     ]
     assert "row 2" in lines
     assert lines[lines.index("row 2") + 1].split()[:3] == ["B2", "error", "caption-missing"]
-    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 38 rows checked (offline)")
+    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 39 rows checked (offline)")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
