@@ -222,7 +222,14 @@ def test_template_command_writes_the_committed_template(tmp_path: Path, name: st
     assert result.exit_code == 0, result.output
     if name.endswith(".csv"):
         assert target.read_bytes() == (ROOT / "templates" / name).read_bytes()
-    checked = invoke("validate", target, "--sandbox")
+        # The examples are marked, so never sent (tests/test_template.py): unmarked, they
+        # are ready against the sandbox's seeded accounts.
+        text = target.read_text(encoding="utf-8-sig").replace(",yes\n", ",\n")
+        target.write_text(text, encoding="utf-8-sig")
+        checked = invoke("validate", target, "--sandbox")
+    else:  # the first tab is blank; the examples are on their own tab
+        checked = invoke("validate", target, "--sandbox", "--sheet", "Examples")
     assert checked.exit_code == 0, checked.output
+    assert "3 ready" in checked.output
     again = invoke("template", target)
     assert again.exit_code == 2 and "--force" in again.output

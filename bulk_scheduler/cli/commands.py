@@ -514,7 +514,13 @@ def accounts(base_url: str | None, sandbox: bool, as_json: bool, quiet: bool) ->
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def template(out: Path, force: bool) -> None:
-    """Write a blank campaign template to OUT (.xlsx or .csv)."""
+    """Write a blank campaign template to OUT (.xlsx or .csv).
+
+    Its example rows can never be posted by mistake. In the XLSX, the first tab (Campaign,
+    the one validate and run read) holds only the header, and the examples are on the
+    Examples tab: copy the rows you want to the Campaign tab. In the CSV, each example is
+    marked yes in the example column, an error (example-row) until the marker is cleared.
+    """
     from bulk_scheduler.sheet.template import write_template
 
     if out.suffix.lower() not in (".xlsx", ".csv"):
