@@ -87,6 +87,14 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         SHEET,
         "A cell holds a formula that was never calculated (the file was not saved by Excel).",
     ),
+    # checks: the row itself
+    _code(
+        "example-row",
+        ERROR,
+        CHECKS,
+        "The example column marks the row as an example (as in the CSV template), or holds "
+        "neither yes nor no; the row is never sent.",
+    ),
     # checks: caption
     _code("caption-missing", ERROR, CHECKS, "The caption is blank; every post needs text."),
     _code(

@@ -253,18 +253,21 @@ def every_mistake() -> None:
         ),
         ("duplicate-row", {"caption": "twice", "scheduled_at": "2036-09-05T10:00:00Z"}),
         ("media-unreachable (online)", {"media_urls": "https://media.example.invalid/a.mp4"}),
+        ("example-row", {"example": "yes"}),
     ]
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Mistakes"
     columns = list(base)
-    sheet.append([*columns, "notes"])
+    # The example marker comes after the notes, so that the notes stay in column I.
+    sheet.append([*columns, "notes", "example"])
     for index, (code, change) in enumerate(cases):
-        values = {**base, **change}
+        values = {**base, "example": "", **change}
         if "caption" not in change:
             values["caption"] = f"Row for {code} ({index})"
-        sheet.append([values[c] if values[c] != "" else None for c in columns] + [code])
+        marker = values["example"] or None
+        sheet.append([values[c] if values[c] != "" else None for c in columns] + [code, marker])
     for row in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
         if isinstance(row[0].value, datetime):
             row[0].number_format = "yyyy-mm-dd hh:mm"

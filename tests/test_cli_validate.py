@@ -31,6 +31,7 @@ COLUMN_OF = {
     "accounts": "F",
     "scheduled_at": "G",
     "timezone": "H",
+    "example": "J",  # after the notes column (I)
 }
 # Rules a committed file cannot trigger against the sandbox, each tested on its own below
 # or in tests/test_validator.py: "too soon" depends on the moment of the run, the sandbox
@@ -128,7 +129,7 @@ def test_the_report_is_grouped_by_row_with_totals() -> None:
     ]
     assert "row 2" in lines
     assert lines[lines.index("row 2") + 1].split()[:3] == ["B2", "error", "caption-missing"]
-    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 38 rows checked (offline)")
+    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 39 rows checked (offline)")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
@@ -221,7 +222,14 @@ def test_template_command_writes_the_committed_template(tmp_path: Path, name: st
     assert result.exit_code == 0, result.output
     if name.endswith(".csv"):
         assert target.read_bytes() == (ROOT / "templates" / name).read_bytes()
-    checked = invoke("validate", target, "--sandbox")
+        # The examples are marked, so never sent (tests/test_template.py): unmarked, they
+        # are ready against the sandbox's seeded accounts.
+        text = target.read_text(encoding="utf-8-sig").replace(",yes\n", ",\n")
+        target.write_text(text, encoding="utf-8-sig")
+        checked = invoke("validate", target, "--sandbox")
+    else:  # the first tab is blank; the examples are on their own tab
+        checked = invoke("validate", target, "--sandbox", "--sheet", "Examples")
     assert checked.exit_code == 0, checked.output
+    assert "3 ready" in checked.output
     again = invoke("template", target)
     assert again.exit_code == 2 and "--force" in again.output

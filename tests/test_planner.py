@@ -384,6 +384,50 @@ def test_a_generated_external_id_follows_the_instant_not_the_spelling() -> None:
     assert plan(scheduled_at="2031-03-01T08:00:00Z").external_id == plan().external_id
 
 
+# --- example ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["yes", "YES", " Yes ", "y", "Y", "true", "TRUE", "1", "x", "X", "✓", "✔", True, 1, 1.0],
+)
+def test_a_marked_example_row_is_an_error_on_its_example_cell(marker: CellValue) -> None:
+    planned = plan(example=marker)
+
+    assert [(i.code, i.severity, i.cell, i.column) for i in planned.issues] == [
+        ("example-row", "error", "I2", "example")
+    ]
+    assert planned.issues[0].message == "example row: delete it or clear the `example` marker"
+    assert planned.payload is None
+
+
+@pytest.mark.parametrize(
+    "marker", [None, "", "  ", "no", "No", "n", "false", "FALSE", "0", 0, False]
+)
+def test_an_unmarked_row_is_planned_as_usual(marker: CellValue) -> None:
+    planned = plan(example=marker)
+
+    assert planned.issues == []
+    assert planned.payload is not None
+
+
+def test_an_example_cell_that_says_neither_yes_nor_no_is_not_guessed() -> None:
+    planned = plan(example="maybe")
+
+    assert codes(planned) == ["example-row"]
+    assert planned.issues[0].message == (
+        "example is 'maybe', which is neither yes nor no: write yes to keep this example row "
+        "from being sent, or clear the cell to send it"
+    )
+    assert planned.payload is None
+
+
+def test_the_example_error_comes_first_and_the_row_is_still_checked() -> None:
+    planned = plan(example="yes", media_type="gif")
+
+    assert codes(planned) == ["example-row", "media-type-invalid"]
+
+
 # --- capabilities (online) ------------------------------------------------------------------
 
 

@@ -1,24 +1,34 @@
-"""The campaign template: written from the column table, and the committed copies match it."""
+"""The campaign template: written from the column table, and the committed copies match it;
+its examples can never be posted (a tab of their own in the XLSX, marked rows in the CSV)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
+from click.testing import CliRunner, Result
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.issues import Severity
 from bulk_scheduler.sandbox.seed import SEED_ACCOUNTS
+from bulk_scheduler.sandbox.server import SandboxServer
 from bulk_scheduler.sheet.columns import COLUMNS, REQUIRED_COLUMNS
 from bulk_scheduler.sheet.loader import load_campaign
-from bulk_scheduler.sheet.template import write_template
+from bulk_scheduler.sheet.template import SHEET_COLUMNS, write_template
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The CSV's header: every column, the example marker last. The XLSX tabs leave the
+# marker out (their examples are on a tab of their own).
 HEADERS = [column.name for column in COLUMNS]
+SHEET_HEADERS = [column.name for column in SHEET_COLUMNS]
+EXAMPLE_ROW_MESSAGE = "example row: delete it or clear the `example` marker"
 SEEDED_IDS = {account["id"] for account in SEED_ACCOUNTS if account["status"] == "active"}
 
 
@@ -54,6 +64,27 @@ def campaign_sheet(xlsx: Path) -> Worksheet:
     return openpyxl.load_workbook(xlsx)["Campaign"]
 
 
+@pytest.fixture(scope="module")
+def examples_sheet(xlsx: Path) -> Worksheet:
+    return openpyxl.load_workbook(xlsx)["Examples"]
+
+
+@pytest.fixture(scope="module", params=["Campaign", "Examples"])
+def either_tab(request: pytest.FixtureRequest, xlsx: Path) -> Worksheet:
+    """The campaign tab and the examples tab, which share their header and formatting."""
+    return openpyxl.load_workbook(xlsx)[request.param]
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(arg) for arg in args])
+
+
+def validate_json(*args: str | Path) -> tuple[int, dict[str, Any]]:
+    """``bulk-scheduler validate ... --json``: (exit code, the JSON it prints)."""
+    result = invoke("validate", *args, "--json")
+    return result.exit_code, json.loads(result.stdout)
+
+
 # --- the committed templates are what write_template writes ---------------------------
 
 
@@ -79,35 +110,59 @@ def test_writing_the_xlsx_template_twice_gives_the_same_bytes(tmp_path: Path) ->
 # --- XLSX -----------------------------------------------------------------------------
 
 
-def test_xlsx_has_a_campaign_sheet_and_an_instructions_sheet(xlsx: Path) -> None:
-    assert openpyxl.load_workbook(xlsx).sheetnames == ["Campaign", "Instructions"]
+def test_xlsx_has_a_campaign_then_an_examples_then_an_instructions_sheet(xlsx: Path) -> None:
+    assert openpyxl.load_workbook(xlsx).sheetnames == ["Campaign", "Examples", "Instructions"]
 
 
-def test_xlsx_header_row_is_the_column_table_bold_and_frozen(campaign_sheet: Worksheet) -> None:
-    assert [cell.value for cell in campaign_sheet[1]] == HEADERS
-    assert all(cell.font.bold for cell in campaign_sheet[1])
-    assert campaign_sheet.freeze_panes == "A2"
+def test_xlsx_campaign_sheet_holds_only_the_header(campaign_sheet: Worksheet) -> None:
+    assert campaign_sheet.max_row == 1
+    assert list(campaign_sheet.iter_rows(min_row=2, values_only=True)) == []
 
 
-def test_xlsx_every_header_has_a_note_from_the_column_table(campaign_sheet: Worksheet) -> None:
-    for cell, column in zip(campaign_sheet[1], COLUMNS, strict=True):
+def test_xlsx_header_row_is_the_column_table_bold_and_frozen(either_tab: Worksheet) -> None:
+    assert [cell.value for cell in either_tab[1]] == SHEET_HEADERS
+    assert [name for name in HEADERS if name != "example"] == SHEET_HEADERS
+    assert all(cell.font.bold for cell in either_tab[1])
+    assert either_tab.freeze_panes == "A2"
+
+
+def test_xlsx_every_header_has_a_note_from_the_column_table(either_tab: Worksheet) -> None:
+    for cell, column in zip(either_tab[1], SHEET_COLUMNS, strict=True):
         assert column.description in cell.comment.text
         assert ("(required)" in cell.comment.text) == column.required
 
 
-def test_xlsx_media_type_has_a_drop_down(campaign_sheet: Worksheet) -> None:
-    (drop_down,) = campaign_sheet.data_validations.dataValidation
-    letter = openpyxl.utils.get_column_letter(HEADERS.index("media_type") + 1)
+def test_xlsx_media_type_has_a_drop_down(either_tab: Worksheet) -> None:
+    (drop_down,) = either_tab.data_validations.dataValidation
+    letter = openpyxl.utils.get_column_letter(SHEET_HEADERS.index("media_type") + 1)
 
     assert drop_down.type == "list"
     assert drop_down.formula1 == '"video,slideshow,text"'
     assert str(drop_down.sqref) == f"{letter}2:{letter}10001"
 
 
-def test_xlsx_has_three_example_rows_for_seeded_accounts_in_2031(campaign_sheet: Worksheet) -> None:
+def test_xlsx_both_tabs_have_the_same_column_widths(xlsx: Path) -> None:
+    book = openpyxl.load_workbook(xlsx)
+    widths = [
+        {key: dim.width for key, dim in book[name].column_dimensions.items()}
+        for name in ("Campaign", "Examples")
+    ]
+    assert widths[0] == widths[1]
+
+
+def test_xlsx_examples_tab_says_its_rows_are_copied_to_the_campaign_tab(
+    examples_sheet: Worksheet,
+) -> None:
+    note = examples_sheet["A2"].comment.text
+
+    assert "Copy the rows you want to the Campaign tab" in note
+    assert "--sheet Examples" in note
+
+
+def test_xlsx_has_three_example_rows_for_seeded_accounts_in_2031(examples_sheet: Worksheet) -> None:
     rows = [
-        dict(zip(HEADERS, row, strict=True))
-        for row in campaign_sheet.iter_rows(min_row=2, values_only=True)
+        dict(zip(SHEET_HEADERS, row, strict=True))
+        for row in examples_sheet.iter_rows(min_row=2, values_only=True)
     ]
 
     assert [row["media_type"] for row in rows] == ["video", "slideshow", "video"]
@@ -118,9 +173,9 @@ def test_xlsx_has_three_example_rows_for_seeded_accounts_in_2031(campaign_sheet:
     assert rows[2]["timezone"] == "Europe/Paris"
 
 
-def test_xlsx_caption_and_media_urls_wrap(campaign_sheet: Worksheet) -> None:
+def test_xlsx_caption_and_media_urls_wrap(examples_sheet: Worksheet) -> None:
     for name in ("caption", "media_urls"):
-        assert campaign_sheet.cell(3, HEADERS.index(name) + 1).alignment.wrap_text
+        assert examples_sheet.cell(3, SHEET_HEADERS.index(name) + 1).alignment.wrap_text
 
 
 def test_instructions_explain_every_column_and_how_to_run(xlsx: Path) -> None:
@@ -132,6 +187,7 @@ def test_instructions_explain_every_column_and_how_to_run(xlsx: Path) -> None:
     assert "bulk-scheduler validate" in text
     assert "bulk-scheduler run" in text
     assert "2031-03-01T09:00:00Z" in text
+    assert "rows on the Examples tab are never sent" in text
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -145,24 +201,39 @@ def test_csv_template_is_utf8_with_a_bom(tmp_path: Path) -> None:
     )
 
 
-def test_csv_template_has_the_header_and_three_example_rows(tmp_path: Path) -> None:
+def test_csv_template_has_the_header_and_three_marked_example_rows(tmp_path: Path) -> None:
     text = write_template(tmp_path / "campaign.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
 
     assert rows[0] == HEADERS
+    assert HEADERS[-1] == "example"
     assert len(rows) == 4
+    assert [row[-1] for row in rows[1:]] == ["yes", "yes", "yes"]
 
 
 # --- both load cleanly with the project's loader --------------------------------------
 
 
-@pytest.mark.parametrize("name", ["campaign_template.xlsx", "campaign_template.csv"])
-def test_committed_template_loads_with_three_rows_and_no_errors(name: str) -> None:
-    campaign = load_campaign(TEMPLATES / name)
+@pytest.mark.parametrize(
+    ("name", "sheet"), [("campaign_template.xlsx", "Examples"), ("campaign_template.csv", None)]
+)
+def test_committed_template_examples_load_with_three_rows_and_no_errors(
+    name: str, sheet: str | None
+) -> None:
+    campaign = load_campaign(TEMPLATES / name, sheet=sheet)
 
     assert len(campaign.rows) == 3
     assert [issue for issue in campaign.issues if issue.severity is Severity.ERROR] == []
     assert set(REQUIRED_COLUMNS) <= set(campaign.columns)
+
+
+def test_committed_xlsx_template_first_tab_loads_with_no_rows() -> None:
+    campaign = load_campaign(TEMPLATES / "campaign_template.xlsx")
+
+    assert campaign.sheet_name == "Campaign"
+    assert campaign.rows == []
+    assert [issue.code for issue in campaign.issues] == ["no-data-rows"]
+    assert set(campaign.columns) == set(SHEET_HEADERS)
 
 
 @pytest.mark.parametrize("name", ["campaign.txt", "campaign.xlsm", "campaign"])
@@ -180,3 +251,114 @@ def test_example_accounts_are_the_sandbox_seeded_ones() -> None:
 
     seeded = {account["id"] for account in SEED_ACCOUNTS}
     assert set(EXAMPLE_ACCOUNT_IDS) <= seeded
+
+
+# --- the examples can never be posted: what the command line says ----------------------
+
+
+def test_the_xlsx_template_campaign_tab_validates_as_empty(tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    assert invoke("template", target).output == f"Wrote {target}\n"
+
+    status, report = validate_json(target, "--offline")
+
+    assert status == 1
+    assert (report["sheet"], report["rows"], report["valid_rows"]) == ("Campaign", 0, 0)
+    assert report["issues"] == [
+        {
+            "severity": "error",
+            "code": "no-data-rows",
+            "message": "no data rows below the header: nothing to send",
+            "row": None,
+            "column": None,
+            "cell": None,
+        }
+    ]
+
+
+def test_the_xlsx_template_examples_tab_validates_as_ready(tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    invoke("template", target)
+
+    status, report = validate_json(target, "--sheet", "Examples", "--offline")
+
+    assert status == 0
+    assert report["sheet"] == "Examples"
+    assert (report["rows"], report["valid_rows"], report["errors"]) == (3, 3, 0)
+    assert report["issues"] == []
+
+
+def test_the_csv_template_reports_every_example_row_on_its_marker(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    invoke("template", target)
+
+    status, report = validate_json(target, "--offline")
+
+    assert status == 1
+    assert (report["rows"], report["valid_rows"], report["invalid_rows"]) == (3, 0, 3)
+    assert report["issues"] == [
+        {
+            "severity": "error",
+            "code": "example-row",
+            "message": EXAMPLE_ROW_MESSAGE,
+            "row": row,
+            "column": "example",
+            "cell": f"I{row}",
+        }
+        for row in (2, 3, 4)
+    ]
+    text = invoke("validate", target, "--offline").output
+    assert f"  I2     error    example-row                  {EXAMPLE_ROW_MESSAGE}\n" in text
+    assert text.endswith(
+        "out.csv: 3 rows checked (offline), 0 ready, 3 with errors; 3 error(s), 0 warning(s)\n"
+    )
+
+
+@pytest.mark.parametrize("cleared", ["", "no", "No", "false", "0"])
+def test_the_csv_template_rows_are_ready_once_their_markers_are_cleared(
+    tmp_path: Path, cleared: str
+) -> None:
+    target = tmp_path / "out.csv"
+    invoke("template", target)
+    text = target.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([rows[0], *([*row[:-1], cleared] for row in rows[1:])])
+
+    status, report = validate_json(target, "--offline")
+
+    assert status == 0
+    assert (report["rows"], report["valid_rows"], report["errors"]) == (3, 3, 0)
+    assert report["issues"] == []
+
+
+def test_running_the_csv_template_sends_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    invoke("template", target)
+    before = target.read_bytes()
+
+    result = invoke("run", target, "--sandbox", "--yes")
+
+    assert result.exit_code == 1, result.output
+    assert (
+        "Not launched: fix the errors above, or pass --skip-invalid to send the valid rows.\n"
+        in result.output
+    )
+    assert result.output.count(f"example-row                  {EXAMPLE_ROW_MESSAGE}") == 3
+    # A run that sends nothing changes no file: no results sheet, the template as written.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.csv"]
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("skip_invalid", [(), ("--skip-invalid",)], ids=["plain", "skip-invalid"])
+def test_the_csv_template_examples_never_reach_the_api(
+    tmp_path: Path, api_env: SandboxServer, skip_invalid: tuple[str, ...]
+) -> None:
+    """Even --skip-invalid, which sends the valid rows, sends no example."""
+    target = tmp_path / "out.csv"
+    invoke("template", target)
+
+    result = invoke("run", target, "--yes", *skip_invalid)
+
+    assert result.exit_code == 1, result.output
+    assert api_env.stats()["create_requests"] == 0

@@ -62,6 +62,8 @@ class Case:
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 CASES = [
+    # the row itself
+    Case("example-row", ERROR, "I2", [{"example": "yes"}], says=["delete it"]),
     # caption
     Case("caption-missing", ERROR, "B2", [{"caption": " \n "}]),
     Case("caption-too-long", ERROR, "B2", [{"caption": "x" * 501}], says=["501", "500"]),

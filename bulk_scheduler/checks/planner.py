@@ -17,6 +17,10 @@ Decisions the planner makes:
   error: the row may well be fine online).
 - scheduled_at: see ``schedule.py``; sent in UTC with ``Z`` and whole seconds. A naive
   time takes the row's ``timezone`` cell, else ``PlanOptions.timezone``.
+- example: a row the ``example`` column marks (yes, y, true, 1, x, ✓, any case) is an
+  example, as the CSV template's rows are: the error ``example-row``, so it is never sent.
+  Blank, no, n, false and 0 leave the row alone; any other text is the same error, since
+  whether to post cannot be guessed.
 - external_id: the cell's text, else ``bs-`` + 24 hex digits of a BLAKE2b hash of the row's
   content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url), each
   field length-prefixed. The row number is not part of it, so the id survives reordering
@@ -66,6 +70,12 @@ from bulk_scheduler.checks.schedule import (
 from bulk_scheduler.issues import RowIssue, error, row_issue, warning
 
 GENERATED_ID_PREFIX = "bs-"
+
+# The ``example`` cell's words, compared case-insensitively after stripping. ✔ as well as
+# ✓: spreadsheets and keyboards offer either as "the check mark".
+EXAMPLE_MARKS = frozenset({"yes", "y", "true", "1", "x", "✓", "✔"})
+NOT_EXAMPLE_MARKS = frozenset({"", "no", "n", "false", "0"})
+EXAMPLE_ROW_MESSAGE = "example row: delete it or clear the `example` marker"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +256,7 @@ _PLANNED_COLUMNS = (
     "scheduled_at",
     "timezone",
     "external_id",
+    "example",
 )
 
 
@@ -265,7 +276,7 @@ class RowPlanner:
     times of the block checked at once by C calls; then one loop puts each row's plan
     together. No single step dominates the cost of a row, so this saves a little on each.
     The caches live as long as the planner (one run). A row's issues come in the same
-    order whichever way it is planned: media, accounts, scheduled_at.
+    order whichever way it is planned: example, media, accounts, scheduled_at.
     """
 
     __slots__ = (
@@ -330,8 +341,11 @@ class RowPlanner:
             when_cells,
             zone_cells,
             id_cells,
+            example_cells,
         ) = column_values(rows, _PLANNED_COLUMNS)
         issues: list[list[RowIssue]] = [[] for _ in rows]
+        if example_cells.count(None) != len(example_cells):  # most sheets have no such column
+            _mark_examples(rows, example_cells, issues)
         captions = [
             caption
             if isinstance(caption, str)
@@ -612,6 +626,31 @@ class RowPlanner:
             )
         )
         return None
+
+
+def _mark_examples(
+    rows: Sequence[CampaignRow], cells: Sequence[CellValue], issues: list[list[RowIssue]]
+) -> None:
+    """The ``example-row`` error on each row whose ``example`` cell marks it, or says
+    neither yes nor no: a template's example must never be posted by mistake."""
+    for row, cell, found in zip(rows, cells, issues, strict=True):
+        if cell is None:
+            continue
+        written = (cell if isinstance(cell, str) else cell_text(cell)).strip()
+        word = written.casefold()
+        if word in NOT_EXAMPLE_MARKS:
+            continue
+        if word in EXAMPLE_MARKS:
+            found.append(error("example-row", EXAMPLE_ROW_MESSAGE, **_where(row, "example")))
+        else:
+            found.append(
+                error(
+                    "example-row",
+                    f"example is '{written}', which is neither yes nor no: write yes to keep "
+                    "this example row from being sent, or clear the cell to send it",
+                    **_where(row, "example"),
+                )
+            )
 
 
 def _cell_zone(written: str | None) -> ZoneInfo | str | None:

@@ -514,7 +514,13 @@ def accounts(base_url: str | None, sandbox: bool, as_json: bool, quiet: bool) ->
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def template(out: Path, force: bool) -> None:
-    """Write a blank campaign template to OUT (.xlsx or .csv)."""
+    """Write a blank campaign template to OUT (.xlsx or .csv).
+
+    Its example rows can never be posted by mistake. In the XLSX, the first tab (Campaign,
+    the one validate and run read) holds only the header, and the examples are on the
+    Examples tab: copy the rows you want to the Campaign tab. In the CSV, each example is
+    marked yes in the example column, an error (example-row) until the marker is cleared.
+    """
     from bulk_scheduler.sheet.template import write_template
 
     if out.suffix.lower() not in (".xlsx", ".csv"):
@@ -551,7 +557,55 @@ def sandbox(
     drop_rate: float,
     seed: int,
 ) -> None:
-    """Serve the local simulated Partner API (loopback only)."""
+    """Serve the local simulated Partner API (loopback only).
+
+    It prints its base URL, the key it accepts and the seeded accounts. Beside the API, at
+    the server's root, three control endpoints answer plain JSON (not the API's envelope);
+    they need no key and are not delayed, rate-limited or counted.
+
+    \b
+    GET /__sandbox/stats returns what the sandbox saw since it started or was
+    last reset:
+      posts_total: posts stored now
+      posts_by_external_id: posts created per external_id (2 or more: doubled)
+      create_requests_by_external_id: POST /posts requests per external_id
+      create_requests: POST /posts requests past the key and rate-limit checks
+      requests_total: API requests, refused ones included
+      max_in_flight, in_flight: API requests handled at once (the most, now)
+      connections_dropped: creates cut on purpose (drop_rate)
+      responses_by_status: answers per HTTP status, e.g. {"201": 4, "429": 2}
+    Example:
+      $ curl -s http://127.0.0.1:8787/__sandbox/stats
+      {"posts_total":4,"posts_by_external_id":{"spring-drop-01":1,...},...}
+
+    \b
+    POST /__sandbox/reset accepts no body. It forgets every post, zeroes the
+    counters, restarts the random draws and refills the rate limit (accounts
+    and faults stay), and returns {"ok": true}. Example:
+      $ curl -s -X POST http://127.0.0.1:8787/__sandbox/reset
+      {"ok":true}
+
+    \b
+    POST /__sandbox/faults accepts a JSON object of the fault fields to change
+    (the others keep their values; {} changes none):
+      latency_ms: milliseconds added before each API answer (--latency-ms)
+      latency_jitter_ms: up to this many more or fewer, drawn (--jitter-ms)
+      error_rate: share of creates answered 500 (--error-rate)
+      rate_limit: requests per minute, then 429; null: none (--rate-limit)
+      rate_limit_burst_seconds: a burst may use this many seconds' worth (2)
+      retry_after: send Retry-After with 429s (--retry-after)
+      drop_rate: share of creates cut after the post is stored (--drop-rate)
+      seed: seed of the random draws; setting it restarts them (--seed)
+      fetch_loopback_media: check that loopback media URLs answer 2xx (true)
+    It returns {"ok": true, "faults": {...}}, every fault field's value now;
+    an unknown field or a bad value returns 400 {"ok": false, "message": ...}
+    and changes nothing. Example:
+      $ curl -s -X POST http://127.0.0.1:8787/__sandbox/faults \\
+          -H 'Content-Type: application/json' -d '{"error_rate": 0.2}'
+      {"ok":true,"faults":{"drop_rate":0.0,"error_rate":0.2,...,"seed":0}}
+
+    The README's "The sandbox" section shows the answers in full.
+    """
     from bulk_scheduler.sandbox.config import SandboxConfig
     from bulk_scheduler.sandbox.server import describe, serve
 

@@ -78,6 +78,14 @@ COLUMNS: tuple[Column, ...] = (
         "Europe/Paris",
         ("tz", "time_zone", "zone"),
     ),
+    Column(
+        "example",
+        False,
+        "yes marks an example row, as in the CSV template: it is reported as an error and "
+        "never sent. Delete the row, or clear the cell (or write no), to send it.",
+        "yes",
+        ("is_example", "example_row", "examples"),
+    ),
 )
 
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}

@@ -40,6 +40,7 @@ from bulk_scheduler.sheet.columns import COLUMNS, COLUMNS_BY_NAME, Column
 from bulk_scheduler.sheet.results import write_atomically
 
 CAMPAIGN_SHEET = "Campaign"
+EXAMPLES_SHEET = "Examples"
 INSTRUCTIONS_SHEET = "Instructions"
 TEMPLATE_SUFFIXES: tuple[str, ...] = (".xlsx", ".csv")
 
@@ -57,6 +58,19 @@ _REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
+_EXAMPLES_TAB_COLOR = "A6A6A6"  # grey: a tab to read, not to fill in
+
+# The CSV template marks its examples in this column (a CSV has no tabs to keep them
+# apart); the planner refuses a marked row (example-row). The XLSX template keeps its
+# examples on their own tab instead, so its tabs leave the column out.
+EXAMPLE_MARKER_COLUMN = "example"
+EXAMPLE_MARKER = "yes"
+SHEET_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.name != EXAMPLE_MARKER_COLUMN)
+EXAMPLES_NOTE = (
+    f"Examples: bulk-scheduler reads the first tab ({CAMPAIGN_SHEET}), never this one unless "
+    f"told to (--sheet {EXAMPLES_SHEET}). Copy the rows you want to the {CAMPAIGN_SHEET} tab, "
+    "below its header, to use them."
+)
 
 # The example rows: a video, a slideshow, and a local time with a time zone. Far in the
 # future, so they stay schedulable. The accounts are ids of the sandbox's seeded workspace
@@ -101,10 +115,13 @@ EXAMPLE_ROWS: tuple[dict[str, CellValue], ...] = (
 def write_template(path: Path) -> Path:
     """Write a blank campaign template to ``path`` (``.xlsx`` or ``.csv``); returns ``path``.
 
-    The XLSX has a ``Campaign`` sheet (headers with notes, a ``media_type``
-    drop-down, three example rows) and an ``Instructions`` sheet; the CSV is
-    UTF-8 with a BOM, so Excel opens it correctly, with the same example rows.
-    Raises ``ValueError`` for any other extension.
+    Neither can post its examples by mistake. The XLSX has a ``Campaign`` sheet, the
+    first, which ``validate`` and ``run`` read (headers with notes, a ``media_type``
+    drop-down, no rows), an ``Examples`` sheet (the same header, three example rows, to
+    copy from) and an ``Instructions`` sheet. The CSV is UTF-8 with a BOM, so Excel
+    opens it correctly: the header and the same example rows, each marked ``yes`` in the
+    ``example`` column, which makes it an error (``example-row``) until the marker is
+    cleared. Raises ``ValueError`` for any other extension.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -123,12 +140,14 @@ def write_template(path: Path) -> Path:
 
 
 def template_csv_bytes() -> bytes:
-    """The CSV template: UTF-8 with a BOM, the header row and the example rows."""
+    """The CSV template: UTF-8 with a BOM, the header row and the example rows, each
+    marked in the ``example`` column."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow([column.name for column in COLUMNS])
     for example in EXAMPLE_ROWS:
-        writer.writerow([_csv_text(example.get(column.name)) for column in COLUMNS])
+        marked = {**example, EXAMPLE_MARKER_COLUMN: EXAMPLE_MARKER}
+        writer.writerow([_csv_text(marked.get(column.name)) for column in COLUMNS])
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -137,7 +156,13 @@ def template_xlsx_bytes() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = CAMPAIGN_SHEET
-    _fill_campaign_sheet(sheet)
+    _fill_campaign_sheet(sheet, ())
+    examples = workbook.create_sheet(EXAMPLES_SHEET)
+    _fill_campaign_sheet(examples, EXAMPLE_ROWS)
+    # On the first example cell, where a reader of the tab looks first; the header row
+    # stays row 1, so the tab is a campaign itself (--sheet Examples).
+    examples["A2"].comment = Comment(EXAMPLES_NOTE, "bulk-scheduler", height=110, width=320)
+    examples.sheet_properties.tabColor = _EXAMPLES_TAB_COLOR
     _fill_instructions_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET))
     workbook.properties.creator = "bulk-scheduler"
     workbook.properties.created = _FIXED_TIME
@@ -149,22 +174,24 @@ def template_xlsx_bytes() -> bytes:
     return _with_fixed_zip_times(buffer.getvalue())
 
 
-def _fill_campaign_sheet(sheet: Worksheet) -> None:
-    sheet.append([column.name for column in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
+def _fill_campaign_sheet(sheet: Worksheet, rows: tuple[dict[str, CellValue], ...]) -> None:
+    """The header (notes, colours), ``rows`` below it, widths, frozen header, drop-down."""
+    sheet.append([column.name for column in SHEET_COLUMNS])
+    for index, column in enumerate(SHEET_COLUMNS, start=1):
         cell = sheet.cell(1, index)
         cell.font = _BOLD
         cell.fill = _REQUIRED_FILL if column.required else _OPTIONAL_FILL
         cell.comment = Comment(_header_note(column), "bulk-scheduler", height=140, width=320)
 
-    for row_number, example in enumerate(EXAMPLE_ROWS, start=2):
-        for index, column in enumerate(COLUMNS, start=1):
+    for row_number, example in enumerate(rows, start=2):
+        for index, column in enumerate(SHEET_COLUMNS, start=1):
             cell = sheet.cell(row_number, index, example.get(column.name))
             cell.alignment = _TOP_WRAP if column.name in _WRAPPED else _TOP
             if isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
 
-    for index, column in enumerate(COLUMNS, start=1):
+    # Wide enough for the examples on both tabs, so a row copied over fits as well.
+    for index, column in enumerate(SHEET_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _width(column)
     sheet.freeze_panes = "A2"
 
@@ -203,7 +230,7 @@ def _width(column: Column) -> float:
 
 
 def _position(name: str) -> int:
-    return [column.name for column in COLUMNS].index(name) + 1
+    return [column.name for column in SHEET_COLUMNS].index(name) + 1
 
 
 def _instruction_lines() -> list[tuple[str, ...]]:
@@ -271,6 +298,11 @@ def _instruction_lines() -> list[tuple[str, ...]]:
             "before sending; --yes skips the question)",
         ),
         ("• Try it without an account: add --sandbox to either command.",),
+        (
+            f"• Only the first tab ({CAMPAIGN_SHEET}) is read, so the rows on the "
+            f"{EXAMPLES_SHEET} tab are never sent: copy the ones you want to the "
+            f"{CAMPAIGN_SHEET} tab to use them.",
+        ),
         (
             "• The results land in campaign.results.xlsx: a result, post id and any error per row. "
             "Fix the rows that failed there and run that file again; rows already created are "
