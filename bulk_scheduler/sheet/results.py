@@ -17,9 +17,11 @@ import codecs
 import csv
 import glob
 import io
+import logging
 import os
 import secrets
 import shutil
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
@@ -63,10 +65,14 @@ RESULT_COLUMN_NOTES: dict[str, str] = {
 }
 
 XLSX_SUFFIXES = frozenset({".xlsx"})
+# The sheet row that holds the headers: the loader reads them from row 1 (loader.py).
+_HEADER_ROW = 1
 DELIMITED_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 
 
 Writer = Callable[[IO[bytes]], None]
+
+_logger = logging.getLogger(__name__)
 
 
 def default_results_path(campaign_path: Path) -> Path:
@@ -114,12 +120,43 @@ def write_results(
     if suffix in XLSX_SUFFIXES:
         summary_rows = list((_counts(outcomes.values()) if summary is None else summary).items())
         sheet_title = campaign.sheet_name or "Results"
+        source = _source_workbook(campaign)
+        existing = _existing_result_columns(campaign)
+        added = frozenset(result_index[name] for name in RESULT_COLUMNS if name not in existing)
 
         # openpyxl (and numpy, which it imports when installed) loads only for an XLSX
         # sheet: about 0.4 s of start-up that CSV campaigns never need.
+        from bulk_scheduler.sheet.results_workbook import (
+            WorkbookNotReusableError,
+            write_into_workbook,
+        )
         from bulk_scheduler.sheet.results_xlsx import write_xlsx
 
         def write(handle: IO[bytes]) -> None:
+            if source is not None:
+                try:
+                    write_into_workbook(
+                        handle,
+                        source,
+                        campaign,
+                        headers,
+                        result_index,
+                        rows,
+                        added,
+                        summary_rows,
+                        _HEADER_ROW,
+                    )
+                    return
+                except WorkbookNotReusableError as exc:
+                    # The run's outcomes must be written down whatever the workbook holds.
+                    _logger.warning(
+                        "%s: the results sheet is a new workbook with the campaign tab only "
+                        "(the workbook could not be copied: %s)",
+                        path.name,
+                        exc,
+                    )
+                    handle.seek(0)
+                    handle.truncate()
             write_xlsx(handle, sheet_title, headers, result_index, rows, summary_rows)
 
     elif suffix in DELIMITED_SUFFIXES:
@@ -133,6 +170,14 @@ def write_results(
             f"cannot write a results sheet to {path.name}: name it .xlsx, .csv, .tsv or .txt"
         )
     return write_atomically(path, write)
+
+
+def _source_workbook(campaign: Campaign) -> Path | None:
+    """The workbook the campaign was read from, when there is one to copy the results into."""
+    if campaign.format not in ("xlsx", "xlsm"):
+        return None
+    path = Path(campaign.path)
+    return path if path.is_file() and zipfile.is_zipfile(path) else None
 
 
 def write_atomically(path: Path, write: Writer) -> Path:

@@ -1,0 +1,571 @@
+"""Stream a worksheet's XML from the old package to the new one, adding and replacing cells.
+
+The sheet can hold 100,000 rows and more, so it is never held whole: expat reads it in
+chunks and reports each element with its byte offset, and every byte outside the few
+places that change is copied as it was (prefixes, attributes, extension elements and all).
+What changes:
+
+- each row named in ``SheetChanges.cells_for`` gets its cells: a cell already at one of
+  the columns is replaced in place (a blank new value keeps the old cell's style); the
+  others are inserted in column order; a row the sheet lacks is created in order;
+- the row's ``spans`` hint and the sheet's ``<dimension>`` grow to the new cells;
+- ``<cols>`` gets a width for each new column: a ``<col>`` range that covers one is split
+  around it, since Excel repairs a sheet whose ranges overlap;
+- an ``<autoFilter>`` is widened when ``widen_filter`` says so;
+- a ``<legacyDrawing>`` (the notes' drawing) is added in its place in the schema's order.
+
+Cells, rows and the root are matched by local name, so a sheet written with prefixes
+(``<x:row>``) keeps them, and new elements take the prefix of their parent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from bulk_scheduler.campaign import CellValue
+from bulk_scheduler.sheet.file_guard import tag_aligned_chunks
+from bulk_scheduler.sheet.xlsx_cells import CellRenderer, column_index, column_letters
+from bulk_scheduler.sheet.xlsx_xml import (
+    PartRefusedError,
+    check_utf8_start,
+    guarded_parser,
+    local_name,
+    prefix_of,
+    start_tag,
+    start_tag_end,
+)
+
+__all__ = ["CellUpdate", "SheetChanges", "SheetReport", "rewrite_sheet"]
+
+# A cell to write: its value and style (an index into cellXfs), or None for the style of
+# the cell it replaces, if any.
+CellUpdate = tuple[CellValue, int | None]
+
+# Root children that the schema puts after <legacyDrawing>: a new one goes before them.
+_AFTER_LEGACY_DRAWING = frozenset(
+    {
+        "legacyDrawingHF",
+        "drawingHF",
+        "picture",
+        "oleObjects",
+        "controls",
+        "webPublishItems",
+        "tableParts",
+        "extLst",
+    }
+)
+_RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
+
+
+@dataclass(slots=True)
+class SheetChanges:
+    """What to change in one sheet (see the module docstring)."""
+
+    # Every row number that may get cells, ascending (header row included).
+    row_numbers: Sequence[int]
+    # Row number -> {0-based column -> CellUpdate}; None or empty: the row is left alone.
+    cells_for: Callable[[int], Mapping[int, CellUpdate] | None]
+    # (0-based column, width) of each new column.
+    new_columns: Sequence[tuple[int, float]]
+    # The farthest cell written, for <dimension>: 0-based column, row number.
+    last_column: int
+    last_row: int
+    # An <autoFilter>'s ref -> the widened ref, or None to leave it.
+    widen_filter: Callable[[str], str | None]
+    renderer: CellRenderer
+    # The relationship id of a notes drawing to reference, and its namespace.
+    legacy_drawing: str | None = None
+    relationships_namespace: str = ""
+
+
+@dataclass(slots=True)
+class SheetReport:
+    """What the rewrite met that other parts depend on."""
+
+    replaced_formula: bool = False  # a replaced cell held a formula: calcChain is stale
+
+
+def rewrite_sheet(source: IO[bytes], sink: IO[bytes], changes: SheetChanges) -> SheetReport:
+    """Copy the sheet XML from ``source`` to ``sink`` with ``changes``.
+
+    Raises ``PartRefusedError`` for XML that expat refuses, a DTD, a non-UTF-8 sheet, or a
+    notes drawing asked for where the sheet already has one.
+    """
+    rewriter = _Rewriter(changes, sink)
+    rewriter.run(source)
+    return rewriter.report
+
+
+def widened_range(ref: str, top_row: int, right_column: int, new_right_column: int) -> str | None:
+    """``"A1:H101"`` -> ``"A1:S101"`` when the range starts on ``top_row`` and ends at
+    ``right_column`` (0-based); else None."""
+    match = _RANGE.match(ref.strip())
+    if match is None or match.group(3) is None:
+        return None
+    left, top, right, bottom = match.groups()
+    if int(top) != top_row or column_index(right) != right_column:
+        return None
+    return f"{left.upper()}{top}:{column_letters(new_right_column)}{bottom}"
+
+
+def _grown_dimension(ref: str, last_column: int, last_row: int) -> str | None:
+    match = _RANGE.match(ref.strip())
+    if match is None:
+        return None
+    left, top, right, bottom = match.groups()
+    right_index = column_index(right) if right else column_index(left)
+    bottom_row = int(bottom) if bottom else int(top)
+    new_right = max(right_index, last_column)
+    new_bottom = max(bottom_row, last_row)
+    if (new_right, new_bottom) == (right_index, bottom_row) and right:
+        return None
+    return f"{left.upper()}{top}:{column_letters(new_right)}{new_bottom}"
+
+
+class _Rewriter:
+    """The expat handlers and the copy state of one sheet (see the module docstring).
+
+    Offsets are global (from the start of the part); ``buffer`` holds the bytes from
+    ``base`` on, and everything before ``copied`` has gone to the output. Bytes are
+    copied up to ``mark`` (the last row or top-level event, which expat has finished)
+    after each chunk, unless a row or ``<cols>`` being rebuilt holds them back.
+    """
+
+    def __init__(self, changes: SheetChanges, sink: IO[bytes]) -> None:
+        self.changes = changes
+        self.sink = sink
+        self.report = SheetReport()
+        self.parser = guarded_parser()
+        self.parser.ordered_attributes = False
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.buffer = bytearray()
+        self.base = 0
+        self.copied = 0
+        self.mark = 0
+        self.hold: int | None = None
+        self.out: list[bytes | bytearray | str] = []
+        self.depth = 0
+        self.root_prefix = ""
+        # Top-level state.
+        self.cols_seen = False
+        self.in_cols = False
+        self.cols_node: tuple[str, dict[str, str], int] | None = None
+        self.col_entries: list[tuple[dict[str, str], str, int, int]] = []
+        self.col_start = 0
+        self.col_attrs: dict[str, str] = {}
+        self.in_data = False
+        self.data_node: tuple[str, dict[str, str], int, int] | None = None
+        self.data_children = False
+        self.legacy_done = changes.legacy_drawing is None
+        # Rows.
+        self.todo = changes.row_numbers
+        self.todo_index = 0
+        self.row_number = 0
+        self.row_name = ""
+        self.row_attrs: dict[str, str] = {}
+        self.row_start = 0
+        self.row_open_end = 0
+        self.row_updates: Mapping[int, CellUpdate] | None = None
+        self.row_min = 0
+        self.row_cells: list[list[object]] = []
+        self.row_other: int | None = None
+        self.row_children = False
+        self.cell_name = "c"
+        self.column = -1
+        # The cell being recorded: [column, start, end, style, formula, has children].
+        self.cell: list[object] | None = None
+
+    # --- driving ---------------------------------------------------------------------------
+
+    def run(self, source: IO[bytes]) -> None:
+        first = True
+        for chunk in tag_aligned_chunks(source):
+            if first:
+                check_utf8_start(chunk)
+                first = False
+            self.buffer += chunk
+            try:
+                self.parser.Parse(chunk, False)
+            except PartRefusedError:
+                raise
+            except Exception as exc:  # ExpatError, or a malformed attribute value
+                raise PartRefusedError(f"the sheet cannot be read: {exc}") from exc
+            self._flush()
+        try:
+            self.parser.Parse(b"", True)
+        except Exception as exc:
+            raise PartRefusedError(f"the sheet cannot be read: {exc}") from exc
+        self._copy_to(self.base + len(self.buffer))
+        self._write()
+
+    def _flush(self) -> None:
+        limit = self.mark if self.hold is None else min(self.mark, self.hold)
+        if limit > self.copied:
+            self._copy_to(limit)
+        self._write()
+        drop = self.copied - self.base
+        if drop > 0:
+            del self.buffer[:drop]
+            self.base = self.copied
+
+    def _write(self) -> None:
+        if self.out:
+            self.sink.write(
+                b"".join(p.encode("utf-8") if isinstance(p, str) else p for p in self.out)
+            )
+            self.out.clear()
+
+    def _copy_to(self, position: int) -> None:
+        if position > self.copied:
+            self.out.append(self.buffer[self.copied - self.base : position - self.base])
+            self.copied = position
+
+    def _bytes(self, start: int, end: int) -> bytearray:
+        return self.buffer[start - self.base : end - self.base]
+
+    def _element_end(self, position: int, open_end: int, children: bool) -> tuple[int, bool]:
+        """(offset after the element, whether it was empty ``<a/>``) at its end event."""
+        if not children and open_end == position and self._bytes(position - 2, position) == b"/>":
+            return position, True
+        local = position - self.base
+        return self.buffer.index(b">", local) + 1 + self.base, False
+
+    # --- handlers ----------------------------------------------------------------------
+
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        depth = self.depth = self.depth + 1
+        if depth == 4:
+            if self.row_updates is not None:
+                self._cell_start(name, attrs)
+            return
+        if depth > 4:
+            cell = self.cell
+            if cell is not None:
+                cell[5] = True
+                if depth == 5 and local_name(name) == "f":
+                    cell[4] = True
+            return
+        position = self.parser.CurrentByteIndex
+        self.mark = position
+        if depth == 3:
+            if self.in_data:
+                self._row_start(name, attrs, position)
+            elif self.in_cols:
+                self._col_start(attrs, position)
+            return
+        if depth == 2:
+            self._top_start(name, attrs, position)
+        elif depth == 1:
+            self.root_prefix = prefix_of(name)
+
+    def _end(self, name: str) -> None:
+        depth = self.depth
+        self.depth = depth - 1
+        if depth == 4:
+            cell = self.cell
+            if cell is not None:
+                self._cell_end(cell)
+            return
+        if depth > 4:
+            return
+        position = self.parser.CurrentByteIndex
+        self.mark = position
+        if depth == 3:
+            if self.in_data:
+                self._row_end(position)
+            elif self.in_cols:
+                self._col_end(name, position)
+        elif depth == 2:
+            self._top_end(name, position)
+        elif depth == 1:
+            self._insert_legacy_drawing(position)
+
+    # --- top level -----------------------------------------------------------------------
+
+    def _top_start(self, name: str, attrs: dict[str, str], position: int) -> None:
+        local = local_name(name)
+        changes = self.changes
+        if local == "sheetData":
+            if changes.new_columns and not self.cols_seen:
+                self._copy_to(position)
+                self.out.append(self._new_cols(prefix_of(name)))
+            self.in_data = True
+            self.data_node = (name, attrs, position, self._open_end(position))
+            self.data_children = False
+        elif local == "cols":
+            self.cols_seen = True
+            if changes.new_columns:
+                self.in_cols = True
+                self.col_start = position
+                self.cols_node = (name, attrs, position)
+                self.col_entries = []
+                self._copy_to(position)
+                self.hold = position
+        elif local == "dimension":
+            grown = _grown_dimension(attrs.get("ref", ""), changes.last_column, changes.last_row)
+            if grown is not None:
+                self._replace_start_tag(name, {**attrs, "ref": grown}, position)
+        elif local == "autoFilter":
+            widened = changes.widen_filter(attrs.get("ref", ""))
+            if widened is not None:
+                self._replace_start_tag(name, {**attrs, "ref": widened}, position)
+        elif local == "legacyDrawing" and not self.legacy_done:
+            raise PartRefusedError("the sheet already has a drawing for notes")
+        elif local in _AFTER_LEGACY_DRAWING:
+            self._insert_legacy_drawing(position)
+
+    def _top_end(self, name: str, position: int) -> None:
+        local = local_name(name)
+        if local == "sheetData":
+            self.in_data = False
+            self._finish_sheet_data(position)
+        elif local == "cols" and self.in_cols:
+            self.in_cols = False
+            self._rebuild_cols(name, position)
+            self.hold = None
+
+    def _open_end(self, position: int) -> int:
+        return start_tag_end(self.buffer, position - self.base) + self.base
+
+    def _replace_start_tag(self, name: str, attrs: dict[str, str], position: int) -> None:
+        open_end = self._open_end(position)
+        empty = self._bytes(open_end - 2, open_end) == b"/>"
+        self._copy_to(position)
+        self.out.append(start_tag(name, attrs, empty))
+        self.copied = open_end
+
+    def _insert_legacy_drawing(self, position: int) -> None:
+        if self.legacy_done:
+            return
+        self.legacy_done = True
+        self._copy_to(position)
+        namespace = self.changes.relationships_namespace
+        self.out.append(
+            f'<{self.root_prefix}legacyDrawing xmlns:r="{namespace}" '
+            f'r:id="{self.changes.legacy_drawing}"/>'
+        )
+
+    # --- <cols> --------------------------------------------------------------------------
+
+    def _col_start(self, attrs: dict[str, str], position: int) -> None:
+        self.col_start = position
+        self.col_attrs = attrs
+
+    def _col_end(self, name: str, position: int) -> None:
+        open_end = self._open_end(self.col_start)
+        end, _ = self._element_end(position, open_end, open_end != position)
+        self.col_entries.append((self.col_attrs, name, self.col_start, end))
+
+    def _new_cols(self, prefix: str) -> str:
+        entries = "".join(
+            self._col(prefix + "col", {}, index, width) for index, width in self.changes.new_columns
+        )
+        return f"<{prefix}cols>{entries}</{prefix}cols>"
+
+    @staticmethod
+    def _col(name: str, attrs: dict[str, str], index: int, width: float) -> str:
+        number = str(index + 1)
+        return start_tag(
+            name,
+            {**attrs, "min": number, "max": number, "width": f"{width:g}", "customWidth": "1"},
+            True,
+        )
+
+    def _rebuild_cols(self, name: str, position: int) -> None:
+        assert self.cols_node is not None
+        _, attrs, start = self.cols_node
+        open_end = self._open_end(start)
+        end, _ = self._element_end(position, open_end, bool(self.col_entries))
+        new = {index + 1: width for index, width in self.changes.new_columns}
+        entries: list[tuple[int, int, str | bytes]] = []
+        for order, (col_attrs, col_name, col_start, col_end) in enumerate(self.col_entries):
+            try:
+                low, high = int(col_attrs["min"]), int(col_attrs["max"])
+            except (KeyError, ValueError):
+                entries.append((0, order, bytes(self._bytes(col_start, col_end))))
+                continue
+            inside = sorted(number for number in new if low <= number <= high)
+            if not inside:
+                entries.append((low, order, bytes(self._bytes(col_start, col_end))))
+                continue
+            # Split the range around the new columns: ranges may not overlap.
+            for piece_low, piece_high in _ranges_without(low, high, inside):
+                piece = {**col_attrs, "min": str(piece_low), "max": str(piece_high)}
+                entries.append((piece_low, order, start_tag(col_name, piece, True)))
+        prefix = prefix_of(self.col_entries[0][1]) if self.col_entries else prefix_of(name)
+        for number, width in new.items():
+            entries.append((number, -1, self._col(prefix + "col", {}, number - 1, width)))
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+        self.out.append(start_tag(name, attrs))
+        self.out.extend(entry[2] for entry in entries)
+        self.out.append(f"</{name}>")
+        self.copied = end
+
+    # --- rows ----------------------------------------------------------------------------
+
+    def _row_start(self, name: str, attrs: dict[str, str], position: int) -> None:
+        number_text = attrs.get("r")
+        number = int(number_text) if number_text else self.row_number + 1
+        self.row_number = number
+        todo = self.todo
+        index = self.todo_index
+        while index < len(todo) and todo[index] < number:
+            self._copy_to(position)
+            self._new_row(todo[index], prefix_of(name))
+            index += 1
+        updates = None
+        if index < len(todo) and todo[index] == number:
+            index += 1
+            updates = self.changes.cells_for(number) or None
+        self.todo_index = index
+        self.row_updates = updates
+        if updates is None:
+            return
+        self.row_name = name
+        self.row_attrs = attrs
+        self.row_start = position
+        self.row_open_end = self._open_end(position)
+        self.row_min = min(updates)
+        self.row_cells = []
+        self.row_other = None
+        self.row_children = False
+        self.cell_name = prefix_of(name) + "c"
+        self.column = -1
+        self.hold = position
+
+    def _cell_start(self, name: str, attrs: dict[str, str]) -> None:
+        self.row_children = True
+        if name != self.cell_name and local_name(name) != "c":
+            if self.row_other is None:  # <extLst> after the cells: new cells go before it
+                self.row_other = self.parser.CurrentByteIndex
+            return
+        ref = attrs.get("r")
+        column = column_index(ref.rstrip("0123456789")) if ref else self.column + 1
+        self.column = column
+        if column >= self.row_min:
+            self.cell = [column, self.parser.CurrentByteIndex, 0, attrs.get("s"), False, False]
+
+    def _cell_end(self, cell: list[object]) -> None:
+        position = self.parser.CurrentByteIndex
+        if not cell[5] and self._bytes(position - 2, position) == b"/>":
+            cell[2] = position
+        else:
+            cell[2] = self.buffer.index(b">", position - self.base) + 1 + self.base
+        self.row_cells.append(cell)
+        self.cell = None
+
+    def _row_end(self, position: int) -> None:
+        updates = self.row_updates
+        if updates is None:
+            return
+        self.row_updates = None
+        self.hold = None
+        name = self.row_name
+        prefix = prefix_of(name)
+        end, empty = self._element_end(position, self.row_open_end, self.row_children)
+        number = self.row_number
+        render = self.changes.renderer.cell
+        out = self.out
+        suffix = str(number)
+
+        self._copy_to(self.row_start)
+        out.append(self._row_tag(updates))
+        cursor = self.row_open_end
+        existing = {cell[0]: cell for cell in self.row_cells}
+        inserts = sorted(column for column in updates if column not in existing)
+        waiting = 0
+        for column, start, cell_end, style, formula, _ in self.row_cells:  # type: ignore[misc]
+            while waiting < len(inserts) and inserts[waiting] < column:  # type: ignore[operator]
+                out.append(self._bytes(cursor, start))  # type: ignore[arg-type]
+                cursor = start  # type: ignore[assignment]
+                value, own = updates[inserts[waiting]]
+                out.append(render(prefix, column_letters(inserts[waiting]) + suffix, value, own))
+                waiting += 1
+            update = updates.get(column)  # type: ignore[call-overload]
+            if update is not None:
+                out.append(self._bytes(cursor, start))  # type: ignore[arg-type]
+                value, own = update
+                kept = own if own is not None else style
+                out.append(render(prefix, column_letters(column) + suffix, value, kept))  # type: ignore[arg-type]
+                cursor = cell_end  # type: ignore[assignment]
+                if formula:
+                    self.report.replaced_formula = True
+        tail = [
+            render(prefix, column_letters(column) + suffix, *updates[column])
+            for column in inserts[waiting:]
+        ]
+        if empty:
+            out.extend(tail)
+            out.append(f"</{name}>")
+        else:
+            where = self.row_other if self.row_other is not None else position
+            out.append(self._bytes(cursor, where))
+            out.extend(tail)
+            out.append(self._bytes(where, end))
+        self.copied = end
+
+    def _row_tag(self, updates: Mapping[int, CellUpdate]) -> str | bytearray:
+        """The row's start tag: as it was, with its ``spans`` hint grown to the new cells
+        (and no longer empty: the row gets cells)."""
+        attrs = self.row_attrs
+        spans = attrs.get("spans")
+        empty = self._bytes(self.row_open_end - 2, self.row_open_end) == b"/>"
+        if spans is None and not empty:
+            return self._bytes(self.row_start, self.row_open_end)
+        if spans is not None:
+            attrs = {**attrs, "spans": _grown_spans(spans, min(updates) + 1, max(updates) + 1)}
+        return start_tag(self.row_name, attrs)
+
+    def _new_row(self, number: int, prefix: str) -> None:
+        updates = self.changes.cells_for(number)
+        if not updates:
+            return
+        render = self.changes.renderer.cell
+        suffix = str(number)
+        cells = "".join(
+            render(prefix, column_letters(column) + suffix, *updates[column])
+            for column in sorted(updates)
+        )
+        if cells:
+            self.out.append(f'<{prefix}row r="{number}">{cells}</{prefix}row>')
+
+    def _finish_sheet_data(self, position: int) -> None:
+        """Rows still to create go at the end of <sheetData> (which may have been empty)."""
+        assert self.data_node is not None
+        name, attrs, start, open_end = self.data_node
+        end, empty = self._element_end(position, open_end, open_end != position)
+        prefix = prefix_of(name)
+        if empty:
+            self._copy_to(start)
+            self.out.append(start_tag(name, attrs))
+        else:
+            self._copy_to(position)
+        while self.todo_index < len(self.todo):
+            self._new_row(self.todo[self.todo_index], prefix + "")
+            self.todo_index += 1
+        if empty:
+            self.out.append(f"</{name}>")
+            self.copied = end
+
+
+def _grown_spans(spans: str, first: int, last: int) -> str:
+    """``"1:8"`` grown to hold columns ``first``-``last`` (1-based): ``"1:19"``."""
+    numbers = [int(n) for n in re.findall(r"\d+", spans)] or [first]
+    return f"{min([*numbers, first])}:{max([*numbers, last])}"
+
+
+def _ranges_without(low: int, high: int, holes: list[int]) -> list[tuple[int, int]]:
+    """``low``-``high`` minus the sorted column numbers ``holes``, as ranges."""
+    ranges = []
+    start = low
+    for hole in holes:
+        if hole > start:
+            ranges.append((start, hole - 1))
+        start = hole + 1
+    if start <= high:
+        ranges.append((start, high))
+    return ranges
