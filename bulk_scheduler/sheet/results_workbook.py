@@ -32,7 +32,12 @@ from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
 from openpyxl.xml.functions import tostring
 
 from bulk_scheduler.campaign import Campaign, CellValue
-from bulk_scheduler.sheet.results import RESULT_COLUMN_NOTES, RESULT_FILLS, is_formula_like
+from bulk_scheduler.sheet.results import (
+    FORMULA_TRIGGERS,
+    RESULT_COLUMN_NOTES,
+    RESULT_FILLS,
+    is_formula_like,
+)
 from bulk_scheduler.sheet.results_xlsx import (
     HEADER_FILL_RGB,
     MAX_WIDTH,
@@ -235,20 +240,32 @@ class _CellPlan:
         self.index_of = {row.row_number: index for index, row in enumerate(campaign.rows)}
         self.header_row = header_row
         self.row_numbers = sorted({header_row, *self.index_of})
-        self.columns = sorted(
-            ((index, name, index in added_columns) for name, index in result_index.items()),
-        )
         self.xf = xf
-        self.result_styles = {
+        result_styles = {
             name[len("result:") :]: index
             for name, index in xf.items()
             if name.startswith("result:")
         }
+        # Per column, in column order: whether it is new, the style of plain text and of
+        # formula-like text, and the styles of the result column's words.
+        self.columns: list[tuple[int, bool, int | None, int, Mapping[str, int]]] = []
+        for name, index in sorted(result_index.items(), key=lambda item: item[1]):
+            wrapped = name in WRAPPED_COLUMNS
+            self.columns.append(
+                (
+                    index,
+                    index in added_columns,
+                    xf["wrap"] if wrapped else None,
+                    xf["wrap_quote" if wrapped else "quote"],
+                    result_styles if name == "result" else {},
+                )
+            )
         self.header_cells: dict[int, CellUpdate] = {
             index: (headers[index], xf["header"]) for index in sorted(added_columns)
         }
 
     def cells_for(self, row_number: int) -> Mapping[int, CellUpdate] | None:
+        """The row's cells to write, in column order (None: the row is not a campaign row)."""
         if row_number == self.header_row:
             return self.header_cells
         index = self.index_of.get(row_number)
@@ -257,7 +274,7 @@ class _CellPlan:
         values = self.rows[index]
         original = self.originals[index]
         updates: dict[int, CellUpdate] = {}
-        for column, name, new in self.columns:
+        for column, new, text_style, formula_style, words in self.columns:
             value = values[column]
             if new:
                 if value is None:
@@ -266,18 +283,18 @@ class _CellPlan:
                 old = original[column] if column < len(original) else None
                 if value == old and type(value) is type(old):
                     continue  # unchanged: the cell stays as it was, style and all
-            updates[column] = (value, self._style(name, value))
+            if type(value) is str:
+                # None keeps the style of the cell replaced, if any (the user's own).
+                style = words.get(value)
+                if style is None:
+                    style = formula_style if value.startswith(FORMULA_TRIGGERS) else text_style
+                updates[column] = (value, style)
+            else:
+                updates[column] = (value, self._style(value))
         return updates
 
-    def _style(self, name: str, value: CellValue) -> int | None:
-        """The style a result cell needs; None keeps the style of the cell it replaces."""
-        if isinstance(value, str):
-            if name == "result" and value in self.result_styles:
-                return self.result_styles[value]
-            formula = is_formula_like(value)
-            if name in WRAPPED_COLUMNS:
-                return self.xf["wrap_quote" if formula else "wrap"]
-            return self.xf["quote"] if formula else None
+    def _style(self, value: CellValue) -> int | None:
+        """The style a value other than text needs; None keeps the replaced cell's style."""
         if isinstance(value, datetime):
             return self.xf["utc"]  # result times are UTC, naive or not
         if isinstance(value, date):
@@ -289,16 +306,13 @@ class _CellPlan:
 
 def _width(headers: Sequence[str], rows: Sequence[Sequence[CellValue]], index: int) -> float:
     """A readable width for a new column: its longest line, capped (as results_xlsx does)."""
-    width = display_width(headers[index]) + 2  # + room for the filter button
-    for row in rows:
-        value = row[index]
-        if value is not None:
-            length = (
-                len(value) if type(value) is str and "\n" not in value else display_width(value)
-            )
-            if length > width:
-                width = length
-    return float(min(max(width + 1, MIN_WIDTH), MAX_WIDTH))
+    values = [row[index] for row in rows]
+    texts = [value for value in values if type(value) is str]
+    widths = [display_width(headers[index]) + 2]  # + room for the filter button
+    widths += [len(text) if "\n" not in text else display_width(text) for text in texts]
+    if len(texts) < len(values):
+        widths += [display_width(v) for v in values if v is not None and type(v) is not str]
+    return float(min(max(max(widths) + 1, MIN_WIDTH), MAX_WIDTH))
 
 
 def _campaign_sheet(package: Package, sheet_name: str | None) -> SheetEntry:

@@ -24,12 +24,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
+from xml.parsers import expat
 
 from bulk_scheduler.campaign import CellValue
 from bulk_scheduler.sheet.file_guard import tag_aligned_chunks
 from bulk_scheduler.sheet.xlsx_cells import CellRenderer, column_index, column_letters
 from bulk_scheduler.sheet.xlsx_xml import (
     PartRefusedError,
+    attribute_text,
     check_utf8_start,
     guarded_parser,
     local_name,
@@ -38,7 +40,7 @@ from bulk_scheduler.sheet.xlsx_xml import (
     start_tag_end,
 )
 
-__all__ = ["CellUpdate", "SheetChanges", "SheetReport", "rewrite_sheet"]
+__all__ = ["CellUpdate", "SheetChanges", "rewrite_sheet", "widened_range"]
 
 # A cell to write: its value and style (an index into cellXfs), or None for the style of
 # the cell it replaces, if any.
@@ -57,6 +59,9 @@ _AFTER_LEGACY_DRAWING = frozenset(
         "extLst",
     }
 )
+_DIGITS = "0123456789"
+# Column letters -> 0-based index, filled as cells are met: a dict lookup per cell.
+_COLUMN_OF_LETTERS: dict[str, int] = {}
 _RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
 
 
@@ -66,7 +71,8 @@ class SheetChanges:
 
     # Every row number that may get cells, ascending (header row included).
     row_numbers: Sequence[int]
-    # Row number -> {0-based column -> CellUpdate}; None or empty: the row is left alone.
+    # Row number -> {0-based column -> CellUpdate} in column order; None or empty: the row
+    # is left alone.
     cells_for: Callable[[int], Mapping[int, CellUpdate] | None]
     # (0-based column, width) of each new column.
     new_columns: Sequence[tuple[int, float]]
@@ -81,22 +87,13 @@ class SheetChanges:
     relationships_namespace: str = ""
 
 
-@dataclass(slots=True)
-class SheetReport:
-    """What the rewrite met that other parts depend on."""
-
-    replaced_formula: bool = False  # a replaced cell held a formula: calcChain is stale
-
-
-def rewrite_sheet(source: IO[bytes], sink: IO[bytes], changes: SheetChanges) -> SheetReport:
+def rewrite_sheet(source: IO[bytes], sink: IO[bytes], changes: SheetChanges) -> None:
     """Copy the sheet XML from ``source`` to ``sink`` with ``changes``.
 
     Raises ``PartRefusedError`` for XML that expat refuses, a DTD, a non-UTF-8 sheet, or a
     notes drawing asked for where the sheet already has one.
     """
-    rewriter = _Rewriter(changes, sink)
-    rewriter.run(source)
-    return rewriter.report
+    _Rewriter(changes, sink).run(source)
 
 
 def widened_range(ref: str, top_row: int, right_column: int, new_right_column: int) -> str | None:
@@ -132,25 +129,25 @@ class _Rewriter:
     ``base`` on, and everything before ``copied`` has gone to the output. Bytes are
     copied up to ``mark`` (the last row or top-level event, which expat has finished)
     after each chunk, unless a row or ``<cols>`` being rebuilt holds them back.
+
+    Expat calls a handler for every element: two million of them for 100,000 rows. The
+    handlers for cells and what is inside them (``run``) are closures that return as soon
+    as they can; the rare elements (rows, top-level ones) go to methods.
     """
 
     def __init__(self, changes: SheetChanges, sink: IO[bytes]) -> None:
         self.changes = changes
         self.sink = sink
-        self.report = SheetReport()
         self.parser = guarded_parser()
         self.parser.ordered_attributes = False
-        self.parser.StartElementHandler = self._start
-        self.parser.EndElementHandler = self._end
         self.buffer = bytearray()
         self.base = 0
         self.copied = 0
         self.mark = 0
         self.hold: int | None = None
-        self.out: list[bytes | bytearray | str] = []
-        self.depth = 0
+        self.out: list[bytes | bytearray] = []
         self.root_prefix = ""
-        # Top-level state.
+        # Top level.
         self.cols_seen = False
         self.in_cols = False
         self.cols_node: tuple[str, dict[str, str], int] | None = None
@@ -159,9 +156,8 @@ class _Rewriter:
         self.col_attrs: dict[str, str] = {}
         self.in_data = False
         self.data_node: tuple[str, dict[str, str], int, int] | None = None
-        self.data_children = False
         self.legacy_done = changes.legacy_drawing is None
-        # Rows.
+        # Rows: the rows still to be met that get cells, and the row being rebuilt.
         self.todo = changes.row_numbers
         self.todo_index = 0
         self.row_number = 0
@@ -171,36 +167,84 @@ class _Rewriter:
         self.row_open_end = 0
         self.row_updates: Mapping[int, CellUpdate] | None = None
         self.row_min = 0
+        # Cells of the row at or right of its first new cell: [column, start, end, style].
         self.row_cells: list[list[object]] = []
         self.row_other: int | None = None
         self.row_children = False
         self.cell_name = "c"
         self.column = -1
-        # The cell being recorded: [column, start, end, style, formula, has children].
-        self.cell: list[object] | None = None
 
     # --- driving ---------------------------------------------------------------------------
 
     def run(self, source: IO[bytes]) -> None:
+        parser = self.parser
+        depth = 0
+        # The cell being recorded: [column, start, end, style, has children].
+        cell: list[object] | None = None
+        letters = _COLUMN_OF_LETTERS
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal depth, cell
+            depth += 1
+            if depth > 4:  # inside a cell: only whether it has children matters
+                if cell is not None:
+                    cell[4] = True
+                return
+            if depth < 4:
+                self._structural_start(name, attrs, depth)
+                return
+            if self.row_updates is None:
+                return  # a cell of a row that gets no cells, or a deeper element elsewhere
+            self.row_children = True
+            if name != self.cell_name and local_name(name) != "c":
+                if self.row_other is None:  # <extLst> after the cells: new cells go before it
+                    self.row_other = parser.CurrentByteIndex
+                return
+            ref = attrs.get("r")
+            if ref:
+                text = ref.rstrip(_DIGITS)
+                column = letters.get(text)
+                if column is None:
+                    column = letters[text] = column_index(text)
+            else:
+                column = self.column + 1
+            self.column = column
+            if column >= self.row_min:
+                cell = [column, parser.CurrentByteIndex, 0, attrs.get("s"), False]
+
+        def end(name: str) -> None:
+            nonlocal depth, cell
+            level = depth
+            depth = level - 1
+            if level > 4:
+                return
+            if level < 4:
+                self._structural_end(name, level)
+            elif cell is not None:
+                self._record_cell(cell)
+                cell = None
+
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
         first = True
         for chunk in tag_aligned_chunks(source):
             if first:
                 check_utf8_start(chunk)
                 first = False
             self.buffer += chunk
-            try:
-                self.parser.Parse(chunk, False)
-            except PartRefusedError:
-                raise
-            except Exception as exc:  # ExpatError, or a malformed attribute value
-                raise PartRefusedError(f"the sheet cannot be read: {exc}") from exc
+            self._parse(chunk, False)
             self._flush()
-        try:
-            self.parser.Parse(b"", True)
-        except Exception as exc:
-            raise PartRefusedError(f"the sheet cannot be read: {exc}") from exc
+        self._parse(b"", True)
         self._copy_to(self.base + len(self.buffer))
         self._write()
+
+    def _parse(self, chunk: bytes, final: bool) -> None:
+        try:
+            self.parser.Parse(chunk, final)
+        except PartRefusedError:
+            raise
+        except (expat.ExpatError, ValueError) as exc:  # or a malformed number in an attribute
+            raise PartRefusedError(f"the sheet cannot be read: {exc}") from exc
 
     def _flush(self) -> None:
         limit = self.mark if self.hold is None else min(self.mark, self.hold)
@@ -214,14 +258,12 @@ class _Rewriter:
 
     def _write(self) -> None:
         if self.out:
-            self.sink.write(
-                b"".join(p.encode("utf-8") if isinstance(p, str) else p for p in self.out)
-            )
+            self.sink.write(b"".join(self.out))
             self.out.clear()
 
     def _copy_to(self, position: int) -> None:
         if position > self.copied:
-            self.out.append(self.buffer[self.copied - self.base : position - self.base])
+            self.out.append(self._bytes(self.copied, position))
             self.copied = position
 
     def _bytes(self, start: int, end: int) -> bytearray:
@@ -234,54 +276,36 @@ class _Rewriter:
         local = position - self.base
         return self.buffer.index(b">", local) + 1 + self.base, False
 
-    # --- handlers ----------------------------------------------------------------------
+    def _open_end(self, position: int) -> int:
+        return start_tag_end(self.buffer, position - self.base) + self.base
 
-    def _start(self, name: str, attrs: dict[str, str]) -> None:
-        depth = self.depth = self.depth + 1
-        if depth == 4:
-            if self.row_updates is not None:
-                self._cell_start(name, attrs)
-            return
-        if depth > 4:
-            cell = self.cell
-            if cell is not None:
-                cell[5] = True
-                if depth == 5 and local_name(name) == "f":
-                    cell[4] = True
-            return
+    def _structural_start(self, name: str, attrs: dict[str, str], depth: int) -> None:
         position = self.parser.CurrentByteIndex
         self.mark = position
         if depth == 3:
             if self.in_data:
                 self._row_start(name, attrs, position)
             elif self.in_cols:
-                self._col_start(attrs, position)
-            return
-        if depth == 2:
+                self.col_start = position
+                self.col_attrs = attrs
+        elif depth == 2:
             self._top_start(name, attrs, position)
-        elif depth == 1:
+        else:
             self.root_prefix = prefix_of(name)
 
-    def _end(self, name: str) -> None:
-        depth = self.depth
-        self.depth = depth - 1
-        if depth == 4:
-            cell = self.cell
-            if cell is not None:
-                self._cell_end(cell)
-            return
-        if depth > 4:
-            return
+    def _structural_end(self, name: str, depth: int) -> None:
         position = self.parser.CurrentByteIndex
         self.mark = position
         if depth == 3:
             if self.in_data:
                 self._row_end(position)
             elif self.in_cols:
-                self._col_end(name, position)
+                open_end = self._open_end(self.col_start)
+                end, _ = self._element_end(position, open_end, False)
+                self.col_entries.append((self.col_attrs, name, self.col_start, end))
         elif depth == 2:
             self._top_end(name, position)
-        elif depth == 1:
+        else:
             self._insert_legacy_drawing(position)
 
     # --- top level -----------------------------------------------------------------------
@@ -292,15 +316,13 @@ class _Rewriter:
         if local == "sheetData":
             if changes.new_columns and not self.cols_seen:
                 self._copy_to(position)
-                self.out.append(self._new_cols(prefix_of(name)))
+                self.out.append(self._new_cols(prefix_of(name)).encode())
             self.in_data = True
             self.data_node = (name, attrs, position, self._open_end(position))
-            self.data_children = False
         elif local == "cols":
             self.cols_seen = True
             if changes.new_columns:
                 self.in_cols = True
-                self.col_start = position
                 self.cols_node = (name, attrs, position)
                 self.col_entries = []
                 self._copy_to(position)
@@ -328,14 +350,11 @@ class _Rewriter:
             self._rebuild_cols(name, position)
             self.hold = None
 
-    def _open_end(self, position: int) -> int:
-        return start_tag_end(self.buffer, position - self.base) + self.base
-
     def _replace_start_tag(self, name: str, attrs: dict[str, str], position: int) -> None:
         open_end = self._open_end(position)
         empty = self._bytes(open_end - 2, open_end) == b"/>"
         self._copy_to(position)
-        self.out.append(start_tag(name, attrs, empty))
+        self.out.append(start_tag(name, attrs, empty).encode())
         self.copied = open_end
 
     def _insert_legacy_drawing(self, position: int) -> None:
@@ -343,37 +362,19 @@ class _Rewriter:
             return
         self.legacy_done = True
         self._copy_to(position)
-        namespace = self.changes.relationships_namespace
+        namespace = attribute_text(self.changes.relationships_namespace)
         self.out.append(
             f'<{self.root_prefix}legacyDrawing xmlns:r="{namespace}" '
-            f'r:id="{self.changes.legacy_drawing}"/>'
+            f'r:id="{self.changes.legacy_drawing}"/>'.encode()
         )
 
     # --- <cols> --------------------------------------------------------------------------
 
-    def _col_start(self, attrs: dict[str, str], position: int) -> None:
-        self.col_start = position
-        self.col_attrs = attrs
-
-    def _col_end(self, name: str, position: int) -> None:
-        open_end = self._open_end(self.col_start)
-        end, _ = self._element_end(position, open_end, open_end != position)
-        self.col_entries.append((self.col_attrs, name, self.col_start, end))
-
     def _new_cols(self, prefix: str) -> str:
         entries = "".join(
-            self._col(prefix + "col", {}, index, width) for index, width in self.changes.new_columns
+            _col(prefix + "col", {}, index, width) for index, width in self.changes.new_columns
         )
         return f"<{prefix}cols>{entries}</{prefix}cols>"
-
-    @staticmethod
-    def _col(name: str, attrs: dict[str, str], index: int, width: float) -> str:
-        number = str(index + 1)
-        return start_tag(
-            name,
-            {**attrs, "min": number, "max": number, "width": f"{width:g}", "customWidth": "1"},
-            True,
-        )
 
     def _rebuild_cols(self, name: str, position: int) -> None:
         assert self.cols_node is not None
@@ -381,28 +382,28 @@ class _Rewriter:
         open_end = self._open_end(start)
         end, _ = self._element_end(position, open_end, bool(self.col_entries))
         new = {index + 1: width for index, width in self.changes.new_columns}
-        entries: list[tuple[int, int, str | bytes]] = []
+        entries: list[tuple[int, int, bytes | bytearray]] = []
         for order, (col_attrs, col_name, col_start, col_end) in enumerate(self.col_entries):
             try:
                 low, high = int(col_attrs["min"]), int(col_attrs["max"])
             except (KeyError, ValueError):
-                entries.append((0, order, bytes(self._bytes(col_start, col_end))))
+                entries.append((0, order, self._bytes(col_start, col_end)))
                 continue
             inside = sorted(number for number in new if low <= number <= high)
             if not inside:
-                entries.append((low, order, bytes(self._bytes(col_start, col_end))))
+                entries.append((low, order, self._bytes(col_start, col_end)))
                 continue
             # Split the range around the new columns: ranges may not overlap.
             for piece_low, piece_high in _ranges_without(low, high, inside):
                 piece = {**col_attrs, "min": str(piece_low), "max": str(piece_high)}
-                entries.append((piece_low, order, start_tag(col_name, piece, True)))
+                entries.append((piece_low, order, start_tag(col_name, piece, True).encode()))
         prefix = prefix_of(self.col_entries[0][1]) if self.col_entries else prefix_of(name)
         for number, width in new.items():
-            entries.append((number, -1, self._col(prefix + "col", {}, number - 1, width)))
+            entries.append((number, -1, _col(prefix + "col", {}, number - 1, width).encode()))
         entries.sort(key=lambda entry: (entry[0], entry[1]))
-        self.out.append(start_tag(name, attrs))
+        self.out.append(start_tag(name, attrs).encode())
         self.out.extend(entry[2] for entry in entries)
-        self.out.append(f"</{name}>")
+        self.out.append(f"</{name}>".encode())
         self.copied = end
 
     # --- rows ----------------------------------------------------------------------------
@@ -429,7 +430,7 @@ class _Rewriter:
         self.row_attrs = attrs
         self.row_start = position
         self.row_open_end = self._open_end(position)
-        self.row_min = min(updates)
+        self.row_min = next(iter(updates))  # updates come in column order
         self.row_cells = []
         self.row_other = None
         self.row_children = False
@@ -437,26 +438,13 @@ class _Rewriter:
         self.column = -1
         self.hold = position
 
-    def _cell_start(self, name: str, attrs: dict[str, str]) -> None:
-        self.row_children = True
-        if name != self.cell_name and local_name(name) != "c":
-            if self.row_other is None:  # <extLst> after the cells: new cells go before it
-                self.row_other = self.parser.CurrentByteIndex
-            return
-        ref = attrs.get("r")
-        column = column_index(ref.rstrip("0123456789")) if ref else self.column + 1
-        self.column = column
-        if column >= self.row_min:
-            self.cell = [column, self.parser.CurrentByteIndex, 0, attrs.get("s"), False, False]
-
-    def _cell_end(self, cell: list[object]) -> None:
+    def _record_cell(self, cell: list[object]) -> None:
         position = self.parser.CurrentByteIndex
-        if not cell[5] and self._bytes(position - 2, position) == b"/>":
+        if not cell[4] and self._bytes(position - 2, position) == b"/>":
             cell[2] = position
         else:
             cell[2] = self.buffer.index(b">", position - self.base) + 1 + self.base
         self.row_cells.append(cell)
-        self.cell = None
 
     def _row_end(self, position: int) -> None:
         updates = self.row_updates
@@ -467,71 +455,67 @@ class _Rewriter:
         name = self.row_name
         prefix = prefix_of(name)
         end, empty = self._element_end(position, self.row_open_end, self.row_children)
-        number = self.row_number
         render = self.changes.renderer.cell
+        suffix = str(self.row_number)
         out = self.out
-        suffix = str(number)
 
         self._copy_to(self.row_start)
-        out.append(self._row_tag(updates))
+        out.append(self._row_tag(updates, empty))
         cursor = self.row_open_end
-        existing = {cell[0]: cell for cell in self.row_cells}
-        inserts = sorted(column for column in updates if column not in existing)
+        pending = list(updates)  # in column order; those the row has are replaced in place
+        if self.row_cells:
+            existing = {cell[0] for cell in self.row_cells}
+            pending = [column for column in pending if column not in existing]
         waiting = 0
-        for column, start, cell_end, style, formula, _ in self.row_cells:  # type: ignore[misc]
-            while waiting < len(inserts) and inserts[waiting] < column:  # type: ignore[operator]
-                out.append(self._bytes(cursor, start))  # type: ignore[arg-type]
-                cursor = start  # type: ignore[assignment]
-                value, own = updates[inserts[waiting]]
-                out.append(render(prefix, column_letters(inserts[waiting]) + suffix, value, own))
+        for cell in self.row_cells:
+            column, start, cell_end, style = cell[0], cell[1], cell[2], cell[3]
+            assert isinstance(column, int) and isinstance(start, int) and isinstance(cell_end, int)
+            while waiting < len(pending) and pending[waiting] < column:
+                out.append(self._bytes(cursor, start))
+                cursor = start
+                before = pending[waiting]
+                out.append(
+                    render(prefix, column_letters(before) + suffix, *updates[before]).encode()
+                )
                 waiting += 1
-            update = updates.get(column)  # type: ignore[call-overload]
+            update = updates.get(column)
             if update is not None:
-                out.append(self._bytes(cursor, start))  # type: ignore[arg-type]
+                out.append(self._bytes(cursor, start))
                 value, own = update
                 kept = own if own is not None else style
-                out.append(render(prefix, column_letters(column) + suffix, value, kept))  # type: ignore[arg-type]
-                cursor = cell_end  # type: ignore[assignment]
-                if formula:
-                    self.report.replaced_formula = True
-        tail = [
-            render(prefix, column_letters(column) + suffix, *updates[column])
-            for column in inserts[waiting:]
-        ]
+                out.append(render(prefix, column_letters(column) + suffix, value, kept).encode())  # type: ignore[arg-type]
+                cursor = cell_end
+        tail = self.changes.renderer.cells(prefix, self.row_number, updates, pending[waiting:])
+        tail_bytes = tail.encode()
         if empty:
-            out.extend(tail)
-            out.append(f"</{name}>")
+            out.append(tail_bytes)
+            out.append(f"</{name}>".encode())
         else:
             where = self.row_other if self.row_other is not None else position
             out.append(self._bytes(cursor, where))
-            out.extend(tail)
+            out.append(tail_bytes)
             out.append(self._bytes(where, end))
         self.copied = end
 
-    def _row_tag(self, updates: Mapping[int, CellUpdate]) -> str | bytearray:
+    def _row_tag(self, updates: Mapping[int, CellUpdate], empty: bool) -> bytes | bytearray:
         """The row's start tag: as it was, with its ``spans`` hint grown to the new cells
         (and no longer empty: the row gets cells)."""
         attrs = self.row_attrs
         spans = attrs.get("spans")
-        empty = self._bytes(self.row_open_end - 2, self.row_open_end) == b"/>"
         if spans is None and not empty:
             return self._bytes(self.row_start, self.row_open_end)
         if spans is not None:
-            attrs = {**attrs, "spans": _grown_spans(spans, min(updates) + 1, max(updates) + 1)}
-        return start_tag(self.row_name, attrs)
+            columns = list(updates)
+            attrs = {**attrs, "spans": _grown_spans(spans, columns[0] + 1, columns[-1] + 1)}
+        return start_tag(self.row_name, attrs).encode()
 
     def _new_row(self, number: int, prefix: str) -> None:
         updates = self.changes.cells_for(number)
         if not updates:
             return
-        render = self.changes.renderer.cell
-        suffix = str(number)
-        cells = "".join(
-            render(prefix, column_letters(column) + suffix, *updates[column])
-            for column in sorted(updates)
-        )
+        cells = self.changes.renderer.cells(prefix, number, updates, updates)
         if cells:
-            self.out.append(f'<{prefix}row r="{number}">{cells}</{prefix}row>')
+            self.out.append(f'<{prefix}row r="{number}">{cells}</{prefix}row>'.encode())
 
     def _finish_sheet_data(self, position: int) -> None:
         """Rows still to create go at the end of <sheetData> (which may have been empty)."""
@@ -541,15 +525,24 @@ class _Rewriter:
         prefix = prefix_of(name)
         if empty:
             self._copy_to(start)
-            self.out.append(start_tag(name, attrs))
+            self.out.append(start_tag(name, attrs).encode())
         else:
             self._copy_to(position)
         while self.todo_index < len(self.todo):
-            self._new_row(self.todo[self.todo_index], prefix + "")
+            self._new_row(self.todo[self.todo_index], prefix)
             self.todo_index += 1
         if empty:
-            self.out.append(f"</{name}>")
+            self.out.append(f"</{name}>".encode())
             self.copied = end
+
+
+def _col(name: str, attrs: dict[str, str], index: int, width: float) -> str:
+    number = str(index + 1)
+    return start_tag(
+        name,
+        {**attrs, "min": number, "max": number, "width": f"{width:g}", "customWidth": "1"},
+        True,
+    )
 
 
 def _grown_spans(spans: str, first: int, last: int) -> str:
