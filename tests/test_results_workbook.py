@@ -582,3 +582,182 @@ def test_libreoffice_reads_the_results_workbook(tmp_path: Path) -> None:
     assert [row[len(HEADER)] for row in rows[1:] if any(row)] == ["created"] * len(DATA_ROWS)
     with (tmp_path / "out-Summary.csv").open(encoding="utf-8", newline="") as handle:
         assert next(csv.reader(handle)) == ["item", "value"]
+
+
+# --- a workbook as Excel writes it --------------------------------------------------------
+
+EXCEL_NS = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+EXCEL_STYLES_NS = (
+    EXCEL_NS + ' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'mc:Ignorable="x14ac xr xr2 xr3" '
+    'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+    'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+    'xmlns:xr2="http://schemas.microsoft.com/office/spreadsheetml/2015/revision2" '
+    'xmlns:xr3="http://schemas.microsoft.com/office/spreadsheetml/2016/revision3"'
+)
+EXCEL_SHEET_NS = EXCEL_STYLES_NS + ' xr:uid="{00000000-0001-0000-0000-000000000000}"'
+MAIN_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+
+
+def excel_style_workbook(path: Path) -> Path:
+    """A workbook with Excel's own markup: shared strings, ``spans`` and ``x14ac`` on rows,
+    ignorable namespaces, a table (ListObject) over the data, a formula and its calculation
+    chain, and an extension list at the end of the sheet."""
+    strings = ["caption", "accounts", "scheduled_at", "timezone", "First", "Second"]
+    strings += [seed.BYO_TIKTOK_ID, "Europe/Paris"]
+    shared = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    rows = (
+        '<row r="1" spans="1:4" x14ac:dyDescent="0.25">'
+        '<c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
+    )
+    for number, caption in ((2, 4), (3, 5)):
+        rows += (
+            f'<row r="{number}" spans="1:4" x14ac:dyDescent="0.25">'
+            f'<c r="A{number}" t="s"><v>{caption}</v></c><c r="B{number}" t="s"><v>6</v></c>'
+            f'<c r="C{number}" s="1"><f>DATE(2036,6,{number})+TIME(9,0,0)</f>'
+            f"<v>{(datetime(2036, 6, number) - datetime(1899, 12, 30)).days}.375</v></c>"
+            f'<c r="D{number}" t="s"><v>7</v></c></row>'
+        )
+    sheet = (
+        f'{DECLARATION}<worksheet {EXCEL_SHEET_NS}><dimension ref="A1:D3"/>'
+        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+        '<sheetFormatPr defaultRowHeight="15" x14ac:dyDescent="0.25"/>'
+        '<cols><col min="1" max="1" width="30.7109375" customWidth="1"/></cols>'
+        f"<sheetData>{rows}</sheetData>"
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<tableParts count="1"><tablePart r:id="rId1"/></tableParts>'
+        '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        '<x14:dataValidations count="0" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'
+        "</ext></extLst></worksheet>"
+    )
+    table = (
+        f'{DECLARATION}<table {MAIN_NS} id="1" name="Posts" displayName="Posts" '
+        'ref="A1:D3" totalsRowShown="0"><autoFilter ref="A1:D3"/><tableColumns count="4">'
+        '<tableColumn id="1" name="caption"/><tableColumn id="2" name="accounts"/>'
+        '<tableColumn id="3" name="scheduled_at"/><tableColumn id="4" name="timezone"/>'
+        '</tableColumns><tableStyleInfo name="TableStyleMedium2" showFirstColumn="0" '
+        'showLastColumn="0" showRowStripes="1" showColumnStripes="0"/></table>'
+    )
+    styles = (
+        f"{DECLARATION}<styleSheet {EXCEL_STYLES_NS}>"
+        '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd\\ hh:mm"/></numFmts>'
+        '<fonts count="1" x14ac:knownFonts="1"><font><sz val="11"/><color theme="1"/>'
+        '<name val="Calibri"/><family val="2"/><scheme val="minor"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        '</cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" '
+        'xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" '
+        'applyNumberFormat="1"/>'
+        '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+        '</cellStyles><dxfs count="0"/><tableStyles count="0" '
+        'defaultTableStyle="TableStyleMedium2" '
+        'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
+    )
+    workbook = (
+        f'{DECLARATION}<workbook {EXCEL_NS}><workbookPr defaultThemeVersion="166925"/>'
+        '<bookViews><workbookView xWindow="0" yWindow="0" windowWidth="28800" '
+        'windowHeight="12300"/></bookViews><sheets><sheet name="Posts" sheetId="1" r:id="rId1"/>'
+        '</sheets><calcPr calcId="191029"/></workbook>'
+    )
+    overrides = {
+        "/xl/workbook.xml": f"{SHEET_TYPE}.sheet.main+xml",
+        "/xl/worksheets/sheet1.xml": f"{SHEET_TYPE}.worksheet+xml",
+        "/xl/styles.xml": f"{SHEET_TYPE}.styles+xml",
+        "/xl/sharedStrings.xml": f"{SHEET_TYPE}.sharedStrings+xml",
+        "/xl/calcChain.xml": f"{SHEET_TYPE}.calcChain+xml",
+        "/xl/tables/table1.xml": f"{SHEET_TYPE}.table+xml",
+    }
+    types = (
+        f'{DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        + "".join(f'<Override PartName="{k}" ContentType="{v}"/>' for k, v in overrides.items())
+        + "</Types>"
+    )
+
+    def relationships(*items: tuple[str, str, str]) -> str:
+        body = "".join(f'<Relationship Id="{i}" Type="{t}" Target="{g}"/>' for i, t, g in items)
+        return (
+            f"{DECLARATION}<Relationships "
+            'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f"{body}</Relationships>"
+        )
+
+    parts = {
+        "[Content_Types].xml": types,
+        "_rels/.rels": relationships(("rId1", f"{RELS}/officeDocument", "xl/workbook.xml")),
+        "xl/workbook.xml": workbook,
+        "xl/_rels/workbook.xml.rels": relationships(
+            ("rId1", f"{RELS}/worksheet", "worksheets/sheet1.xml"),
+            ("rId2", f"{RELS}/styles", "styles.xml"),
+            ("rId3", f"{RELS}/sharedStrings", "sharedStrings.xml"),
+            ("rId4", f"{RELS}/calcChain", "calcChain.xml"),
+        ),
+        "xl/worksheets/sheet1.xml": sheet,
+        "xl/worksheets/_rels/sheet1.xml.rels": relationships(
+            ("rId1", f"{RELS}/table", "../tables/table1.xml")
+        ),
+        "xl/tables/table1.xml": table,
+        "xl/styles.xml": styles,
+        "xl/sharedStrings.xml": (
+            f'{DECLARATION}<sst {MAIN_NS} count="{len(strings) + 2}" '
+            f'uniqueCount="{len(strings)}">{shared}</sst>'
+        ),
+        "xl/calcChain.xml": (
+            f'{DECLARATION}<calcChain {MAIN_NS}><c r="C2" i="1"/><c r="C3"/></calcChain>'
+        ),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:Data Validation extension")  # openpyxl's, on reading
+def test_a_workbook_as_excel_writes_it_keeps_its_markup(tmp_path: Path) -> None:
+    campaign = load_campaign(excel_style_workbook(tmp_path / "excel.xlsx"))
+    assert campaign.rows[0].values["caption"] == "First"  # read as the loader reads it
+    write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
+
+    assert_sound_package(tmp_path / "out.xlsx")
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as archive:
+        names = archive.namelist()
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        types = archive.read("[Content_Types].xml").decode()
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    # The ignorable prefixes stay declared where Excel looks for them.
+    assert 'mc:Ignorable="x14ac xr xr2 xr3"' in sheet
+    assert 'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"' in sheet
+    assert '<row r="1" spans="1:15" x14ac:dyDescent="0.25">' in sheet
+    # The user's formula stays; the calculation chain goes (Excel rebuilds it).
+    assert "<f>DATE(2036,6,2)+TIME(9,0,0)</f>" in sheet
+    assert "xl/calcChain.xml" not in names and "calcChain" not in types + rels
+    # The notes' drawing goes before the table parts and the extension list.
+    assert sheet.index("<legacyDrawing") < sheet.index("<tableParts") < sheet.index("<extLst>")
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    posts = book["Posts"]
+    assert posts.freeze_panes == "A2"
+    assert posts.tables["Posts"].ref == "A1:D3"
+    assert [c.value for c in posts[1]] == [
+        "caption",
+        "accounts",
+        "scheduled_at",
+        "timezone",
+        *RESULT_COLUMNS,
+    ]
+    assert cells_by_header(posts, 2)["result"].value == "created"
+    rows = calamine_rows(tmp_path / "out.xlsx", "Posts")
+    assert rows[1][2] == datetime(2036, 6, 2, 9, 0)
