@@ -315,12 +315,16 @@ def test_a_fixed_row_is_sent_again_and_only_its_cells_change(
 
 
 def replace_in_sheet(path: Path, old: bytes, new: bytes) -> None:
-    """Edit the Posts tab's XML in place (it is the second sheet part openpyxl wrote)."""
+    """Edit the Posts tab's XML (the second sheet part openpyxl wrote)."""
+    replace_part(path, "xl/worksheets/sheet2.xml", old, new)
+
+
+def replace_part(path: Path, part: str, old: bytes, new: bytes) -> None:
     copy = path.with_suffix(".tmp")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
             data = source.read(info)
-            if info.filename == "xl/worksheets/sheet2.xml":
+            if info.filename == part:
                 assert old in data
                 data = data.replace(old, new)
             out.writestr(info, data)
@@ -761,3 +765,47 @@ def test_a_workbook_as_excel_writes_it_keeps_its_markup(tmp_path: Path) -> None:
     assert cells_by_header(posts, 2)["result"].value == "created"
     rows = calamine_rows(tmp_path / "out.xlsx", "Posts")
     assert rows[1][2] == datetime(2036, 6, 2, 9, 0)
+
+
+def test_campaign_rows_the_sheet_has_no_row_for_get_one(tmp_path: Path) -> None:
+    # A merge down column B gives rows 3 and 4 an accounts value (the loader fills it
+    # down) though the sheet holds no cell there: row 3 has no <row> at all, row 4 an
+    # empty one.
+    path = tmp_path / "merged.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["caption", "accounts"])
+    sheet.append(["one", seed.BYO_TIKTOK_ID])
+    sheet["A5"], sheet["B5"] = "five", seed.BYO_TIKTOK_ID
+    sheet.merge_cells("B2:B4")
+    book.save(path)
+    replace_part(
+        path, "xl/worksheets/sheet1.xml", b'<row r="3"></row><row r="4"></row>', b'<row r="4"/>'
+    )
+    campaign = load_campaign(path)
+    assert [row.row_number for row in campaign.rows] == [2, 3, 4, 5]
+    write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
+
+    assert_sound_package(tmp_path / "out.xlsx")
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
+    assert [cells_by_header(out, n)["post_id"].value for n in (2, 3, 4, 5)] == [
+        "post-2",
+        "post-3",
+        "post-4",
+        "post-5",
+    ]
+    assert "B2:B4" in {str(r) for r in out.merged_cells.ranges}
+
+
+def test_a_workbook_swapped_for_a_hostile_one_is_not_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = user_workbook(tmp_path / "may.xlsx")
+    campaign = load_campaign(source, sheet="Posts")
+    shutil.copy(FIXTURES / "hostile" / "xxe_workbook.xlsx", source)
+    with caplog.at_level(logging.WARNING):
+        write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
+
+    assert "DTD" in caplog.text
+    assert calamine_rows(tmp_path / "out.xlsx", "Posts")[0] == [*HEADER, *NEW_COLUMNS]
