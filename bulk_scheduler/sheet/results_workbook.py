@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import IO
 
 import python_calamine
-from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
-from openpyxl.xml.functions import tostring
 
 from bulk_scheduler.campaign import Campaign, CellValue
 from bulk_scheduler.sheet.results import (
@@ -38,15 +36,17 @@ from bulk_scheduler.sheet.results import (
     RESULT_FILLS,
     is_formula_like,
 )
-from bulk_scheduler.sheet.results_xlsx import (
+from bulk_scheduler.sheet.results_style import (
     HEADER_FILL_RGB,
     MAX_WIDTH,
     MIN_WIDTH,
+    NOTE_AUTHOR,
     UTC_FORMAT,
     WRAPPED_COLUMNS,
     display_width,
 )
 from bulk_scheduler.sheet.xlsx_cells import CellRenderer, column_letters
+from bulk_scheduler.sheet.xlsx_notes import notes_parts
 from bulk_scheduler.sheet.xlsx_package import (
     COMMENTS_CONTENT_TYPE,
     VML_CONTENT_TYPE,
@@ -72,7 +72,6 @@ _CALC_CHAIN_TYPE = "/calcChain"
 # Fast enough for a 100,000-row sheet (deflate level 6 takes three times as long), and
 # about 30% larger: the sheet is most of the file.
 _COMPRESSLEVEL = 1
-_NOTE_AUTHOR = "bulk-scheduler"
 _SUMMARY_TITLES = ("Summary", "Run summary", *(f"Run summary {n}" for n in range(2, 100)))
 
 STYLES: dict[str, CellStyle] = {
@@ -170,7 +169,7 @@ def _write(
             for name, index in result_index.items()
             if index in added_columns
         }
-        added[comments_part], added[drawing_part] = _notes_parts(notes)
+        added[comments_part], added[drawing_part] = notes_parts(notes, NOTE_AUTHOR)
         package.add_override(comments_part, COMMENTS_CONTENT_TYPE)
         package.add_default("vml", VML_CONTENT_TYPE)
         if sheet_rels.created:
@@ -422,17 +421,6 @@ def _widen_filter_name(package: Package, sheet: SheetEntry, widen) -> None:  # t
 def _absolute(corner: str) -> str:
     letters = corner.rstrip("0123456789")
     return f"${letters}${corner[len(letters) :]}"
-
-
-def _notes_parts(notes: Mapping[str, str]) -> tuple[bytes, bytes]:
-    """The comments part and its VML drawing, as openpyxl writes them for its own notes."""
-    records = []
-    for ref, text in notes.items():
-        record = CommentRecord(ref=ref, author=_NOTE_AUTHOR, height=80, width=240)
-        record.text.t = text
-        records.append(record)
-    comments = CommentSheet.from_comments(records)
-    return tostring(comments.to_tree()), comments.write_shapes()
 
 
 def _summary_sheet(

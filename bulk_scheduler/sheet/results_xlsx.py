@@ -29,13 +29,17 @@ from bulk_scheduler.sheet.results import (
     RESULT_FILLS,
     is_formula_like,
 )
+from bulk_scheduler.sheet.results_style import (
+    HEADER_FILL_RGB,
+    MAX_WIDTH,
+    MIN_WIDTH,
+    NOTE_AUTHOR,
+    UTC_FORMAT,
+    WRAPPED_COLUMNS,
+    display_width,
+)
 
 _XLSX_TEXT_LIMIT = 32_767  # Excel's maximum characters in one cell
-# Shared with results_workbook, which adds the same columns to the user's own workbook.
-MIN_WIDTH, MAX_WIDTH = 8, 60
-UTC_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
-WRAPPED_COLUMNS = ("warnings", "error_message")
-HEADER_FILL_RGB = "DDEBF7"
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor=HEADER_FILL_RGB)
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -119,7 +123,7 @@ def write_xlsx(
     for index, header in enumerate(headers):
         cell = cells.text(_xlsx_text(header), "header")
         if index in notes:
-            cell.comment = Comment(notes[index], "bulk-scheduler", height=80, width=240)
+            cell.comment = Comment(notes[index], NOTE_AUTHOR, height=80, width=240)
         header_row.append(cell)
     sheet.append(header_row)
 
@@ -193,16 +197,6 @@ def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[CellValue]]) 
                 if length > widths[index]:
                     widths[index] = length
     return [float(min(max(width + 1, MIN_WIDTH), MAX_WIDTH)) for width in widths]
-
-
-def display_width(value: CellValue) -> int:
-    if isinstance(value, str):
-        return max(map(len, value.splitlines()), default=0) if "\n" in value else len(value)
-    if isinstance(value, datetime):
-        return 23 if value.tzinfo is not None else 19
-    if isinstance(value, date | time):
-        return 10
-    return len(str(value))
 
 
 def _write_summary(sheet: WriteOnlyWorksheet, summary_rows: Sequence[tuple[str, object]]) -> None:
