@@ -60,6 +60,7 @@ _AFTER_LEGACY_DRAWING = frozenset(
     }
 )
 _DIGITS = "0123456789"
+_PAST_LAST_COLUMN = 1 << 30  # no cell is this far right
 # Column letters -> 0-based index, filled as cells are met: a dict lookup per cell.
 _COLUMN_OF_LETTERS: dict[str, int] = {}
 _RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
@@ -166,9 +167,13 @@ class _Rewriter:
         self.row_start = 0
         self.row_open_end = 0
         self.row_updates: Mapping[int, CellUpdate] | None = None
-        self.row_min = 0
-        # Cells of the row at or right of its first new cell: [column, start, end, style].
-        self.row_cells: list[list[object]] = []
+        # The row's columns to write, in order; the next one not yet met; what was met:
+        # [column, start, end, style] for a cell replaced, [column, start] for one inserted
+        # before the cell at start.
+        self.row_columns: list[int] = []
+        self.row_next = 0
+        self.next_column = _PAST_LAST_COLUMN
+        self.row_edits: list[list[object]] = []
         self.row_other: int | None = None
         self.row_children = False
         self.cell_name = "c"
@@ -206,11 +211,14 @@ class _Rewriter:
                 column = letters.get(text)
                 if column is None:
                     column = letters[text] = column_index(text)
+                if column <= self.column:
+                    # Cells must come in column order; new ones are placed by it.
+                    raise PartRefusedError(f"cell {ref} is out of order in its row")
             else:
                 column = self.column + 1
             self.column = column
-            if column >= self.row_min:
-                cell = [column, parser.CurrentByteIndex, 0, attrs.get("s"), False]
+            if column >= self.next_column:
+                cell = self._cell_met(column, attrs)
 
         def end(name: str) -> None:
             nonlocal depth, cell
@@ -221,7 +229,7 @@ class _Rewriter:
             if level < 4:
                 self._structural_end(name, level)
             elif cell is not None:
-                self._record_cell(cell)
+                self._cell_end(cell)
                 cell = None
 
         parser.StartElementHandler = start
@@ -430,21 +438,40 @@ class _Rewriter:
         self.row_attrs = attrs
         self.row_start = position
         self.row_open_end = self._open_end(position)
-        self.row_min = next(iter(updates))  # updates come in column order
-        self.row_cells = []
+        self.row_columns = list(updates)  # in column order
+        self.row_next = 0
+        self.next_column = self.row_columns[0]
+        self.row_edits = []
         self.row_other = None
         self.row_children = False
         self.cell_name = prefix_of(name) + "c"
         self.column = -1
         self.hold = position
 
-    def _record_cell(self, cell: list[object]) -> None:
+    def _cell_met(self, column: int, attrs: dict[str, str]) -> list[object] | None:
+        """A cell at or right of the next column to write: new cells for the columns before
+        it go before it; a cell at a column to write is replaced (its end is to come)."""
+        position = self.parser.CurrentByteIndex
+        columns = self.row_columns
+        index = self.row_next
+        while index < len(columns) and columns[index] < column:
+            self.row_edits.append([columns[index], position])
+            index += 1
+        replaced = None
+        if index < len(columns) and columns[index] == column:
+            replaced = [column, position, 0, attrs.get("s"), False]
+            self.row_edits.append(replaced)
+            index += 1
+        self.row_next = index
+        self.next_column = columns[index] if index < len(columns) else _PAST_LAST_COLUMN
+        return replaced
+
+    def _cell_end(self, cell: list[object]) -> None:
         position = self.parser.CurrentByteIndex
         if not cell[4] and self._bytes(position - 2, position) == b"/>":
             cell[2] = position
         else:
             cell[2] = self.buffer.index(b">", position - self.base) + 1 + self.base
-        self.row_cells.append(cell)
 
     def _row_end(self, position: int) -> None:
         updates = self.row_updates
@@ -452,48 +479,38 @@ class _Rewriter:
             return
         self.row_updates = None
         self.hold = None
+        self.next_column = _PAST_LAST_COLUMN
         name = self.row_name
         prefix = prefix_of(name)
         end, empty = self._element_end(position, self.row_open_end, self.row_children)
-        render = self.changes.renderer.cell
-        suffix = str(self.row_number)
+        renderer = self.changes.renderer
+        number = self.row_number
         out = self.out
 
         self._copy_to(self.row_start)
         out.append(self._row_tag(updates, empty))
         cursor = self.row_open_end
-        pending = list(updates)  # in column order; those the row has are replaced in place
-        if self.row_cells:
-            existing = {cell[0] for cell in self.row_cells}
-            pending = [column for column in pending if column not in existing]
-        waiting = 0
-        for cell in self.row_cells:
-            column, start, cell_end, style = cell[0], cell[1], cell[2], cell[3]
-            assert isinstance(column, int) and isinstance(start, int) and isinstance(cell_end, int)
-            while waiting < len(pending) and pending[waiting] < column:
-                out.append(self._bytes(cursor, start))
-                cursor = start
-                before = pending[waiting]
-                out.append(
-                    render(prefix, column_letters(before) + suffix, *updates[before]).encode()
-                )
-                waiting += 1
-            update = updates.get(column)
-            if update is not None:
-                out.append(self._bytes(cursor, start))
-                value, own = update
-                kept = own if own is not None else style
-                out.append(render(prefix, column_letters(column) + suffix, value, kept).encode())  # type: ignore[arg-type]
-                cursor = cell_end
-        tail = self.changes.renderer.cells(prefix, self.row_number, updates, pending[waiting:])
-        tail_bytes = tail.encode()
+        for edit in self.row_edits:
+            column, start = edit[0], edit[1]
+            assert isinstance(column, int) and isinstance(start, int)
+            out.append(self._bytes(cursor, start))
+            cursor = start
+            value, style = updates[column]
+            if len(edit) > 2:  # a cell replaced; with no style of its own, it keeps the old one
+                if style is None:
+                    style = edit[3]  # type: ignore[assignment]
+                cursor = edit[2]  # type: ignore[assignment]
+            out.append(
+                renderer.cell(prefix, column_letters(column) + str(number), value, style).encode()
+            )
+        tail = renderer.cells(prefix, number, updates, self.row_columns[self.row_next :]).encode()
         if empty:
-            out.append(tail_bytes)
+            out.append(tail)
             out.append(f"</{name}>".encode())
         else:
             where = self.row_other if self.row_other is not None else position
             out.append(self._bytes(cursor, where))
-            out.append(tail_bytes)
+            out.append(tail)
             out.append(self._bytes(where, end))
         self.copied = end
 
