@@ -26,6 +26,7 @@ from typing import IO
 
 from bulk_scheduler.errors import CampaignFileError
 from bulk_scheduler.sheet.file_guard import ZIP_DIRECTORY_ERRORS, check_workbook_archive
+from bulk_scheduler.sheet.xlsx_streams import read_ahead, write_behind
 from bulk_scheduler.sheet.xlsx_xml import Edits, Node, parse_part, start_tag
 
 __all__ = [
@@ -375,8 +376,13 @@ class Package:
                     if isinstance(replacement, bytes):
                         out.writestr(target, replacement)
                     elif replacement is not None:
-                        with self.archive.open(info) as source, out.open(target, "w") as sink:
-                            replacement(source, sink)
+                        with (
+                            self.archive.open(info) as source,
+                            out.open(target, "w") as sink,
+                            read_ahead(source) as ahead,
+                            write_behind(sink) as behind,
+                        ):
+                            replacement(ahead, behind)
                     else:
                         with self.archive.open(info) as source, out.open(target, "w") as sink:
                             shutil.copyfileobj(source, sink, _COPY_CHUNK)
