@@ -116,6 +116,8 @@ def main() -> None:
                     "cli": [*bench.CLI, "validate", str(campaign), "--offline"],
                     "validate": [bench.PYTHON, "-c", VALIDATE, str(campaign)],
                     "write": [bench.PYTHON, "-c", WRITE, str(campaign), str(results), "copy"],
+                    # The results workbook as a campaign: validated, then written again.
+                    "validate again": [bench.PYTHON, "-c", VALIDATE, str(results)],
                     "rewrite": [bench.PYTHON, "-c", WRITE, str(results), str(results), "copy"],
                 }
                 if args.fallback:
@@ -134,8 +136,9 @@ def main() -> None:
         "write s",
         "write ÷ validate",
         "write peak MB",
+        "validate results s (in-process)",
         "write again s",
-        "again ÷ validate",
+        "again ÷ validate results",
         "new-workbook writer s",
         "target",
     ]
@@ -151,7 +154,9 @@ def main() -> None:
         "has loaded the campaign and made an outcome per row (not timed); the clock runs "
         "around the call alone (the user's workbook copied part by part, the campaign tab "
         "streamed with the result columns added, styles, Summary tab, zip). write again s: "
-        "the same for the results workbook given as input (columns updated in place).",
+        "the same for the results workbook given as input (columns updated in place), "
+        "against validating that workbook (validate results s), which is what the user "
+        "runs then.",
         "write ÷ validate divides by the in-process validation (the smaller figure, so the "
         f"stricter ratio); target ≤ {TARGET_RATIO:g}×.",
     ]
@@ -168,7 +173,7 @@ def _row(rows: int, runs: dict[str, list[Timed]]) -> list[object]:
         name: median([run.seconds for run in timed_runs]) for name, timed_runs in runs.items()
     }
     ratio = seconds["write"] / seconds["validate"]
-    again = seconds["rewrite"] / seconds["validate"]
+    again = seconds["rewrite"] / seconds["validate again"]
     fallback = f"{seconds['fallback']:.1f}" if "fallback" in seconds else "–"
     peak = max(run.peak_mb for run in runs["write"] + runs["rewrite"])
     return [
@@ -178,6 +183,7 @@ def _row(rows: int, runs: dict[str, list[Timed]]) -> list[object]:
         f"{seconds['write']:.2f}",
         f"{ratio:.2f}×",
         f"{peak:.0f}",
+        f"{seconds['validate again']:.2f}",
         f"{seconds['rewrite']:.2f}",
         f"{again:.2f}×",
         fallback,

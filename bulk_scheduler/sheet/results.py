@@ -6,6 +6,12 @@ delimiter and encoding out. Running the results sheet again is the normal way
 to re-submit what failed, so a sheet that already has result columns gets them
 updated in place, never duplicated.
 
+An XLSX results sheet is the user's own workbook with the result columns added to
+the campaign's tab and a Summary tab (``results_workbook``): every other tab, format,
+width, hidden row, filter and note stays. Only when there is no workbook to copy (a
+campaign read from CSV, say) or it cannot be copied with confidence is a new workbook
+written, holding the campaign's tab and the Summary (``results_xlsx``).
+
 Every text cell that a spreadsheet would run as a formula is written as text:
 an XLSX string cell (with Excel's quote prefix), or a CSV value led by ``'``.
 The file is replaced atomically, so a failed write leaves the old one intact.

@@ -1,5 +1,8 @@
-"""The XLSX results sheet: openpyxl's write-only workbook, with styles, notes and a
-Summary tab (see :mod:`bulk_scheduler.sheet.results`, which decides what goes in it).
+"""The XLSX results sheet as a new workbook: openpyxl's write-only workbook, with styles,
+notes and a Summary tab (see :mod:`bulk_scheduler.sheet.results`, which decides what goes
+in it). Used when there is no workbook of the user's to add the results to
+(``results_workbook`` does that): a campaign read from CSV written as ``.xlsx``, or a
+workbook that cannot be copied with confidence.
 
 Apart from ``results`` so that openpyxl, and the numpy it imports when installed, load
 only when an XLSX sheet is written: about 0.4 s of start-up that CSV campaigns never need.

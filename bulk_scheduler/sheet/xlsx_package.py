@@ -63,6 +63,7 @@ _MACRO_SHEET_CONTENT_TYPES = frozenset(
 _CONTENT_TYPES = "[Content_Types].xml"
 _OFFICE_DOCUMENT = "/officeDocument"
 _COPY_CHUNK = 1 << 20
+_ZIP64_FROM = 256 << 20  # a part this large may grow past 2 GiB once rewritten
 
 
 class WorkbookNotReusableError(Exception):
@@ -378,7 +379,8 @@ class Package:
                     elif replacement is not None:
                         with (
                             self.archive.open(info) as source,
-                            out.open(target, "w") as sink,
+                            # A rewritten part may outgrow the 2 GiB of a plain zip entry.
+                            out.open(target, "w", force_zip64=info.file_size > _ZIP64_FROM) as sink,
                             read_ahead(source) as ahead,
                             write_behind(sink) as behind,
                         ):

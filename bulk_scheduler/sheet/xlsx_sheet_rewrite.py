@@ -177,7 +177,6 @@ class _Rewriter:
         self.row_other: int | None = None
         self.row_children = False
         self.cell_name = "c"
-        self.column = -1
 
     # --- driving ---------------------------------------------------------------------------
 
@@ -186,10 +185,17 @@ class _Rewriter:
         depth = 0
         # The cell being recorded: [column, start, end, style, has children].
         cell: list[object] | None = None
+        # The row being rebuilt, if any: its cells' tag, the last column met, and the next
+        # column to write (copied from the methods that own them once per row, so that the
+        # handler of every cell reads locals).
+        tracking = False
+        cell_name = "c"
+        column = -1
+        next_column = _PAST_LAST_COLUMN
         letters = _COLUMN_OF_LETTERS
 
         def start(name: str, attrs: dict[str, str]) -> None:
-            nonlocal depth, cell
+            nonlocal depth, cell, tracking, cell_name, column, next_column
             depth += 1
             if depth > 4:  # inside a cell: only whether it has children matters
                 if cell is not None:
@@ -197,37 +203,42 @@ class _Rewriter:
                 return
             if depth < 4:
                 self._structural_start(name, attrs, depth)
+                if depth == 3 and self.in_data:
+                    tracking = self.row_updates is not None
+                    cell_name, column, next_column = self.cell_name, -1, self.next_column
                 return
-            if self.row_updates is None:
+            if not tracking:
                 return  # a cell of a row that gets no cells, or a deeper element elsewhere
             self.row_children = True
-            if name != self.cell_name and local_name(name) != "c":
+            if name != cell_name and local_name(name) != "c":
                 if self.row_other is None:  # <extLst> after the cells: new cells go before it
                     self.row_other = parser.CurrentByteIndex
                 return
             ref = attrs.get("r")
             if ref:
                 text = ref.rstrip(_DIGITS)
-                column = letters.get(text)
-                if column is None:
-                    column = letters[text] = column_index(text)
-                if column <= self.column:
+                met = letters.get(text)
+                if met is None:
+                    met = letters[text] = column_index(text)
+                if met <= column:
                     # Cells must come in column order; new ones are placed by it.
                     raise PartRefusedError(f"cell {ref} is out of order in its row")
+                column = met
             else:
-                column = self.column + 1
-            self.column = column
-            if column >= self.next_column:
+                column += 1
+            if column >= next_column:
                 cell = self._cell_met(column, attrs)
+                next_column = self.next_column
 
         def end(name: str) -> None:
-            nonlocal depth, cell
+            nonlocal depth, cell, tracking
             level = depth
             depth = level - 1
             if level > 4:
                 return
             if level < 4:
                 self._structural_end(name, level)
+                tracking = False
             elif cell is not None:
                 self._cell_end(cell)
                 cell = None
@@ -445,7 +456,6 @@ class _Rewriter:
         self.row_other = None
         self.row_children = False
         self.cell_name = prefix_of(name) + "c"
-        self.column = -1
         self.hold = position
 
     def _cell_met(self, column: int, attrs: dict[str, str]) -> list[object] | None:
