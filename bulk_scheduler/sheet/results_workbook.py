@@ -304,14 +304,22 @@ class _CellPlan:
 
 
 def _width(headers: Sequence[str], rows: Sequence[Sequence[CellValue]], index: int) -> float:
-    """A readable width for a new column: its longest line, capped (as results_xlsx does)."""
+    """A readable width for a new column: its longest line, capped (as results_xlsx does).
+
+    Measured a kind of value at a time with ``map``: 100,000 rows, eleven columns.
+    """
     values = [row[index] for row in rows]
+    widest = display_width(headers[index]) + 2  # + room for the filter button
     texts = [value for value in values if type(value) is str]
-    widths = [display_width(headers[index]) + 2]  # + room for the filter button
-    widths += [len(text) if "\n" not in text else display_width(text) for text in texts]
-    if len(texts) < len(values):
-        widths += [display_width(v) for v in values if v is not None and type(v) is not str]
-    return float(min(max(max(widths) + 1, MIN_WIDTH), MAX_WIDTH))
+    if texts:
+        lines = [text for text in texts if "\n" in text]
+        widest = max(widest, max(map(len, texts)) if not lines else max(map(display_width, texts)))
+    others = [value for value in values if value is not None and type(value) is not str]
+    if others:
+        measure = len if all(type(value) is int for value in others) else display_width
+        shown = map(str, others) if measure is len else others
+        widest = max(widest, max(map(measure, shown)))  # type: ignore[arg-type]
+    return float(min(max(widest + 1, MIN_WIDTH), MAX_WIDTH))
 
 
 def _campaign_sheet(package: Package, sheet_name: str | None) -> SheetEntry:
