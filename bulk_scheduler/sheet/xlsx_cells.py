@@ -31,6 +31,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # What text cannot be written as it is: characters to drop or escape (a carriage return
 # as a reference, or a parser would read a new line).
 _NOT_PLAIN = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_SPACE = " \t\n\r"
 _EPOCH_1900 = datetime(1899, 12, 30)  # serial 0 as Excel counts from 1 March 1900 on
 _EPOCH_1904 = datetime(1904, 1, 1)
 _DAY_SECONDS = 86_400
@@ -70,7 +71,8 @@ class CellRenderer:
         self._epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
         self._epoch_utc = self._epoch.replace(tzinfo=UTC)
         self._style_attributes: dict[int | str | None, str] = {None: ""}
-        self._templates: dict[tuple[str, int, int | str | None], tuple[str, ...]] = {}
+        # prefix -> (column, style) -> the fixed parts of a cell (see _template).
+        self._templates: dict[str, dict[tuple[int, int | str | None], tuple[str, ...]]] = {}
 
     def cell(self, prefix: str, ref: str, value: CellValue, style: int | str | None) -> str:
         """The ``<c>`` element for ``value`` at ``ref`` ("" for a blank cell with no style).
@@ -108,20 +110,24 @@ class CellRenderer:
         """
         suffix = str(row_number)
         parts = []
-        templates = self._templates
+        templates = self._templates.get(prefix)
+        if templates is None:
+            templates = self._templates[prefix] = {}
         for column in columns:
             value, style = updates[column]
-            template = templates.get((prefix, column, style))
+            template = templates.get((column, style))
             if template is None:
-                template = self._template(prefix, column, style)
+                template = templates[column, style] = self._template(prefix, column, style)
             kind = type(value)
             if kind is str:
+                # Plain text: nothing to drop or escape, no white space at either end (with
+                # no control character, "> ' '" says just that).
                 if (
                     value
+                    and value[0] > " "  # type: ignore[index]
+                    and value[-1] > " "  # type: ignore[index]
                     and len(value) <= XLSX_TEXT_LIMIT  # type: ignore[arg-type]
                     and not _NOT_PLAIN.search(value)  # type: ignore[arg-type]
-                    and not value[0].isspace()  # type: ignore[index]
-                    and not value[-1].isspace()  # type: ignore[index]
                 ):
                     parts.append(f"{template[0]}{suffix}{template[1]}{value}{template[2]}")
                     continue
@@ -141,15 +147,13 @@ class CellRenderer:
         """The fixed parts of a text cell and of a number cell at ``column`` with ``style``:
         (start up to the row number, text start, text end, number start, number end)."""
         s = self._style_attribute(style)
-        template = (
+        return (
             f'<{prefix}c r="{column_letters(column)}',
             f'"{s} t="inlineStr"><{prefix}is><{prefix}t>',
             f"</{prefix}t></{prefix}is></{prefix}c>",
             f'"{s}><{prefix}v>',
             f"</{prefix}v></{prefix}c>",
         )
-        self._templates[(prefix, column, style)] = template
-        return template
 
     def _style_attribute(self, style: int | str | None) -> str:
         attribute = self._style_attributes.get(style)
@@ -178,7 +182,11 @@ class CellRenderer:
 def _text_cell(prefix: str, ref: str, value: str, s: str) -> str:
     text = clean_text(value)
     # Leading or trailing white space is kept only when the element says so.
-    space = ' xml:space="preserve"' if text and (text[0].isspace() or text[-1].isspace()) else ""
+    space = (
+        ' xml:space="preserve"'
+        if text and (text[0] in _XML_SPACE or text[-1] in _XML_SPACE)
+        else ""
+    )
     return (
         f'<{prefix}c r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t{space}>'
         f"{xml_text(text)}</{prefix}t></{prefix}is></{prefix}c>"

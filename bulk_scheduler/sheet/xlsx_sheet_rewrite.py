@@ -229,6 +229,19 @@ class _Rewriter:
             if column >= next_column:
                 cell = self._cell_met(column, attrs)
                 next_column = self.next_column
+            elif name == cell_name:
+                # Nothing inside this cell matters: no handler for what starts in it, and
+                # only its own end is looked for (a cell holds no cell). Most cells of a
+                # sheet pass this way, and a handler call is most of what a cell costs.
+                parser.StartElementHandler = None
+                parser.EndElementHandler = end_of_cell
+
+        def end_of_cell(name: str) -> None:
+            nonlocal depth
+            if name == cell_name:
+                depth = 3
+                parser.StartElementHandler = start
+                parser.EndElementHandler = end
 
         def end(name: str) -> None:
             nonlocal depth, cell, tracking
