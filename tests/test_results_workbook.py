@@ -24,6 +24,8 @@ import openpyxl
 import pytest
 import python_calamine
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
@@ -38,6 +40,7 @@ from bulk_scheduler.sheet import xlsx_sheet_rewrite
 from bulk_scheduler.sheet.columns import RESULT_COLUMNS
 from bulk_scheduler.sheet.loader import load_campaign
 from bulk_scheduler.sheet.results import RESULT_COLUMN_NOTES, RESULT_FILLS, write_results
+from bulk_scheduler.sheet.xlsx_cells import CellRenderer
 from tests.conftest import FIXTURES
 
 HEADER = [
@@ -809,3 +812,34 @@ def test_a_workbook_swapped_for_a_hostile_one_is_not_read(
 
     assert "DTD" in caplog.text
     assert calamine_rows(tmp_path / "out.xlsx", "Posts")[0] == [*HEADER, *NEW_COLUMNS]
+
+
+# --- the fast path of cell writing against the general one ---------------------------------
+
+cell_values = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.datetimes(
+        min_value=datetime(1901, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
+    ),
+)
+
+
+@given(
+    values=st.lists(st.tuples(cell_values, st.sampled_from([None, 3, "7"])), max_size=6),
+    prefix=st.sampled_from(["", "x:"]),
+    date1904=st.booleans(),
+)
+def test_writing_a_rows_cells_at_once_is_writing_each(
+    values: list[tuple[Any, Any]], prefix: str, date1904: bool
+) -> None:
+    renderer = CellRenderer(date1904)
+    updates = {column * 2: value for column, value in enumerate(values)}
+    expected = "".join(
+        renderer.cell(prefix, f"{openpyxl.utils.get_column_letter(column + 1)}42", *update)
+        for column, update in updates.items()
+    )
+    assert renderer.cells(prefix, 42, updates, updates) == expected

@@ -22,7 +22,8 @@ the risk of damaging it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO
@@ -124,6 +125,18 @@ def write_into_workbook(
         raise WorkbookNotReusableError(str(exc)) from exc
 
 
+@dataclass(slots=True)
+class _Output:
+    """What the new package holds besides the parts copied as they are."""
+
+    replaced: dict[str, bytes | Callable[[IO[bytes], IO[bytes]], None]] = field(
+        default_factory=dict
+    )
+    added: dict[str, bytes] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)  # lower-cased part names
+    taken: set[str] = field(default_factory=set)  # new part names, lower-cased
+
+
 def _write(
     handle: IO[bytes],
     package: Package,
@@ -137,58 +150,27 @@ def _write(
     header_row: int,
 ) -> None:
     sheet = _campaign_sheet(package, campaign.sheet_name)
-    sheet_part = sheet.part
-    assert sheet_part is not None and sheet.relationship is not None
-    relationship_base = sheet.relationship.type.rpartition("/")[0]
+    assert sheet.part is not None and sheet.relationship is not None
+    # Relationship types and the r: namespace share their stem (transitional or strict).
+    relationships = sheet.relationship.type.rpartition("/")[0]
     namespace = package.workbook.namespace_of(package.workbook.prefix) or _TRANSITIONAL
-
-    dropped = package.macro_parts() | _calc_chain(package)
-    package.drop_parts(dropped)
+    output = _Output(dropped=package.macro_parts() | _calc_chain(package))
+    package.drop_parts(output.dropped)
 
     styles = package.workbook_rels.of_type("/styles")
     if not styles or not package.has(styles[0].target):
         raise WorkbookNotReusableError("the workbook has no styles part")
-    styles_xml, xf = add_styles(package.read(styles[0].target), STYLES)
+    output.replaced[styles[0].target], xf = add_styles(package.read(styles[0].target), STYLES)
     renderer = CellRenderer(date1904=_date1904(package))
 
-    replaced: dict[str, object] = {styles[0].target: styles_xml}
-    added: dict[str, bytes] = {}
-    taken: set[str] = set()
-
-    # Header notes, as comments drawn by a legacy (VML) drawing of the tab's own.
-    legacy_drawing = None
-    sheet_rels = package.relationships(sheet_part)
-    has_notes = sheet_rels.of_type("/comments") or sheet_rels.of_type("/vmlDrawing")
-    if added_columns and not has_notes and namespace == _TRANSITIONAL:
-        comments_part = package.new_part_name("xl", "comments", "xml", taken)
-        drawing_part = package.new_part_name("xl/drawings", "vmlDrawing", "vml", taken)
-        sheet_rels.add(relationship_base + "/comments", comments_part)
-        legacy_drawing = sheet_rels.add(relationship_base + "/vmlDrawing", drawing_part)
-        notes = {
-            f"{column_letters(index)}{header_row}": RESULT_COLUMN_NOTES[name]
-            for name, index in result_index.items()
-            if index in added_columns
-        }
-        added[comments_part], added[drawing_part] = notes_parts(notes, NOTE_AUTHOR)
-        package.add_override(comments_part, COMMENTS_CONTENT_TYPE)
-        package.add_default("vml", VML_CONTENT_TYPE)
-        if sheet_rels.created:
-            added[sheet_rels.part] = sheet_rels.render()
-        else:
-            replaced[sheet_rels.part] = sheet_rels.render()
-
-    # The Summary tab: a new one, or ours from the last run rewritten in its place.
-    title, previous = _summary_target(package, source, sheet)
+    notes = {
+        f"{column_letters(index)}{header_row}": RESULT_COLUMN_NOTES[name]
+        for name, index in result_index.items()
+        if index in added_columns
+    }
+    legacy_drawing = _add_notes(package, sheet.part, notes, namespace, relationships, output)
     summary = _summary_sheet(namespace, summary_rows, xf, renderer)
-    if previous is not None and previous.part is not None:
-        replaced[previous.part] = summary
-        dropped.add(rels_part(previous.part).lower())
-    else:
-        summary_part = package.new_part_name("xl/worksheets", "sheet", "xml", taken)
-        relationship_id = package.workbook_rels.add(relationship_base + "/worksheet", summary_part)
-        _add_sheet_entry(package, sheet, title, relationship_id, relationship_base)
-        package.add_override(summary_part, WORKSHEET_CONTENT_TYPE)
-        added[summary_part] = summary
+    _place_summary(package, source, sheet, summary, relationships, output)
 
     plan = _CellPlan(campaign, headers, result_index, rows, added_columns, xf, header_row)
     widen = _filter_widener(added_columns, header_row)
@@ -202,23 +184,74 @@ def _write(
         widen_filter=widen,
         renderer=renderer,
         legacy_drawing=legacy_drawing,
-        relationships_namespace=relationship_base,
+        relationships_namespace=relationships,
     )
 
     def rewrite(old: IO[bytes], new: IO[bytes]) -> None:
         rewrite_sheet(old, new, changes)
 
-    replaced[sheet_part] = rewrite
-    replaced["[Content_Types].xml"] = package.content_types_edits.apply()
-    replaced[package.workbook_part] = package.workbook_edits.apply()
-    replaced[package.workbook_rels.part] = package.workbook_rels.render()
+    output.replaced[sheet.part] = rewrite
+    output.replaced["[Content_Types].xml"] = package.content_types_edits.apply()
+    output.replaced[package.workbook_part] = package.workbook_edits.apply()
+    output.replaced[package.workbook_rels.part] = package.workbook_rels.render()
     package.write(
         handle,
-        replaced=replaced,  # type: ignore[arg-type]
-        added=added,
-        dropped=dropped,
+        replaced=output.replaced,
+        added=output.added,
+        dropped=output.dropped,
         compresslevel=_COMPRESSLEVEL,
     )
+
+
+def _add_notes(
+    package: Package,
+    sheet_part: str,
+    notes: Mapping[str, str],
+    namespace: str,
+    relationships: str,
+    output: _Output,
+) -> str | None:
+    """Notes on the new header cells, as comments drawn by a legacy (VML) drawing of the
+    tab's own; returns the drawing's relationship id for ``<legacyDrawing>``, or None when
+    there are no new headers or the tab has notes (or other VML) of its own."""
+    sheet_rels = package.relationships(sheet_part)
+    if sheet_rels.of_type("/comments") or sheet_rels.of_type("/vmlDrawing"):
+        return None
+    if not notes or namespace != _TRANSITIONAL:
+        return None  # the notes' markup below is transitional OOXML
+    comments_part = package.new_part_name("xl", "comments", "xml", output.taken)
+    drawing_part = package.new_part_name("xl/drawings", "vmlDrawing", "vml", output.taken)
+    sheet_rels.add(relationships + "/comments", comments_part)
+    drawing = sheet_rels.add(relationships + "/vmlDrawing", drawing_part)
+    output.added[comments_part], output.added[drawing_part] = notes_parts(notes, NOTE_AUTHOR)
+    package.add_override(comments_part, COMMENTS_CONTENT_TYPE)
+    package.add_default("vml", VML_CONTENT_TYPE)
+    if sheet_rels.created:
+        output.added[sheet_rels.part] = sheet_rels.render()
+    else:
+        output.replaced[sheet_rels.part] = sheet_rels.render()
+    return drawing
+
+
+def _place_summary(
+    package: Package,
+    source: Path,
+    campaign_sheet: SheetEntry,
+    summary: bytes,
+    relationships: str,
+    output: _Output,
+) -> None:
+    """The Summary tab: ours from the last run rewritten in its place, or a new last tab."""
+    title, previous = _summary_target(package, source, campaign_sheet)
+    if previous is not None and previous.part is not None:
+        output.replaced[previous.part] = summary
+        output.dropped.add(rels_part(previous.part).lower())  # ours never has any
+        return
+    part = package.new_part_name("xl/worksheets", "sheet", "xml", output.taken)
+    relationship_id = package.workbook_rels.add(relationships + "/worksheet", part)
+    _add_sheet_entry(package, campaign_sheet, title, relationship_id, relationships)
+    package.add_override(part, WORKSHEET_CONTENT_TYPE)
+    output.added[part] = summary
 
 
 class _CellPlan:
@@ -316,9 +349,10 @@ def _width(headers: Sequence[str], rows: Sequence[Sequence[CellValue]], index: i
         widest = max(widest, max(map(len, texts)) if not lines else max(map(display_width, texts)))
     others = [value for value in values if value is not None and type(value) is not str]
     if others:
-        measure = len if all(type(value) is int for value in others) else display_width
-        shown = map(str, others) if measure is len else others
-        widest = max(widest, max(map(measure, shown)))  # type: ignore[arg-type]
+        if all(type(value) is int for value in others):
+            widest = max(widest, max(len(str(value)) for value in others))
+        else:
+            widest = max(widest, max(map(display_width, others)))
     return float(min(max(widest + 1, MIN_WIDTH), MAX_WIDTH))
 
 
@@ -398,7 +432,7 @@ def _add_sheet_entry(
     )
 
 
-def _filter_widener(added_columns: frozenset[int], header_row: int):  # type: ignore[no-untyped-def]
+def _filter_widener(added_columns: frozenset[int], header_row: int) -> Callable[[str], str | None]:
     """An autofilter over the user's columns, from the header row, is widened to the new
     result columns, so they can be filtered too; any other filter is left alone."""
     if not added_columns or min(added_columns) == 0:
@@ -407,7 +441,9 @@ def _filter_widener(added_columns: frozenset[int], header_row: int):  # type: ig
     return lambda ref: widened_range(ref, header_row, right, new_right)
 
 
-def _widen_filter_name(package: Package, sheet: SheetEntry, widen) -> None:  # type: ignore[no-untyped-def]
+def _widen_filter_name(
+    package: Package, sheet: SheetEntry, widen: Callable[[str], str | None]
+) -> None:
     """Excel names a filtered range ``_xlnm._FilterDatabase``; it follows the filter."""
     names = package.workbook.find("definedNames")
     if names is None:
@@ -468,6 +504,6 @@ def _summary_value(value: object, xf: Mapping[str, int]) -> tuple[CellValue, int
     if isinstance(value, time):
         return value, xf["time"]
     if value is None or isinstance(value, bool | int | float):
-        return value, None  # type: ignore[return-value]
+        return value, None
     text = str(value)
     return text, xf["quote"] if is_formula_like(text) else None

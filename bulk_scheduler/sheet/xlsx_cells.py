@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 from bulk_scheduler.campaign import CellValue
 from bulk_scheduler.sheet.xlsx_xml import xml_text
@@ -114,6 +115,7 @@ class CellRenderer:
         if templates is None:
             templates = self._templates[prefix] = {}
         for column in columns:
+            value: Any  # a CellValue, its type tested once below
             value, style = updates[column]
             template = templates.get((column, style))
             if template is None:
@@ -124,19 +126,19 @@ class CellRenderer:
                 # no control character, "> ' '" says just that).
                 if (
                     value
-                    and value[0] > " "  # type: ignore[index]
-                    and value[-1] > " "  # type: ignore[index]
-                    and len(value) <= XLSX_TEXT_LIMIT  # type: ignore[arg-type]
-                    and not _NOT_PLAIN.search(value)  # type: ignore[arg-type]
+                    and value[0] > " "
+                    and value[-1] > " "
+                    and len(value) <= XLSX_TEXT_LIMIT
+                    and not _NOT_PLAIN.search(value)
                 ):
                     parts.append(f"{template[0]}{suffix}{template[1]}{value}{template[2]}")
                     continue
             elif kind is int:
                 parts.append(f"{template[0]}{suffix}{template[3]}{value}{template[4]}")
                 continue
-            elif kind is datetime and value.tzinfo is UTC:  # type: ignore[union-attr]
+            elif kind is datetime and value.tzinfo is UTC:
                 # A UTC time (every result time) from the epoch as UTC: no conversion.
-                delta = value - self._epoch_utc  # type: ignore[operator]
+                delta = value - self._epoch_utc
                 serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / _DAY_SECONDS
                 parts.append(f"{template[0]}{suffix}{template[3]}{serial!r}{template[4]}")
                 continue

@@ -123,6 +123,20 @@ def _grown_dimension(ref: str, last_column: int, last_row: int) -> str | None:
     return f"{left.upper()}{top}:{column_letters(new_right)}{new_bottom}"
 
 
+class _Edit:
+    """A new cell to write at ``start`` (``end == start``), or the cell it replaces, from
+    ``start`` to ``end``, with that cell's style and whether it had children."""
+
+    __slots__ = ("children", "column", "end", "start", "style")
+
+    def __init__(self, column: int, start: int, end: int | None = None, style: str | None = None):
+        self.column = column
+        self.start = start
+        self.end = start if end is None else end
+        self.style = style
+        self.children = False
+
+
 class _Rewriter:
     """The expat handlers and the copy state of one sheet (see the module docstring).
 
@@ -167,13 +181,12 @@ class _Rewriter:
         self.row_start = 0
         self.row_open_end = 0
         self.row_updates: Mapping[int, CellUpdate] | None = None
-        # The row's columns to write, in order; the next one not yet met; what was met:
-        # [column, start, end, style] for a cell replaced, [column, start] for one inserted
-        # before the cell at start.
+        # The row's columns to write, in order; the next one not yet met; the cells met at
+        # those columns or past them, in order.
         self.row_columns: list[int] = []
         self.row_next = 0
         self.next_column = _PAST_LAST_COLUMN
-        self.row_edits: list[list[object]] = []
+        self.row_edits: list[_Edit] = []
         self.row_other: int | None = None
         self.row_children = False
         self.cell_name = "c"
@@ -183,8 +196,8 @@ class _Rewriter:
     def run(self, source: IO[bytes]) -> None:
         parser = self.parser
         depth = 0
-        # The cell being recorded: [column, start, end, style, has children].
-        cell: list[object] | None = None
+        # The cell being replaced, until its end.
+        cell: _Edit | None = None
         # The row being rebuilt, if any: its cells' tag, the last column met, and the next
         # column to write (copied from the methods that own them once per row, so that the
         # handler of every cell reads locals).
@@ -199,7 +212,7 @@ class _Rewriter:
             depth += 1
             if depth > 4:  # inside a cell: only whether it has children matters
                 if cell is not None:
-                    cell[4] = True
+                    cell.children = True
                 return
             if depth < 4:
                 self._structural_start(name, attrs, depth)
@@ -471,30 +484,30 @@ class _Rewriter:
         self.cell_name = prefix_of(name) + "c"
         self.hold = position
 
-    def _cell_met(self, column: int, attrs: dict[str, str]) -> list[object] | None:
+    def _cell_met(self, column: int, attrs: dict[str, str]) -> _Edit | None:
         """A cell at or right of the next column to write: new cells for the columns before
         it go before it; a cell at a column to write is replaced (its end is to come)."""
         position = self.parser.CurrentByteIndex
         columns = self.row_columns
         index = self.row_next
         while index < len(columns) and columns[index] < column:
-            self.row_edits.append([columns[index], position])
+            self.row_edits.append(_Edit(columns[index], position))
             index += 1
         replaced = None
         if index < len(columns) and columns[index] == column:
-            replaced = [column, position, 0, attrs.get("s"), False]
+            replaced = _Edit(column, position, position, attrs.get("s"))
             self.row_edits.append(replaced)
             index += 1
         self.row_next = index
         self.next_column = columns[index] if index < len(columns) else _PAST_LAST_COLUMN
         return replaced
 
-    def _cell_end(self, cell: list[object]) -> None:
+    def _cell_end(self, cell: _Edit) -> None:
         position = self.parser.CurrentByteIndex
-        if not cell[4] and self._bytes(position - 2, position) == b"/>":
-            cell[2] = position
+        if not cell.children and self._bytes(position - 2, position) == b"/>":
+            cell.end = position
         else:
-            cell[2] = self.buffer.index(b">", position - self.base) + 1 + self.base
+            cell.end = self.buffer.index(b">", position - self.base) + 1 + self.base
 
     def _row_end(self, position: int) -> None:
         updates = self.row_updates
@@ -514,18 +527,13 @@ class _Rewriter:
         out.append(self._row_tag(updates, empty))
         cursor = self.row_open_end
         for edit in self.row_edits:
-            column, start = edit[0], edit[1]
-            assert isinstance(column, int) and isinstance(start, int)
-            out.append(self._bytes(cursor, start))
-            cursor = start
-            value, style = updates[column]
-            if len(edit) > 2:  # a cell replaced; with no style of its own, it keeps the old one
-                if style is None:
-                    style = edit[3]  # type: ignore[assignment]
-                cursor = edit[2]  # type: ignore[assignment]
-            out.append(
-                renderer.cell(prefix, column_letters(column) + str(number), value, style).encode()
-            )
+            out.append(self._bytes(cursor, edit.start))
+            value, style = updates[edit.column]
+            # A cell replaced with no style of its own keeps the old one.
+            kept: int | str | None = edit.style if style is None else style
+            ref = column_letters(edit.column) + str(number)
+            out.append(renderer.cell(prefix, ref, value, kept).encode())
+            cursor = edit.end
         tail = renderer.cells(prefix, number, updates, self.row_columns[self.row_next :]).encode()
         if empty:
             out.append(tail)

@@ -104,7 +104,7 @@ def read_ahead(source: IO[bytes]) -> Iterator[IO[bytes]]:
     """``source`` read by a thread of its own (only ``read()`` is offered)."""
     reader = _ReadAhead(source)
     try:
-        yield reader  # type: ignore[misc]
+        yield reader  # type: ignore[misc]  # an IO[bytes] as far as read() goes
     finally:
         reader.close()
 
@@ -114,7 +114,7 @@ def write_behind(sink: IO[bytes]) -> Iterator[IO[bytes]]:
     """``sink`` written by a thread of its own; everything is written on a normal exit."""
     writer = _WriteBehind(sink)
     try:
-        yield writer  # type: ignore[misc]
+        yield writer  # type: ignore[misc]  # an IO[bytes] as far as write() goes
     except BaseException:
         with suppress(BaseException):  # the first error is the one to report
             writer.close()

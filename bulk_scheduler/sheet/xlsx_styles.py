@@ -36,15 +36,11 @@ def add_styles(data: bytes, wanted: Mapping[str, CellStyle]) -> tuple[bytes, dic
     Raises ``PartRefusedError`` when the part lacks a table a style needs.
     """
     root = parse_part(data, "styles.xml")
-    tables = {name: root.find(name) for name in ("numFmts", "fonts", "fills", "cellXfs")}
-    for name in ("fonts", "fills", "cellXfs"):
-        if tables[name] is None:
-            raise PartRefusedError(f"styles.xml has no <{name}>")
     edits = Edits(data)
-    fonts = _Table(tables["fonts"], "font", data)  # type: ignore[arg-type]
-    fills = _Table(tables["fills"], "fill", data)  # type: ignore[arg-type]
-    xfs = _Table(tables["cellXfs"], "xf", data)  # type: ignore[arg-type]
-    formats = _NumberFormats(tables["numFmts"], root.prefix)
+    fonts = _Table(_table(root, "fonts"), "font")
+    fills = _Table(_table(root, "fills"), "fill")
+    xfs = _Table(_table(root, "cellXfs"), "xf")
+    formats = _NumberFormats(root.find("numFmts"), root.prefix)
 
     indexes: dict[str, int] = {}
     for name, style in wanted.items():
@@ -59,10 +55,17 @@ def add_styles(data: bytes, wanted: Mapping[str, CellStyle]) -> tuple[bytes, dic
     return edits.apply(), indexes
 
 
+def _table(root: Node, name: str) -> Node:
+    node = root.find(name)
+    if node is None:
+        raise PartRefusedError(f"styles.xml has no <{name}>")
+    return node
+
+
 class _Table:
     """One table of styles.xml (fonts, fills, cellXfs): its entries, and the ones to add."""
 
-    def __init__(self, node: Node, entry: str, data: bytes) -> None:
+    def __init__(self, node: Node, entry: str) -> None:
         self.node = node
         self.entries = node.find_all(entry)
         self.prefix = self.entries[0].prefix if self.entries else node.prefix
