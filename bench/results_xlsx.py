@@ -63,8 +63,9 @@ import python_calamine
 with python_calamine.CalamineWorkbook.from_path(target) as book:
     sheet = book.get_sheet_by_index(0).to_python()
     tabs = book.sheet_names
-print(json.dumps({"seconds": seconds, "rows": len(sheet) - 1, "last": sheet[-1][sheet[0].index("result")],
-                  "tabs": tabs, "bytes": target.stat().st_size}))
+last = sheet[-1][sheet[0].index("result")]
+print(json.dumps({"seconds": seconds, "rows": len(sheet) - 1, "last": last, "tabs": tabs,
+                  "bytes": target.stat().st_size}))
 """
 
 

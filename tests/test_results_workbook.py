@@ -843,3 +843,32 @@ def test_writing_a_rows_cells_at_once_is_writing_each(
         for column, update in updates.items()
     )
     assert renderer.cells(prefix, 42, updates, updates) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'<row r="3">', b'<row r="1">'),  # rows out of order
+        (b'<c r="B2"', b'<c r="A2"'),  # two cells at A2
+        (b'<c r="B2"', b'<c r="B-2"'),  # not a cell reference
+    ],
+)
+def test_a_sheet_excel_would_repair_gets_a_new_workbook(
+    tmp_path: Path, old: bytes, new: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "odd.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["caption", "accounts"])
+    sheet.append(["one", seed.BYO_TIKTOK_ID])
+    sheet.append(["two", seed.BYO_TIKTOK_ID])
+    book.save(path)
+    campaign = load_campaign(path)
+    replace_part(path, "xl/worksheets/sheet1.xml", old, new)
+    with caplog.at_level(logging.WARNING):
+        write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
+
+    assert "could not be copied" in caplog.text
+    rows = calamine_rows(tmp_path / "out.xlsx", "Sheet")
+    assert [row[3] for row in rows] == ["result", "created", "created"]

@@ -232,7 +232,7 @@ class _Rewriter:
                 text = ref.rstrip(_DIGITS)
                 met = letters.get(text)
                 if met is None:
-                    met = letters[text] = column_index(text)
+                    met = _column_of(text, ref)
                 if met <= column:
                     # Cells must come in column order; new ones are placed by it.
                     raise PartRefusedError(f"cell {ref} is out of order in its row")
@@ -456,6 +456,9 @@ class _Rewriter:
     def _row_start(self, name: str, attrs: dict[str, str], position: int) -> None:
         number_text = attrs.get("r")
         number = int(number_text) if number_text else self.row_number + 1
+        if number <= self.row_number:
+            # Rows must come in order: rows the sheet lacks are created by it.
+            raise PartRefusedError(f"row {number} is out of order")
         self.row_number = number
         todo = self.todo
         index = self.todo_index
@@ -591,6 +594,15 @@ def _col(name: str, attrs: dict[str, str], index: int, width: float) -> str:
         {**attrs, "min": number, "max": number, "width": f"{width:g}", "customWidth": "1"},
         True,
     )
+
+
+def _column_of(letters: str, ref: str) -> int:
+    """The column of a cell reference's letters (``"AB"`` -> 27), remembered; a reference
+    that is not one to three letters and a row number is refused."""
+    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+        raise PartRefusedError(f"the cell reference {ref!r} is not a cell reference")
+    column = _COLUMN_OF_LETTERS[letters] = column_index(letters)
+    return column
 
 
 def _grown_spans(spans: str, first: int, last: int) -> str:
