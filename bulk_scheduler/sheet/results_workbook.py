@@ -12,12 +12,18 @@ which cells change: new columns get a cell wherever there is a value, existing c
 only where the value differs from what the sheet held (so a row with no new outcome keeps
 its old result cells, fills and all).
 
-The result cells follow ``results_xlsx``'s conventions: a bold, filled header; the
-``result`` cell filled per result; ``warnings`` and ``error_message`` wrapped; times in
-UTC with a format that says so; text a spreadsheet would run as a formula kept as text
-with Excel's quote prefix. New header cells get notes explaining their column, unless
-the tab already has notes of its own (adding to the user's drawing of notes is not worth
-the risk of damaging it).
+The result cells look as in a new workbook (``results_xlsx``; ``results_style`` holds
+what both share): a bold, filled header; the ``result`` cell filled per result;
+``warnings`` and ``error_message`` wrapped; times in UTC with a format that says so; text
+a spreadsheet would run as a formula kept as text with Excel's quote prefix. The styles
+are added to the workbook's own (``xlsx_styles``). New header cells get notes explaining
+their column, unless the tab already has notes of its own (adding to the user's drawing
+of notes is not worth the risk of damaging it). The user's own autofilter, when it spans
+their columns from the header row, is widened to the new ones.
+
+A workbook this module cannot vouch for (a part it cannot parse, a DTD, cells or rows out
+of order, Excel 4 macro sheets...) raises ``WorkbookNotReusableError``: ``results`` then
+writes a new workbook, so the run's outcomes are written down whatever the file holds.
 """
 
 from __future__ import annotations

@@ -45,7 +45,6 @@ WORKBOOK_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadshe
 WORKSHEET_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 COMMENTS_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
-RELATIONSHIPS_CONTENT_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
 _RELATIONSHIPS_NAMESPACE = "http://schemas.openxmlformats.org/package/2006/relationships"
 # The VBA project and its signatures: what makes a workbook macro-enabled.
 _MACRO_CONTENT_TYPES = frozenset(
@@ -150,10 +149,6 @@ class Relationships:
             self._edits.remove(relationship.node)
         self.items.remove(relationship)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self._added) or (self._edits is not None and bool(self._edits._edits))
-
     def render(self) -> bytes:
         added = "".join(self._added)
         if self._edits is None:
@@ -226,12 +221,6 @@ class Package:
             return self.archive.read(info)
         except (*ZIP_DIRECTORY_ERRORS, zlib.error, KeyError) as exc:
             raise WorkbookNotReusableError(f"the part {part} cannot be read: {exc}") from exc
-
-    def open(self, part: str) -> IO[bytes]:
-        info = self._parts.get(part.lower())
-        if info is None:
-            raise WorkbookNotReusableError(f"the part {part} is missing")
-        return self.archive.open(info)
 
     def relationships(self, part: str) -> Relationships:
         """``part``'s relationships (an empty, new set when it has none)."""
