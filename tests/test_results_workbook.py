@@ -251,6 +251,12 @@ def test_the_results_workbook_is_the_users_workbook_plus_results(
         assert isinstance(row["submitted_at"].value, datetime)
         assert "UTC" in row["submitted_at"].number_format
     assert all(cell.font.bold for cell in posts[1][len(HEADER) :])
+    # The tab has a note of the user's (B1): ours are added beside it.
+    notes = {cell.value: cell.comment.text for cell in posts[1] if cell.comment is not None}
+    assert notes == {
+        "caption": "The post text",
+        **{name: RESULT_COLUMN_NOTES[name] for name in NEW_COLUMNS},
+    }
     summary = dict(openpyxl.load_workbook(path)["Summary"].iter_rows(values_only=True))
     assert summary["item"] == "value"
     assert summary["created"] == len(DATA_ROWS)
@@ -872,3 +878,24 @@ def test_a_sheet_excel_would_repair_gets_a_new_workbook(
     assert "could not be copied" in caplog.text
     rows = calamine_rows(tmp_path / "out.xlsx", "Sheet")
     assert [row[3] for row in rows] == ["result", "created", "created"]
+
+
+def test_a_sheet_with_notes_of_its_own_keeps_them_and_gets_ours(tmp_path: Path) -> None:
+    # The campaign template has a note on every header.
+    template = tmp_path / "template.xlsx"
+    assert invoke("template", template).exit_code == 0
+    campaign = load_campaign(template)
+    write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
+
+    assert_sound_package(tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Campaign"]
+    before = openpyxl.load_workbook(template)["Campaign"]
+    notes = {cell.value: cell.comment.text for cell in sheet[1] if cell.comment is not None}
+    for cell in before[1]:
+        assert notes[cell.value] == cell.comment.text  # the template's own, unchanged
+    for name in NEW_COLUMNS:
+        assert notes[name] == RESULT_COLUMN_NOTES[name]
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as archive:
+        drawing = next(n for n in archive.namelist() if n.endswith(".vml"))
+        shapes = re.findall(rb'id="_x0000_s(\d+)"', archive.read(drawing))
+    assert len(shapes) == len(set(shapes)) == len(HEADER[:8]) + len(NEW_COLUMNS)

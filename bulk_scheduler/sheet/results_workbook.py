@@ -17,9 +17,8 @@ what both share): a bold, filled header; the ``result`` cell filled per result;
 ``warnings`` and ``error_message`` wrapped; times in UTC with a format that says so; text
 a spreadsheet would run as a formula kept as text with Excel's quote prefix. The styles
 are added to the workbook's own (``xlsx_styles``). New header cells get notes explaining
-their column, unless the tab already has notes of its own (adding to the user's drawing
-of notes is not worth the risk of damaging it). The user's own autofilter, when it spans
-their columns from the header row, is widened to the new ones.
+their column (see ``_add_notes``). The user's own autofilter, when it spans their columns
+from the header row, is widened to the new ones.
 
 A workbook this module cannot vouch for (a part it cannot parse, a DTD, cells or rows out
 of order, Excel 4 macro sheets...) raises ``WorkbookNotReusableError``: ``results`` then
@@ -53,7 +52,7 @@ from bulk_scheduler.sheet.results_style import (
     display_width,
 )
 from bulk_scheduler.sheet.xlsx_cells import CellRenderer, column_letters
-from bulk_scheduler.sheet.xlsx_notes import notes_parts
+from bulk_scheduler.sheet.xlsx_notes import add_notes, notes_parts
 from bulk_scheduler.sheet.xlsx_package import (
     COMMENTS_CONTENT_TYPE,
     VML_CONTENT_TYPE,
@@ -217,14 +216,31 @@ def _add_notes(
     relationships: str,
     output: _Output,
 ) -> str | None:
-    """Notes on the new header cells, as comments drawn by a legacy (VML) drawing of the
-    tab's own; returns the drawing's relationship id for ``<legacyDrawing>``, or None when
-    there are no new headers or the tab has notes (or other VML) of its own."""
-    sheet_rels = package.relationships(sheet_part)
-    if sheet_rels.of_type("/comments") or sheet_rels.of_type("/vmlDrawing"):
-        return None
+    """Notes on the new header cells, as comments drawn by a legacy (VML) drawing.
+
+    A tab without notes gets a comments part and a drawing of its own, and the returned
+    relationship id goes in its new ``<legacyDrawing>``. A tab with notes (the campaign
+    template has one on every header) gets ours added to its own parts, which its
+    ``<legacyDrawing>`` already shows: None is returned. Anything less plain (a drawing
+    with no comments part, two drawings, a drawing that is not well-formed XML) gets no
+    notes: they explain the columns, and the user's drawing is not worth risking for them.
+    """
     if not notes or namespace != _TRANSITIONAL:
-        return None  # the notes' markup below is transitional OOXML
+        return None  # the notes' markup is transitional OOXML
+    sheet_rels = package.relationships(sheet_part)
+    comments = [r.target for r in sheet_rels.of_type("/comments") if package.has(r.target)]
+    drawings = [r.target for r in sheet_rels.of_type("/vmlDrawing") if package.has(r.target)]
+    if comments or drawings:
+        if len(comments) != 1 or len(drawings) != 1:
+            return None
+        try:
+            merged = add_notes(
+                package.read(comments[0]), package.read(drawings[0]), notes, NOTE_AUTHOR
+            )
+        except PartRefusedError:
+            return None
+        output.replaced[comments[0]], output.replaced[drawings[0]] = merged
+        return None
     comments_part = package.new_part_name("xl", "comments", "xml", output.taken)
     drawing_part = package.new_part_name("xl/drawings", "vmlDrawing", "vml", output.taken)
     sheet_rels.add(relationships + "/comments", comments_part)
