@@ -154,7 +154,7 @@ def write_results(
                 except WorkbookNotReusableError as exc:
                     # The run's outcomes must be written down whatever the workbook holds.
                     _logger.warning(
-                        "%s: the results sheet is a new workbook with the campaign tab only "
+                        "%s: written as a new workbook, the campaign's tab and a Summary only "
                         "(the workbook could not be copied: %s)",
                         path.name,
                         exc,
