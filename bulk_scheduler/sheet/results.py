@@ -6,6 +6,12 @@ delimiter and encoding out. Running the results sheet again is the normal way
 to re-submit what failed, so a sheet that already has result columns gets them
 updated in place, never duplicated.
 
+An XLSX results sheet is the user's own workbook with the result columns added to
+the campaign's tab and a Summary tab (``results_workbook``): every other tab, format,
+width, hidden row, filter and note stays. Only when there is no workbook to copy (a
+campaign read from CSV, say) or it cannot be copied with confidence is a new workbook
+written, holding the campaign's tab and the Summary (``results_xlsx``).
+
 Every text cell that a spreadsheet would run as a formula is written as text:
 an XLSX string cell (with Excel's quote prefix), or a CSV value led by ``'``.
 The file is replaced atomically, so a failed write leaves the old one intact.
@@ -17,9 +23,11 @@ import codecs
 import csv
 import glob
 import io
+import logging
 import os
 import secrets
 import shutil
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
@@ -63,10 +71,14 @@ RESULT_COLUMN_NOTES: dict[str, str] = {
 }
 
 XLSX_SUFFIXES = frozenset({".xlsx"})
+# The sheet row that holds the headers: the loader reads them from row 1 (loader.py).
+_HEADER_ROW = 1
 DELIMITED_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 
 
 Writer = Callable[[IO[bytes]], None]
+
+_logger = logging.getLogger(__name__)
 
 
 def default_results_path(campaign_path: Path) -> Path:
@@ -114,12 +126,45 @@ def write_results(
     if suffix in XLSX_SUFFIXES:
         summary_rows = list((_counts(outcomes.values()) if summary is None else summary).items())
         sheet_title = campaign.sheet_name or "Results"
+        source = _source_workbook(campaign)
+        existing = _existing_result_columns(campaign)
+        added = frozenset(result_index[name] for name in RESULT_COLUMNS if name not in existing)
 
-        # openpyxl (and numpy, which it imports when installed) loads only for an XLSX
-        # sheet: about 0.4 s of start-up that CSV campaigns never need.
-        from bulk_scheduler.sheet.results_xlsx import write_xlsx
+        # Imported here: CSV campaigns never need them.
+        from bulk_scheduler.sheet.results_workbook import (
+            WorkbookNotReusableError,
+            write_into_workbook,
+        )
 
         def write(handle: IO[bytes]) -> None:
+            if source is not None:
+                try:
+                    write_into_workbook(
+                        handle,
+                        source,
+                        campaign,
+                        headers,
+                        result_index,
+                        rows,
+                        added,
+                        summary_rows,
+                        _HEADER_ROW,
+                    )
+                    return
+                except WorkbookNotReusableError as exc:
+                    # The run's outcomes must be written down whatever the workbook holds.
+                    _logger.warning(
+                        "%s: written as a new workbook, the campaign's tab and a Summary only "
+                        "(the workbook could not be copied: %s)",
+                        path.name,
+                        exc,
+                    )
+                    handle.seek(0)
+                    handle.truncate()
+            # openpyxl (and numpy, which it imports when installed) loads only for a new
+            # workbook: about 0.4 s that copying the user's workbook does without.
+            from bulk_scheduler.sheet.results_xlsx import write_xlsx
+
             write_xlsx(handle, sheet_title, headers, result_index, rows, summary_rows)
 
     elif suffix in DELIMITED_SUFFIXES:
@@ -158,6 +203,14 @@ def check_writable(path: Path, what: str = "results sheet") -> None:
         ) from None
     if path.exists() and not os.access(path, os.W_OK):
         raise ConfigurationError(f"cannot write the {what} {path}: the file is read-only")
+
+
+def _source_workbook(campaign: Campaign) -> Path | None:
+    """The workbook the campaign was read from, when there is one to copy the results into."""
+    if campaign.format not in ("xlsx", "xlsm"):
+        return None
+    path = Path(campaign.path)
+    return path if path.is_file() and zipfile.is_zipfile(path) else None
 
 
 def write_atomically(path: Path, write: Writer) -> Path:

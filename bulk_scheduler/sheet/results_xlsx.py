@@ -1,5 +1,8 @@
-"""The XLSX results sheet: openpyxl's write-only workbook, with styles, notes and a
-Summary tab (see :mod:`bulk_scheduler.sheet.results`, which decides what goes in it).
+"""The XLSX results sheet as a new workbook: openpyxl's write-only workbook, with styles,
+notes and a Summary tab (see :mod:`bulk_scheduler.sheet.results`, which decides what goes
+in it). Used when there is no workbook of the user's to add the results to
+(``results_workbook`` does that): a campaign read from CSV written as ``.xlsx``, or a
+workbook that cannot be copied with confidence.
 
 Apart from ``results`` so that openpyxl, and the numpy it imports when installed, load
 only when an XLSX sheet is written: about 0.4 s of start-up that CSV campaigns never need.
@@ -29,13 +32,19 @@ from bulk_scheduler.sheet.results import (
     RESULT_FILLS,
     is_formula_like,
 )
+from bulk_scheduler.sheet.results_style import (
+    HEADER_FILL_RGB,
+    MAX_WIDTH,
+    MIN_WIDTH,
+    NOTE_AUTHOR,
+    UTC_FORMAT,
+    WRAPPED_COLUMNS,
+    display_width,
+)
 
 _XLSX_TEXT_LIMIT = 32_767  # Excel's maximum characters in one cell
-_MIN_WIDTH, _MAX_WIDTH = 8, 60
-_UTC_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
-_WRAPPED_COLUMNS = ("warnings", "error_message")
 _HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_FILL = PatternFill("solid", fgColor=HEADER_FILL_RGB)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _SUMMARY_TITLE = "Summary"
 
@@ -54,7 +63,7 @@ class _CellMaker:
         self.add_style("header", font=_HEADER_FONT, fill=_HEADER_FILL)
         self.add_style("bold", font=_HEADER_FONT)
         self.add_style("wrap", alignment=_WRAP)
-        self.add_style("utc", number_format=_UTC_FORMAT)
+        self.add_style("utc", number_format=UTC_FORMAT)
         for result, rgb in RESULT_FILLS.items():
             self.add_style(f"result:{result.value}", fill=PatternFill("solid", fgColor=rgb))
 
@@ -117,12 +126,12 @@ def write_xlsx(
     for index, header in enumerate(headers):
         cell = cells.text(_xlsx_text(header), "header")
         if index in notes:
-            cell.comment = Comment(notes[index], "bulk-scheduler", height=80, width=240)
+            cell.comment = Comment(notes[index], NOTE_AUTHOR, height=80, width=240)
         header_row.append(cell)
     sheet.append(header_row)
 
     result_column = result_index["result"]
-    wrapped = {result_index[name] for name in _WRAPPED_COLUMNS}
+    wrapped = {result_index[name] for name in WRAPPED_COLUMNS}
     try:
         for row in rows:
             sheet.append(_xlsx_row(cells, row, result_column, wrapped))
@@ -183,31 +192,21 @@ def _xlsx_text(text: str) -> str:
 
 def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> list[float]:
     """Readable widths: the longest line in each column, capped so no column swamps the sheet."""
-    widths = [_display_width(header) + 2 for header in headers]  # + room for the filter button
+    widths = [display_width(header) + 2 for header in headers]  # + room for the filter button
     for row in rows:
         for index, value in enumerate(row):
             if value is not None:
-                length = _display_width(value)
+                length = display_width(value)
                 if length > widths[index]:
                     widths[index] = length
-    return [float(min(max(width + 1, _MIN_WIDTH), _MAX_WIDTH)) for width in widths]
-
-
-def _display_width(value: CellValue) -> int:
-    if isinstance(value, str):
-        return max(map(len, value.splitlines()), default=0) if "\n" in value else len(value)
-    if isinstance(value, datetime):
-        return 23 if value.tzinfo is not None else 19
-    if isinstance(value, date | time):
-        return 10
-    return len(str(value))
+    return [float(min(max(width + 1, MIN_WIDTH), MAX_WIDTH)) for width in widths]
 
 
 def _write_summary(sheet: WriteOnlyWorksheet, summary_rows: Sequence[tuple[str, object]]) -> None:
     sheet.column_dimensions["A"].width = max(
-        [12, *(min(len(str(key)) + 2, _MAX_WIDTH) for key, _ in summary_rows)]
+        [12, *(min(len(str(key)) + 2, MAX_WIDTH) for key, _ in summary_rows)]
     )
-    sheet.column_dimensions["B"].width = _MAX_WIDTH
+    sheet.column_dimensions["B"].width = MAX_WIDTH
     cells = _CellMaker(sheet)
     sheet.append([cells.text("item", "bold"), cells.text("value", "bold")])
     for key, value in summary_rows:
