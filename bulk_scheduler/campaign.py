@@ -188,6 +188,8 @@ class Campaign:
     each recognised canonical column to its 0-based index. ``issues`` holds
     file-level findings (unknown headers, say) that do not stop the load.
 
+    ``shown`` (empty once loaded) is set by the launch for the results sheet.
+
     ``path`` is the file as given. A campaign made from a DataFrame has ``format``
     ``"dataframe"`` and no file: its ``path`` is the name it was given
     (``Path("dataframe")`` by default), so that messages and reports that name the
@@ -204,3 +206,7 @@ class Campaign:
     encoding: str = "utf-8"
     delimiter: str = ","
     issues: list[RowIssue] = field(default_factory=list)
+    # Cells the results sheet shows for a row instead of ``original`` (row number ->
+    # cells in column order): the cells that were sent for its post, from the journal,
+    # where the sheet now holds others or has no row for it.
+    shown: dict[int, list[CellValue]] = field(default_factory=dict)

@@ -371,3 +371,46 @@ def test_masking_the_key_never_alters_other_text(key: str, text: str, scrubbed: 
     from bulk_scheduler.api.client import ApiKey
 
     assert ApiKey(key).scrub(text) == scrubbed
+
+
+def write_book(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Plan"
+    for row in [header, *rows]:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_record_keeps_the_users_columns_and_adds_the_posts_of_other_versions(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    """The same record rules through the XLSX writer, which rewrites the user's workbook."""
+    header = [*RUN_HEADER, "Result", "Post ID"]
+    rows = [[*row, "approved", "brief-1"] for row in generated_rows(3)]
+    plan = write_book(tmp_path / "plan.xlsx", header, rows)
+    assert invoke("run", plan, "--yes").exit_code == 0
+    results = tmp_path / "plan.results.xlsx"
+    written = read_results(results)
+    assert [row["Result"] for row in written] == ["approved"] * 3
+    assert [row["result (bulk-scheduler)"] for row in written] == ["created"] * 3
+
+    # The user deletes a row and edits another in a copy of the plan, then runs the plan.
+    edited = [list(row) for row in rows[:2]]
+    edited[0][1] = "A caption changed after posting"
+    write_book(plan, header, edited)
+    again = invoke("run", plan, "--yes")
+    assert again.exit_code == 0, again.output
+    shown = {row["external_id"]: row for row in read_results(results)}
+    assert set(shown) == {"row-0000", "row-0001", "row-0002"}
+    sent = {post.body["external_id"]: post.body for post in api_env._sandbox.state.posts.values()}
+    assert shown["row-0000"]["caption"] == sent["row-0000"]["caption"]
+    assert "A caption changed after posting" in shown["row-0000"]["warnings"]
+    assert "row-not-in-sheet" in shown["row-0002"]["warnings"]
+    assert shown["row-0002"]["caption"] == sent["row-0002"]["caption"]
+    assert shown["row-0002"]["result (bulk-scheduler)"] == "created"
+    assert len(sent) == 3

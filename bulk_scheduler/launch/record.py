@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from bulk_scheduler.campaign import Campaign, CampaignRow, cell_text
+from bulk_scheduler.campaign import Campaign, CampaignRow, CellValue, cell_text
 from bulk_scheduler.launch.journal import JournalEntry
 from bulk_scheduler.outcome import RowOutcome
 from bulk_scheduler.sheet.columns import RESULT_COLUMNS
@@ -56,50 +56,51 @@ def changed_cells(row: CampaignRow, sent: Mapping[str, str]) -> dict[str, str]:
 def record_view(
     campaign: Campaign, outcomes: dict[int, RowOutcome], entries: Iterable[JournalEntry]
 ) -> tuple[Campaign, dict[int, RowOutcome]]:
-    """The campaign and outcomes the results sheet is written from (see the module)."""
+    """The campaign and outcomes the results sheet is written from (see the module).
+
+    The sheet's own cells stay in each row's ``original``; what the results show instead
+    goes to ``Campaign.shown``, so that a writer that rewrites the user's workbook knows
+    which of its cells change."""
     columns = input_columns(campaign)
     known = {entry.external_id: entry for entry in entries}
-    rows: list[CampaignRow] = []
-    shown: set[str] = set()
+    shown: dict[int, list[CellValue]] = {}
+    seen: set[str] = set()
     for row in campaign.rows:
         outcome = outcomes.get(row.row_number)
         entry = known.get(outcome.external_id) if outcome is not None else None
         if outcome is not None:
-            shown.add(outcome.external_id)
+            seen.add(outcome.external_id)
         if entry is not None and entry.done and entry.cells and changed_cells(row, entry.cells):
-            row = _with_cells(row, entry.cells, columns)
-        rows.append(row)
+            shown[row.row_number] = _with_cells(row.original, entry.cells, columns)
+    rows = list(campaign.rows)
     view = dict(outcomes)
     next_row = max((row.row_number for row in campaign.rows), default=1) + 1
-    width = len(campaign.headers)
     for entry in known.values():
-        if entry.external_id in shown or not entry.done or not entry.cells:
+        if entry.external_id in seen or not entry.done or not entry.cells:
             continue
         assert entry.outcome is not None  # done
-        original: list = [None] * width
-        for name, text in entry.cells.items():
-            if name in columns:
-                original[columns[name]] = text or None
-        rows.append(CampaignRow(next_row, dict(entry.cells), {}, original))
+        rows.append(CampaignRow(next_row, dict(entry.cells), {}, []))
+        shown[next_row] = _with_cells([], entry.cells, columns)
         view[next_row] = replace(
             entry.outcome,
             row_number=next_row,
             warnings=[NOT_IN_SHEET, *entry.outcome.warnings],
         )
         next_row += 1
-    return replace(campaign, rows=rows), view
+    return replace(campaign, rows=rows, shown=shown), view
 
 
 def _with_cells(
-    row: CampaignRow, sent: Mapping[str, str], columns: Mapping[str, int]
-) -> CampaignRow:
-    original = list(row.original)
-    values = dict(row.values)
+    cells: list[CellValue], sent: Mapping[str, str], columns: Mapping[str, int]
+) -> list[CellValue]:
+    """``cells`` with the cells ``sent`` in their columns."""
+    out = list(cells)
     for name, text in sent.items():
         index = columns.get(name)
-        if index is None or name == "external_id":
+        if index is None:
             continue
-        original += [None] * (index + 1 - len(original))
-        original[index] = text or None
-        values[name] = text or None
-    return CampaignRow(row.row_number, values, row.cells, original)
+        out += [None] * (index + 1 - len(out))
+        if name == "external_id" and out[index] not in (None, ""):
+            continue  # the user's own id cell stays as typed
+        out[index] = text or None
+    return out

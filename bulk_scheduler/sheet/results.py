@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import IO
 
-from bulk_scheduler.campaign import Campaign, CampaignRow, CellValue
+from bulk_scheduler.campaign import Campaign, CellValue
 from bulk_scheduler.errors import ConfigurationError
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.columns import RENAMED_RESULT_SUFFIX, RESULT_COLUMNS, canonical_column
@@ -309,8 +309,14 @@ def result_table(
         else:
             result_index[name] = len(headers)
             headers.append(added[name])
+    shown = campaign.shown
     rows = [
-        _result_row(row, outcomes.get(row.row_number), len(headers), result_index)
+        _result_row(
+            shown.get(row.row_number, row.original),
+            outcomes.get(row.row_number),
+            len(headers),
+            result_index,
+        )
         for row in campaign.rows
     ]
     return headers, result_index, rows
@@ -348,9 +354,12 @@ def renamed_result_columns(campaign: Campaign) -> list[str]:
 
 
 def _result_row(
-    row: CampaignRow, outcome: RowOutcome | None, width: int, result_index: Mapping[str, int]
+    cells: Sequence[CellValue],
+    outcome: RowOutcome | None,
+    width: int,
+    result_index: Mapping[str, int],
 ) -> list[CellValue]:
-    values: list[CellValue] = [*row.original, *([None] * (width - len(row.original)))]
+    values: list[CellValue] = [*cells, *([None] * (width - len(cells)))]
     if outcome is None:
         return values
     for name, value in _result_values(outcome).items():

@@ -291,6 +291,11 @@ class _CellPlan:
     ) -> None:
         self.rows = rows
         self.originals = [row.original for row in campaign.rows]
+        # Rows whose own cells the results show differently (``Campaign.shown``): their
+        # cells that differ from the sheet's are written too, in the user's styles.
+        self.shown = frozenset(campaign.shown)
+        result_columns = set(result_index.values())
+        self.input_columns = [i for i in range(len(headers)) if i not in result_columns]
         self.index_of = {row.row_number: index for index, row in enumerate(campaign.rows)}
         self.header_row = header_row
         self.row_numbers = sorted({header_row, *self.index_of})
@@ -328,6 +333,12 @@ class _CellPlan:
         values = self.rows[index]
         original = self.originals[index]
         updates: dict[int, CellUpdate] = {}
+        if row_number in self.shown:
+            for column in self.input_columns:
+                value = values[column] if column < len(values) else None
+                old = original[column] if column < len(original) else None
+                if value != old or type(value) is not type(old):
+                    updates[column] = (value, None)
         for column, new, text_style, formula_style, words in self.columns:
             value = values[column]
             if new:
