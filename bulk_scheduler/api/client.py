@@ -156,6 +156,13 @@ class ApiKey:
     __str__ = __repr__
 
     @classmethod
+    def of(cls, value: str | ApiKey | None) -> ApiKey:
+        """``value`` as a key: a key as it is, text wrapped, None read from the environment."""
+        if isinstance(value, ApiKey):
+            return value
+        return cls(value) if value else cls.from_env()
+
+    @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiKey:
         env = os.environ if environ is None else environ
         value = env.get(API_KEY_ENV, "").strip()

@@ -181,9 +181,8 @@ def validate_campaign(
         from bulk_scheduler.api.client import ApiKey, resolve_base_url
         from bulk_scheduler.launch.workspace import fetch_accounts, media_options
 
-        key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
         url = resolve_base_url(base_url)
-        accounts = event_loop.run(fetch_accounts(key, url))
+        accounts = event_loop.run(fetch_accounts(ApiKey.of(api_key), url))
         if media_check and media is None:
             media = media_options(url, media_progress)
     return validate_rows(campaign, options, accounts, media=media)

@@ -1,8 +1,8 @@
 """The launch: turn a campaign into posts and a results sheet.
 
-:func:`run_campaign` is the whole job for a notebook or a pipeline; the CLI
-calls the same steps (:func:`plan_launch`, :func:`launch`) so it can show the
-plan and ask for confirmation in between.
+:func:`run_campaign` is the whole job, for the command line, a notebook or a pipeline
+alike: the CLI only turns options into its arguments, prints through its
+:class:`RunHooks` and turns its outcome into an exit status.
 """
 
 from __future__ import annotations
@@ -78,6 +78,9 @@ class LaunchPlan:
     immediate: int
     warnings: int
     notes: list[str] = field(default_factory=list)  # lines to show with the plan
+    # external_ids of rows to send that the journal already knows (sent, not confirmed):
+    # a replay of theirs may answer a post an earlier run created.
+    sent_before: set[str] = field(default_factory=set)
     # Where it is going: the workspace's accounts the posts go to (platform -> names), the
     # workspaces they belong to, and the API (set by run_campaign).
     accounts_used: dict[str, list[str]] = field(default_factory=dict)
@@ -234,6 +237,7 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
     done: dict[int, RowOutcome] = {}
     invalid: list[PlannedRow] = []
     changed: list[PlannedRow] = []
+    sent_before: set[str] = set()
     # One read of the journal, not one query per row.
     known = {e.external_id: e for e in journal.entries()} if journal is not None else {}
     for planned in report.planned:
@@ -256,6 +260,8 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
             # say: a copy of a results sheet, say. The external_id makes the API answer
             # with the post it already has (``already_exists``), never a second one.
             to_send.append(planned)
+            if entry is not None:
+                sent_before.add(planned.external_id)
     deliveries: Counter[str] = Counter()
     used: dict[str, str] = {}  # account id -> platform
     names: dict[str, set[str]] = {}
@@ -286,6 +292,7 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
         notes=renamed_result_columns(report.campaign),
         accounts_used={platform: sorted(found) for platform, found in sorted(names.items())},
         workspaces=sorted(workspaces),
+        sent_before=sent_before,
     )
 
 
@@ -323,14 +330,13 @@ async def launch(
         journal.remember(outcome)
     journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
     columns = list(input_columns(report.campaign))
-    known = {entry.external_id for entry in journal.entries()}
     jobs = [
         SubmitJob(
             p.row.row_number,
             p.external_id,
             payload,
             cells_json(cells_sent(p.row, columns)),
-            sent_before=p.external_id in known,
+            sent_before=p.external_id in plan.sent_before,
         )
         for p in plan.to_send
         if (payload := p.payload) is not None
@@ -555,12 +561,12 @@ def run_campaign(
     hooks = hooks or RunHooks()
     executor = executor_options or ExecutorOptions()
     results = Path(results_path) if results_path else None
-    if is_dataframe(path):
+    campaign_file = None if is_dataframe(path) else Path(path)
+    if campaign_file is None:
         # A frame has no file beside which to keep a journal or a results sheet: the
         # results come back as ``to_pandas()``, and go to a file only when one is named.
         write = write and results is not None
         journal_in_memory = journal_in_memory or journal_path is None
-    campaign_file = None if is_dataframe(path) else Path(path)
     journal_file = Path(journal_path) if journal_path else None
     if journal_file is None and campaign_file is not None and not journal_in_memory:
         journal_file = default_journal_path(campaign_file)
@@ -571,8 +577,7 @@ def run_campaign(
     campaign_path = campaign.path
     if not campaign.rows:
         raise CampaignFileError(f"{campaign_path}: no data rows below the header: nothing to send")
-    key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key) if api_key else None
-    key = key or ApiKey.from_env()
+    key = ApiKey.of(api_key)
     url = resolve_base_url(base_url)
     if write:
         check_writable(results or default_results_path(campaign_path))

@@ -45,11 +45,9 @@ def cells_json(cells: Mapping[str, str]) -> str:
 
 def changed_cells(row: CampaignRow, sent: Mapping[str, str]) -> dict[str, str]:
     """The cells (canonical column -> the sheet's text) that differ from those sent."""
-    values = row.values
+    now = cells_sent(row, sent)
     return {
-        name: cell_text(values.get(name))
-        for name, text in sent.items()
-        if name != "external_id" and cell_text(values.get(name)) != text
+        name: text for name, text in now.items() if name != "external_id" and text != sent[name]
     }
 
 
