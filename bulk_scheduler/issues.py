@@ -151,8 +151,8 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "media-missing",
         (WARNING, ERROR),
         CHECKS,
-        "No media: the accounts must support text-only posts (an error online when an account "
-        "says it does not, a warning otherwise).",
+        "No media: the accounts must support text-only posts (an error online unless every "
+        "account lists text_only, a warning offline).",
     ),
     # checks: music
     _code("music-url-invalid", ERROR, CHECKS, "music_url is not a TikTok URL."),
