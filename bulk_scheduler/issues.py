@@ -285,6 +285,37 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         MEDIA,
         "The video or image is far from 9:16 portrait, which is recommended.",
     ),
+    # media: files on the user's disk named in media_urls (media/local_files.py)
+    _code(
+        "media-file-missing",
+        ERROR,
+        MEDIA,
+        "A media_urls path names no file (relative paths: beside the campaign, or --media-dir).",
+    ),
+    _code(
+        "media-file-not-a-file",
+        ERROR,
+        MEDIA,
+        "A media_urls path names a folder (or a device or pipe), not a file.",
+    ),
+    _code(
+        "media-file-unreadable",
+        ERROR,
+        MEDIA,
+        "A media file exists but cannot be read (permissions, an I/O error).",
+    ),
+    _code(
+        "media-file-symlink-loop",
+        ERROR,
+        MEDIA,
+        "A media path is a symbolic link that leads back to itself.",
+    ),
+    _code(
+        "media-path-invalid",
+        ERROR,
+        MEDIA,
+        "A media path holds characters, or a length, the operating system refuses.",
+    ),
 )
 
 # The codes each severity allows, for the cheap check in the helpers below (they run once

@@ -38,6 +38,8 @@ class RowOutcome:
     http_status: int | None = None
     attempts: int = 0
     submitted_at: datetime | None = None
+    # The CDN URLs of the local files the post's media came from (uploaded by the run).
+    media_urls_sent: list[str] = field(default_factory=list)
 
     @property
     def is_done(self) -> bool:

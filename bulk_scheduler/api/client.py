@@ -39,6 +39,7 @@ from bulk_scheduler.api.contract import (
     Account,
     CreatedPost,
     ErrorBody,
+    FileUpload,
     Post,
     PostCreateBody,
 )
@@ -711,3 +712,13 @@ class PartnerClient:
         """``POST /posts/delete`` (1-50 ids): ``deletedIds``, ``blockedStatuses``, ``skipped``…"""
         data = await self._data("POST", "posts/delete", json_body={"postIds": list(post_ids)})
         return data if isinstance(data, dict) else {}
+
+    async def create_upload(self, payload: Mapping[str, Any]) -> FileUpload:
+        """``POST /files``: a presigned upload for one local file (``contentType``,
+        ``filename``, and the measured ``size``, ``duration_sec``, ``width``, ``height``).
+        Raises ``ApiError`` (``FatalApiError`` for a refused key)."""
+        data = await self._data("POST", "files", json_body=dict(payload))
+        try:
+            return FileUpload.model_validate(data)
+        except ValidationError:
+            raise ApiError(f"POST {self.base_url}/files: unexpected answer") from None

@@ -223,3 +223,13 @@ class ErrorBody(_Lenient):
     message: str = ""
     error_code: str = "unknown_error"
     issues: list[dict[str, Any]] | None = None
+
+
+class FileUpload(_Lenient):
+    """``data`` of ``POST /files``: PUT the bytes to ``uploadUrl`` (no key, with the same
+    Content-Type, within ``expiresIn`` seconds), then use ``url`` in the post's media."""
+
+    uploadUrl: str
+    url: str
+    contentType: str | None = None
+    expiresIn: float | None = None

@@ -47,6 +47,7 @@ from bulk_scheduler.api.contract import (
 )
 from bulk_scheduler.campaign import CampaignRow, CellValue, cell_text, column_values
 from bulk_scheduler.checks.accounts import AccountDirectory, AccountsReading, read_accounts
+from bulk_scheduler.checks.local_media import LocalFile, LocalMedia, content_key_urls
 from bulk_scheduler.checks.media_urls import (
     MEDIA_TYPE_ALIASES,
     MediaType,
@@ -122,6 +123,7 @@ class PlannedRow:
         "external_id_generated",
         "invalid_media_urls",
         "issues",
+        "local_media",
         "media_extensions",
         "media_type",
         "media_type_declared",
@@ -154,6 +156,7 @@ class PlannedRow:
         account_ids: tuple[str, ...] = (),
         resolved_accounts: tuple[Account, ...] = (),
         content_key: tuple[object, ...] = (),
+        local_media: tuple[LocalFile, ...] = (),
     ) -> None:
         self.row = row
         self.external_id = external_id
@@ -174,6 +177,8 @@ class PlannedRow:
         self.account_ids = account_ids
         self.resolved_accounts = resolved_accounts
         self.content_key = content_key
+        # The media parts that name files on disk (``checks/local_media.py``).
+        self.local_media = local_media
 
     @property
     def scheduled_at(self) -> str | None:
@@ -233,7 +238,10 @@ class PlannedRow:
 
 
 def plan_row(
-    row: CampaignRow, options: PlanOptions, accounts: AccountDirectory | None = None
+    row: CampaignRow,
+    options: PlanOptions,
+    accounts: AccountDirectory | None = None,
+    local: LocalMedia | None = None,
 ) -> PlannedRow:
     """Read one row into a :class:`PlannedRow`.
 
@@ -243,7 +251,7 @@ def plan_row(
     not applied here. Raises ValueError when ``options.timezone`` is not a time zone.
     To plan many rows, use one :class:`RowPlanner`.
     """
-    return RowPlanner(options, accounts).plan(row)
+    return RowPlanner(options, accounts, local).plan(row)
 
 
 # The cells a plan reads, in the order :meth:`RowPlanner.plan_rows` takes them.
@@ -285,14 +293,22 @@ class RowPlanner:
         "_declared",
         "_default_accounts",
         "_directory",
+        "_local",
         "_options",
         "_readings",
         "_zones",
     )
 
-    def __init__(self, options: PlanOptions, accounts: AccountDirectory | None = None) -> None:
+    def __init__(
+        self,
+        options: PlanOptions,
+        accounts: AccountDirectory | None = None,
+        local: LocalMedia | None = None,
+    ) -> None:
         self._options = options
         self._directory = accounts
+        # Files on disk named in media cells, as the media package found them.
+        self._local = local or None
         self._date_format = options.date_format
         self._default_accounts = "\n".join(options.default_accounts)
         # accounts cell text -> its reading; timezone cell text -> its zone, the problem
@@ -357,13 +373,20 @@ class RowPlanner:
             for caption in caption_cells
         ]
         url_lists = [() if cell is None else _cell_urls(cell) for cell in url_cells]
+        locals_of: list[tuple[LocalFile, ...]] | None = None
+        if self._local is not None:
+            locals_of = _local_parts(self._local, url_cells, url_lists)
         inspected = inspect_url_lists(url_lists)
+        if locals_of is not None:
+            _inspect_local(inspected, url_lists, locals_of)
         media = self._media_types(rows, type_cells, url_lists, inspected, issues)
         musics = [None if m is None else cell_text(m).strip() or None for m in music_cells]
         readings = self._accounts_column(rows, account_cells, issues)
         publish_ats, unreads = self._schedules(rows, when_cells, zone_cells, issues)
 
         append = planned.append
+        if locals_of is None:
+            locals_of = [()] * len(rows)
         for (
             row,
             found,
@@ -376,6 +399,7 @@ class RowPlanner:
             publish_at,
             unread,
             written_id,
+            local_files,
         ) in zip(
             rows,
             issues,
@@ -388,6 +412,7 @@ class RowPlanner:
             publish_ats,
             unreads,
             id_cells,
+            locals_of,
             strict=True,
         ):
             keys, ids = reading.keys, reading.ids
@@ -396,7 +421,7 @@ class RowPlanner:
             content_key = (
                 caption,
                 media_key,
-                urls,
+                content_key_urls(urls, self._local.files) if local_files else urls,  # type: ignore[union-attr]
                 keys,
                 unread if publish_at is None else publish_at,
                 music_url,
@@ -445,6 +470,7 @@ class RowPlanner:
                 ids,
                 reading.resolved,
                 content_key,
+                local_files,
             )
             append(plan)
             if then is not None:
@@ -747,6 +773,47 @@ def _where(row: CampaignRow, column: str) -> dict[str, Any]:
 
 
 # --- media -----------------------------------------------------------------------------
+
+
+def _local_parts(
+    local: LocalMedia, cells: Sequence[CellValue], url_lists: list[tuple[str, ...]]
+) -> list[tuple[LocalFile, ...]]:
+    """The local files of each row, its parts taken as the media package split the cell
+    (a file whose name holds a separator is one part); ``url_lists`` updated in place."""
+    found: list[tuple[LocalFile, ...]] = []
+    split = local.cells
+    for index, cell in enumerate(cells):
+        if cell is None:
+            found.append(())
+            continue
+        parts = split.get(cell if isinstance(cell, str) else cell_text(cell))
+        if parts is None:
+            found.append(())
+            continue
+        url_lists[index] = tuple(p if p in local.files else rewrite_drive_url(p) for p in parts)
+        found.append(local.of(parts))
+    return found
+
+
+def _inspect_local(
+    inspected: list[tuple[tuple[str | None, ...], tuple[str, ...]]],
+    url_lists: list[tuple[str, ...]],
+    locals_of: list[tuple[LocalFile, ...]],
+) -> None:
+    """A local file is no invalid URL, and its kind is its content's: fix up the
+    inspection of the rows that have one, in place."""
+    for index, files in enumerate(locals_of):
+        if not files:
+            continue
+        by_part = {f.written: f for f in files}
+        extensions, invalid = inspected[index]
+        inspected[index] = (
+            tuple(
+                by_part[url].extension if url in by_part else extension
+                for url, extension in zip(url_lists[index], extensions, strict=True)
+            ),
+            tuple(url for url in invalid if url not in by_part),
+        )
 
 
 def _cell_urls(cell: CellValue) -> tuple[str, ...]:

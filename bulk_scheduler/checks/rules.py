@@ -34,6 +34,7 @@ from bulk_scheduler.api.contract import (
 )
 from bulk_scheduler.campaign import CampaignRow
 from bulk_scheduler.checks.accounts import AccountDirectory, describe_account, is_inactive
+from bulk_scheduler.checks.local_media import LocalMedia, local_issues
 from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, is_http_url
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, RowPlanner
 from bulk_scheduler.checks.schedule import check_timezone, format_utc
@@ -53,9 +54,11 @@ def plan_and_validate(
     rows: Iterable[CampaignRow],
     options: PlanOptions,
     accounts: AccountDirectory | None = None,
+    local: LocalMedia | None = None,
 ) -> list[PlannedRow]:
     """Plan every row and validate it; then the rules across rows. ``accounts`` (the
-    workspace's directory) enables the online rules.
+    workspace's directory) enables the online rules; ``local`` holds the files on disk
+    that media cells name (``media/local_files.py`` finds them).
 
     Raises ValueError when ``options.timezone`` is not a time zone.
     """
@@ -63,7 +66,7 @@ def plan_and_validate(
         check_timezone(options.timezone)
     with collector_paused():
         rules = _RowRules(options, accounts)
-        planned = RowPlanner(options, accounts).plan_rows(list(rows), then=rules.check)
+        planned = RowPlanner(options, accounts, local).plan_rows(list(rows), then=rules.check)
         _check_duplicates(planned, rules.distinct(len(planned)))
     return planned
 
@@ -132,6 +135,10 @@ class _RowRules:
             plain = False
         if plan.invalid_media_urls or not plain:
             _check_media(plan, online)
+        if plan.local_media:
+            plan.issues.extend(
+                local_issues(plan.local_media, plan.media_type, _where(plan, "media_urls"))
+            )
         if plan.music_url:
             _check_music(plan)
         if plan.publish_at is None or plan.publish_at < self.soon:

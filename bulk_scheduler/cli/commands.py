@@ -85,6 +85,7 @@ class CampaignInput:
     media_check: bool
     max_rows: int
     max_file_mb: int
+    media_dir: Path | None = None
 
 
 def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,6 +102,7 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
         no_media_check: bool,
         max_file_mb: int,
         max_rows: int,
+        media_dir: Path | None,
         **kwargs: Any,
     ) -> Any:
         source = CampaignInput(
@@ -110,6 +112,7 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
             media_check=not no_media_check,
             max_rows=max_rows,
             max_file_mb=max_file_mb,
+            media_dir=media_dir,
         )
         return func(*args, source=source, **kwargs)
 
@@ -152,6 +155,11 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 default=200_000,
                 show_default=True,
                 help="Refuse campaigns with more data rows than this.",
+            ),
+            click.option(
+                "--media-dir",
+                type=click.Path(path_type=Path, file_okay=False, exists=True),
+                help="Folder for relative media file paths (default: the campaign's folder).",
             ),
         ]
     ):
@@ -309,6 +317,7 @@ def validate(
                 base_url=url,
                 media_check=source.media_check,
                 media_progress=probe_bar.update,
+                media_dir=source.media_dir,
             )
         except ApiError as exc:  # the key was refused, or the API not reached
             fail(str(exc), ExitStatus.FATAL_API)
@@ -360,6 +369,13 @@ def validate(
     help="Where to write the results sheet (default <campaign>.results.<ext>).",
 )
 @click.option(
+    "--upload-concurrency",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Local media files uploaded at once.",
+)
+@click.option(
     "--journal",
     "journal_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -377,6 +393,7 @@ def run(
     rate: float | None,
     max_attempts: int,
     results_path: Path | None,
+    upload_concurrency: int,
     journal_path: Path | None,
 ) -> None:
     """Validate CAMPAIGN, show the plan, schedule every valid row, write the results sheet.
@@ -384,7 +401,7 @@ def run(
     Every row is journalled before it is sent, so running the same command again after a
     crash or Ctrl-C resumes: done rows are skipped, unanswered ones are safely re-sent.
     """
-    from bulk_scheduler.cli.progress import ProbeBar, Progress
+    from bulk_scheduler.cli.progress import ProbeBar, Progress, UploadBar
     from bulk_scheduler.cli.render import render_issues, render_plan, render_run
     from bulk_scheduler.launch.executor import ExecutorOptions
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, local_zone, run_campaign
@@ -399,6 +416,7 @@ def run(
             fail(f"--results {results_path.name}: use the campaign's format ({wanted})")
     bars = not quiet and sys.stderr.isatty()
     probe_bar = ProbeBar(enabled=bars)
+    upload_bar = UploadBar(enabled=bars)
     progress: list[Progress] = []
 
     def show_plan(plan: LaunchPlan) -> None:
@@ -416,6 +434,7 @@ def run(
     hooks = RunHooks(
         notice=lambda line: click.echo(line, err=True),
         media_progress=probe_bar.update,
+        upload_progress=upload_bar.update,
         plan=show_plan,
         confirm=None if yes else confirm,
         outcome=lambda outcome: progress[-1].update(outcome),
@@ -442,6 +461,8 @@ def run(
                 max_rows=source.max_rows,
                 max_bytes=source.max_file_mb * 1024 * 1024,
                 hooks=hooks,
+                media_dir=source.media_dir,
+                upload_concurrency=upload_concurrency,
             )
         except CampaignInvalidError as exc:
             report = cast("ValidationReport", exc.report)
@@ -460,6 +481,7 @@ def run(
             fail(str(exc))
         finally:
             probe_bar.close()
+            upload_bar.close()
             for bar in progress:
                 bar.close()
     if not run_report.launched:

@@ -64,3 +64,34 @@ class ProbeBar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class UploadBar:
+    """The uploads' bar: bytes of local media files sent, of the bytes to send, with the
+    rate and ETA (tqdm's)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._enabled = enabled
+        self._bar: tqdm | None = None
+
+    def update(self, done: int, total: int) -> None:
+        if not self._enabled or not total:
+            return
+        if self._bar is None:
+            self._bar = tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc="upload",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+            )
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from bulk_scheduler import event_loop
 from bulk_scheduler.api.contract import Account
-from bulk_scheduler.campaign import Campaign
+from bulk_scheduler.campaign import Campaign, cell_text, column_values
 from bulk_scheduler.checks.accounts import AccountDirectory
+from bulk_scheduler.checks.local_media import LocalMedia
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
@@ -113,14 +114,18 @@ def validate_rows(
     *,
     media: MediaCheckOptions | None = None,
     media_cache: MutableMapping[str, MediaFacts] | None = None,
+    media_dir: Path | None = None,
 ) -> ValidationReport:
     """Plan and validate a loaded campaign.
 
     ``accounts`` (from ``GET /accounts``) enables the online rules; ``media`` the media
     preflight (each distinct URL probed once; ``media_cache`` holds facts already known).
+    Files on disk named in media cells are checked whatever the options, offline too:
+    relative paths are looked for in ``media_dir``, else beside the campaign file.
     """
     directory = AccountDirectory(accounts) if accounts is not None else None
-    planned = plan_and_validate(campaign.rows, options, directory)
+    local = find_local(campaign, media_dir)
+    planned = plan_and_validate(campaign.rows, options, directory, local)
     if media is not None:
         from bulk_scheduler.media.preflight import check_media
 
@@ -146,6 +151,23 @@ def validate_rows(
     )
 
 
+def find_local(campaign: Campaign, media_dir: Path | None = None) -> LocalMedia | None:
+    """The files on disk the campaign's media cells name, checked (None when no cell
+    names one: the media package, and its HTTP library, then never load)."""
+    if "media_urls" not in campaign.columns or not campaign.rows:
+        return None
+    cells = column_values(campaign.rows, ("media_urls",))[0]
+    from bulk_scheduler.checks.media_urls import is_http_url, split_media_urls
+
+    texts = {c if isinstance(c, str) else cell_text(c) for c in cells if c is not None}
+    if all(is_http_url(url) for text in texts for url in split_media_urls(text)):
+        return None
+    from bulk_scheduler.media.local_files import MediaFolders, find_local_media
+
+    path = None if campaign.format == "dataframe" else Path(campaign.path).absolute()
+    return find_local_media(cells, MediaFolders.for_campaign(path, media_dir)) or None
+
+
 def validate_campaign(
     path: str | Path | pd.DataFrame,
     options: PlanOptions | None = None,
@@ -159,6 +181,7 @@ def validate_campaign(
     base_url: str | None = None,
     media_check: bool = True,
     media_progress: Callable[[int, int], None] | None = None,
+    media_dir: str | Path | None = None,
 ) -> ValidationReport:
     """Load ``path`` and validate every row; nothing that creates a post is sent.
 
@@ -170,6 +193,7 @@ def validate_campaign(
 
     ``path`` may be a pandas DataFrame instead, read as if saved as a sheet (header row 1,
     first row 2; see ``sheet/dataframe.py``); its campaign's ``path`` is ``dataframe``.
+    Paths to files in media cells are looked for in ``media_dir``, else beside ``path``.
 
     Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
     base URL, and ``FatalApiError`` when the API refuses the key or cannot be reached.
@@ -185,7 +209,8 @@ def validate_campaign(
         accounts = event_loop.run(fetch_accounts(ApiKey.of(api_key), url))
         if media_check and media is None:
             media = media_options(url, media_progress)
-    return validate_rows(campaign, options, accounts, media=media)
+    folder = Path(media_dir) if media_dir is not None else None
+    return validate_rows(campaign, options, accounts, media=media, media_dir=folder)
 
 
 def load_for(

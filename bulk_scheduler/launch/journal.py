@@ -55,6 +55,13 @@ CREATE TABLE IF NOT EXISTS rows (
     cells TEXT
 );
 CREATE TABLE IF NOT EXISTS media (url TEXT PRIMARY KEY, facts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS uploads (
+    digest TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    size INTEGER,
+    name TEXT,
+    uploaded_at TEXT NOT NULL
+);
 """
 
 
@@ -112,6 +119,8 @@ class SubmitJob:
     # The journal knew this row before this run (sent, and not confirmed): a replay may
     # then be of a post an earlier run created.
     sent_before: bool = False
+    # The local files the body's media came from (JSON list of {"path", "sha256", "url"}).
+    media: str | None = None
 
     @cached_property
     def content(self) -> bytes:
@@ -134,6 +143,8 @@ class JournalEntry:
     state: str
     outcome: RowOutcome | None
     cells: dict[str, str] | None = None  # the row's cells as sent, when recorded
+    # The local files its media came from: [{"path", "sha256", "url"}], when it had any.
+    media: list[dict[str, Any]] | None = None
 
     @property
     def done(self) -> bool:
@@ -166,6 +177,8 @@ class Journal:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
         if "cells" not in columns:  # a journal written before the cells were kept
             self._db.execute("ALTER TABLE rows ADD COLUMN cells TEXT")
+        if "media" not in columns:  # before local files: the media URLs sent, with hashes
+            self._db.execute("ALTER TABLE rows ADD COLUMN media TEXT")
 
     # -- the lock: one run at a time ------------------------------------------------
 
@@ -247,6 +260,21 @@ class Journal:
         finally:
             self._db.execute("COMMIT")
 
+    # -- uploads: each local file's content is uploaded once ---------------------------
+
+    def uploads(self) -> dict[str, str]:
+        """Content hash (SHA-256) -> the CDN URL its upload got."""
+        return dict(self._db.execute("SELECT digest, url FROM uploads"))
+
+    def save_upload(self, digest: str, url: str, size: int | None, name: str) -> None:
+        """Keep an upload as soon as it is done (committed: it survives ``kill -9``)."""
+        self._db.execute(
+            "INSERT INTO uploads (digest, url, size, name, uploaded_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(digest) DO UPDATE SET url = excluded.url, "
+            "uploaded_at = excluded.uploaded_at",
+            (digest, url, size, name, datetime.now(UTC).isoformat()),
+        )
+
     # -- rows ------------------------------------------------------------------------
 
     def record_sending(self, job: SubmitJob, attempt: int) -> datetime:
@@ -255,12 +283,23 @@ class Journal:
         stamp = now.isoformat()
         self._db.execute(
             "INSERT INTO rows (external_id, row_number, body_hash, state, attempts, "
-            "submitted_at, updated_at, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "submitted_at, updated_at, cells, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(external_id) DO UPDATE SET row_number = excluded.row_number, "
             "body_hash = excluded.body_hash, state = excluded.state, "
             "attempts = rows.attempts + 1, submitted_at = excluded.submitted_at, "
-            "updated_at = excluded.updated_at, cells = COALESCE(excluded.cells, rows.cells)",
-            (job.external_id, job.row_number, job.body_hash, SENDING, 1, stamp, stamp, job.cells),
+            "updated_at = excluded.updated_at, cells = COALESCE(excluded.cells, rows.cells), "
+            "media = COALESCE(excluded.media, rows.media)",
+            (
+                job.external_id,
+                job.row_number,
+                job.body_hash,
+                SENDING,
+                1,
+                stamp,
+                stamp,
+                job.cells,
+                job.media,
+            ),
         )
         return now
 
@@ -326,16 +365,18 @@ class Journal:
         cursor = self._db.execute(
             "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "
             "scheduled_at_utc, warnings, error_code, error_message, http_status, attempts, "
-            "submitted_at, cells FROM rows ORDER BY row_number"
+            "submitted_at, cells, media FROM rows ORDER BY row_number"
         )
         for row in cursor:
             yield _entry(row)
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
-    (external_id, row_number, digest, state, result, post_id, post_status, scheduled, warnings,
-     error_code, error_message, http_status, attempts, submitted_at, cells) = row  # fmt: skip
+    (external_id, row_number, digest, state, result, post_id, post_status, scheduled,
+     warnings, error_code, error_message, http_status, attempts, submitted_at, cells,
+     media) = row  # fmt: skip
     outcome = None
+    files = json.loads(media) if media else None
     if result is not None:
         outcome = RowOutcome(
             row_number=row_number,
@@ -361,6 +402,14 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
             attempts=attempts or 0,
             submitted_at=datetime.fromisoformat(submitted_at) if submitted_at else None,
         )
+    if outcome is not None and files:
+        outcome.media_urls_sent = [f["url"] for f in files if f.get("url")]
     return JournalEntry(
-        external_id, row_number, digest, state, outcome, json.loads(cells) if cells else None
+        external_id,
+        row_number,
+        digest,
+        state,
+        outcome,
+        json.loads(cells) if cells else None,
+        files,
     )

@@ -8,6 +8,7 @@ alike: the CLI only turns options into its arguments, prints through its
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sqlite3
 import tempfile
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from bulk_scheduler import event_loop
 from bulk_scheduler.api.client import ApiKey, PartnerClient, is_loopback_host, resolve_base_url
 from bulk_scheduler.campaign import Campaign, CampaignRow
+from bulk_scheduler.checks.local_media import LocalFile
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.errors import (
     CampaignFileError,
@@ -50,6 +52,7 @@ from bulk_scheduler.launch.record import (
 )
 from bulk_scheduler.launch.workspace import fetch_accounts, media_options
 from bulk_scheduler.media.preflight import facts_from_json, facts_to_json
+from bulk_scheduler.media.upload import UploadFailure, UploadOptions, upload_files
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.results import (
@@ -206,6 +209,35 @@ def _changed_note(planned: PlannedRow, entry: JournalEntry) -> str | None:
     )
 
 
+def _media_changed_note(planned: PlannedRow, entry: JournalEntry) -> str | None:
+    """Why a done row counts as changed because a local file's content changed since its
+    post was created (its cells may be the same), or None."""
+    if not entry.media or not planned.local_media:
+        return None
+    sent = {item.get("path"): item.get("sha256") for item in entry.media}
+    changed = [
+        f.written for f in planned.local_media if f.written in sent and sent[f.written] != f.digest
+    ]
+    if not changed:
+        return None
+    return (
+        f"{CHANGED_CODE}: the content of {', '.join(changed)} changed after the post was "
+        "created; it was not sent again (give the row a new external_id to post the new "
+        "file)"
+    )
+
+
+def _outside_note(report: ValidationReport) -> str | None:
+    """The local files to upload that lie outside the campaign's folder tree."""
+    outside = sorted(
+        {f.path for p in report.planned if p.has_body for f in p.local_media if f.outside}
+    )
+    if not outside:
+        return None
+    shown = ", ".join(outside[:5]) + (f" and {len(outside) - 5} more" if len(outside) > 5 else "")
+    return f"{len(outside)} media file(s) outside the campaign's folder will be uploaded: {shown}"
+
+
 def _unmeasured_note(
     report: ValidationReport, measured: dict[str, Any], rehearsal: bool
 ) -> str | None:
@@ -213,7 +245,13 @@ def _unmeasured_note(
     so that the API's warnings about missing video metadata are no surprise."""
     if not rehearsal:
         return None
-    urls = {url for p in report.planned if p.has_body for url in p.media_urls}
+    urls = {
+        url
+        for p in report.planned
+        if p.has_body
+        for url in p.media_urls
+        if not any(f.written == url for f in p.local_media)
+    }
     unmeasured = [u for u in urls if u not in measured and ".invalid" not in u]
     if not unmeasured:
         return None
@@ -245,7 +283,7 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
         if entry is not None and entry.done and entry.outcome is not None:
             outcome = entry.outcome
             outcome.row_number = planned.row.row_number
-            note = _changed_note(planned, entry)
+            note = _changed_note(planned, entry) or _media_changed_note(planned, entry)
             if note is not None:
                 changed.append(planned)
                 outcome.warnings = [
@@ -322,28 +360,52 @@ async def launch(
     on_outcome: Callable[[RowOutcome], None] | None = None,
     stop: asyncio.Event | None = None,
     write: bool = True,
+    upload: UploadOptions | None = None,
 ) -> RunReport:
-    """Send the plan's rows, then write the results sheet (all rows, in order)."""
+    """Upload the local media files the rows to send need (each content once: the
+    journal keeps its CDN URL), send the plan's rows, then write the results sheet (all
+    rows, in order). A row whose file could not be uploaded is not sent."""
     journal = journal or Journal()
     started = datetime.now(UTC)
     for outcome in plan.already_done.values():
         journal.remember(outcome)
     journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
     columns = list(input_columns(report.campaign))
-    jobs = [
-        SubmitJob(
-            p.row.row_number,
-            p.external_id,
-            payload,
-            cells_json(cells_sent(p.row, columns)),
-            sent_before=p.external_id in plan.sent_before,
+    uploaded = await upload_local_media(plan.to_send, client, journal, upload, stop)
+    jobs = []
+    for p in plan.to_send:
+        payload = p.payload
+        if payload is None:
+            continue
+        media = None
+        if p.local_media:
+            failed = [
+                uploaded[f.digest]
+                for f in p.local_media
+                if not isinstance(uploaded.get(f.digest or ""), str)
+            ]
+            if failed:
+                journal.record_outcome(_upload_failed(p, failed))
+                continue
+            payload, media = with_uploaded_media(payload, p, uploaded)  # type: ignore[arg-type]
+        jobs.append(
+            SubmitJob(
+                p.row.row_number,
+                p.external_id,
+                payload,
+                cells_json(cells_sent(p.row, columns)),
+                sent_before=p.external_id in plan.sent_before,
+                media=media,
+            )
         )
-        for p in plan.to_send
-        if (payload := p.payload) is not None
-    ]
     execution: ExecutionReport = await submit_rows(
         jobs, client, options, journal, on_outcome=on_outcome, stop=stop
     )
+    # The CDN URLs of a row's uploaded files go to its media_urls_sent.
+    for job in jobs:
+        outcome = journal.outcome(job.row_number)
+        if outcome is not None and job.media:
+            outcome.media_urls_sent = [item["url"] for item in json.loads(job.media)]
     # Rows planned with a warning keep it in the results, beside the API's own warnings.
     for planned in plan.to_send:
         outcome = journal.outcome(planned.row.row_number)
@@ -376,6 +438,74 @@ async def launch(
             report, run, results_path, journal, base_url=client.base_url
         )
     return run
+
+
+async def upload_local_media(
+    rows: list[PlannedRow],
+    client: PartnerClient,
+    journal: Journal,
+    options: UploadOptions | None,
+    stop: asyncio.Event | None,
+) -> dict[str, str | UploadFailure]:
+    """Content hash -> CDN URL (or why not) of every local file the rows need: from the
+    journal when an earlier run uploaded that content, else uploaded now."""
+    files = [f for p in rows for f in p.local_media]
+    if not files:
+        return {}
+    found: dict[str, str | UploadFailure] = dict(journal.uploads())
+    needed = [f for f in files if f.digest is not None and f.digest not in found]
+    if needed:
+
+        def keep(local: LocalFile, url: str) -> None:
+            assert local.digest is not None
+            journal.save_upload(local.digest, url, local.size, local.name)
+
+        found.update(
+            await upload_files(needed, client.create_upload, options, on_uploaded=keep, stop=stop)
+        )
+    return found
+
+
+def with_uploaded_media(
+    payload: dict[str, Any], planned: PlannedRow, uploaded: dict[str, str]
+) -> tuple[dict[str, Any], str]:
+    """The body with each local file's CDN URL in place of its path (and a video's
+    measured metadata), and the journal's record of the files (JSON)."""
+    by_part = {f.written: f for f in planned.local_media}
+    body = dict(payload)
+    media = dict(body["media"])
+    if media.get("type") == "video":
+        local = by_part.get(media["url"])
+        if local is not None and local.digest is not None:
+            media["url"] = uploaded[local.digest]
+            if local.duration_sec:
+                media["duration_sec"] = round(local.duration_sec, 3)
+            if local.size is not None:
+                media["size"] = local.size
+            if local.width and local.height:
+                media["width"], media["height"] = local.width, local.height
+    else:
+        media["urls"] = [
+            uploaded[by_part[url].digest] if url in by_part else url  # type: ignore[index]
+            for url in media["urls"]
+        ]
+    body["media"] = media
+    record = [
+        {"path": f.written, "sha256": f.digest, "url": uploaded[f.digest]}  # type: ignore[index]
+        for f in planned.local_media
+    ]
+    return body, json.dumps(record, ensure_ascii=False)
+
+
+def _upload_failed(planned: PlannedRow, failures: list[Any]) -> RowOutcome:
+    messages = list(dict.fromkeys(str(getattr(f, "message", f)) for f in failures))
+    return RowOutcome(
+        row_number=planned.row.row_number,
+        external_id=planned.external_id,
+        result=RowResult.ERROR,
+        error_code="upload_failed",
+        error_message="; ".join(messages) + " (the post was not sent: run again to retry)",
+    )
 
 
 def write_run_results(
@@ -489,6 +619,7 @@ class RunHooks:
 
     notice: Callable[[str], None] | None = None  # one line worth telling (a rebuilt sheet)
     media_progress: Callable[[int, int], None] | None = None  # URLs probed, of how many
+    upload_progress: Callable[[int, int], None] | None = None  # bytes uploaded, of how many
     plan: Callable[[LaunchPlan], None] | None = None  # the plan, once it is known
     confirm: Callable[[LaunchPlan], bool] | None = None  # False: nothing is sent
     outcome: Callable[[RowOutcome], None] | None = None  # each row as it is settled
@@ -534,6 +665,8 @@ def run_campaign(
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
     hooks: RunHooks | None = None,
+    media_dir: str | Path | None = None,
+    upload_concurrency: int = 4,
 ) -> RunReport:
     """Everything ``bulk-scheduler run`` does: validate online, confirm, send, write results.
 
@@ -589,9 +722,10 @@ def run_campaign(
         raise FatalApiError(
             f"{exc} (nothing was sent; no file was changed)", exc.status, exc.error_code
         ) from None
+    folder = Path(media_dir) if media_dir is not None else None
     with open_journal(campaign_path, journal_path, in_memory=journal_in_memory) as journal:
         rebuilt = rebuild_stale_results(
-            lambda: validate_rows(campaign, options, None), journal, results
+            lambda: validate_rows(campaign, options, None, media_dir=folder), journal, results
         )
         if rebuilt is not None and hooks.notice:
             hooks.notice(
@@ -604,7 +738,9 @@ def run_campaign(
             for media_url, data in journal.media_facts().items()
             if (facts := facts_from_json(data)) is not None
         }
-        report = validate_rows(campaign, options, accounts, media=media, media_cache=known)
+        report = validate_rows(
+            campaign, options, accounts, media=media, media_cache=known, media_dir=folder
+        )
         journal.save_media_facts({u: facts_to_json(f) for u, f in known.items()})
         if report.error_count and not skip_invalid:
             raise CampaignInvalidError(
@@ -620,13 +756,27 @@ def run_campaign(
         rehearsal = media is not None and media.rehearsal
         if (note := _unmeasured_note(report, known, rehearsal)) is not None:
             plan.notes.append(note)
+        if (note := _outside_note(report)) is not None:
+            plan.notes.append(note)
         if hooks.plan:
             hooks.plan(plan)
         if hooks.confirm and not hooks.confirm(plan):
             return RunReport(outcomes=[], results_path=None, launched=False)
         journal.remember_options(choices.to_json())
+        upload = UploadOptions(concurrency=upload_concurrency, progress=hooks.upload_progress)
         return event_loop.run(
-            _send(report, plan, key, url, executor, results, journal, hooks, write=write)
+            _send(
+                report,
+                plan,
+                key,
+                url,
+                executor,
+                results,
+                journal,
+                hooks,
+                write=write,
+                upload=upload,
+            )
         )
 
 
@@ -641,6 +791,7 @@ async def _send(
     hooks: RunHooks,
     *,
     write: bool,
+    upload: UploadOptions | None = None,
 ) -> RunReport:
     stop = asyncio.Event()
     with _stopping_on_signals(stop, hooks) if hooks.stop_on_signals else nullcontext():
@@ -655,6 +806,7 @@ async def _send(
                 on_outcome=hooks.outcome,
                 stop=stop,
                 write=write,
+                upload=upload,
             )
 
 

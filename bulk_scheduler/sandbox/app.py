@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from bulk_scheduler.api.contract import API_PREFIX, POST_STATUSES
 from bulk_scheduler.sandbox import checks
 from bulk_scheduler.sandbox.config import FAULT_FIELDS, SandboxConfig
+from bulk_scheduler.sandbox.files import CDN_PREFIX, UPLOAD_PREFIX, FileStore
 from bulk_scheduler.sandbox.schema import schema_issues
 from bulk_scheduler.sandbox.state import SandboxState, StoredPost, iso_utc, now_utc
 
@@ -148,6 +149,7 @@ class SandboxApp:
         self.config = config
         self.sleep = sleep  # injectable so tests can see the latency draws
         self.state = SandboxState()
+        self.files = FileStore()
         self.rng = random.Random(config.seed)
         # Post ids come from their own sequence so they do not shift the fault rolls.
         self.id_rng = random.Random(f"post-ids-{config.seed}")
@@ -370,6 +372,17 @@ class SandboxApp:
             f"external_id {external_id} already used with a different body (post {existing.id})",
         )
 
+    async def create_file(self, request: Request) -> Response:
+        """``POST /files``: a presigned upload URL and the file's CDN URL."""
+        try:
+            body = await read_json(request)
+        except _InvalidJson:
+            return failure(400, "invalid_json", "Request body is not valid JSON")
+        issues = self.files.payload_issues(body)
+        if issues:
+            return failure(422, "invalid_payload", _summarize_issues(issues), issues=issues)
+        return success(201, "Upload URL created", self.files.create(request, body))
+
     async def get_post(self, request: Request) -> Response:
         """``GET /posts/{id}``."""
         post = self.state.posts.get(request.path_params["post_id"])
@@ -511,10 +524,16 @@ def create_app(config: SandboxConfig) -> Starlette:
         Route(f"{API_PREFIX}/posts", api(sandbox.list_posts), methods=["GET"]),
         Route(f"{API_PREFIX}/posts/delete", api(sandbox.delete_posts), methods=["POST"]),
         Route(f"{API_PREFIX}/posts/{{post_id}}", api(sandbox.get_post), methods=["GET"]),
+        Route(f"{API_PREFIX}/files", api(sandbox.create_file), methods=["POST"]),
         Route(f"{API_PREFIX}/{{rest:path}}", api(sandbox.not_found), methods=ALL_METHODS),
         Route("/__sandbox/stats", sandbox.stats, methods=["GET"]),
         Route("/__sandbox/reset", sandbox.reset_endpoint, methods=["POST"]),
         Route("/__sandbox/faults", sandbox.faults, methods=["POST"]),
+        Route("/__sandbox/files", sandbox.files.control, methods=["GET", "POST"]),
+        Route(f"{UPLOAD_PREFIX}/{{token}}", sandbox.files.upload, methods=["PUT"]),
+        Route(
+            f"{CDN_PREFIX}/{{file_id}}/{{name:path}}", sandbox.files.serve, methods=["GET", "HEAD"]
+        ),
     ]
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox

@@ -129,6 +129,7 @@ class SandboxServer:
             self._socket.close()
         if self._control is not None:
             self._control.close()
+        self._sandbox.files.close()
         self._server = self._thread = self._socket = self._control = None
 
     def __enter__(self) -> SandboxServer:
@@ -176,6 +177,10 @@ class SandboxServer:
         """Change fault knobs at run time, e.g. ``set_faults(error_rate=0)``."""
         return self._call("POST", "faults", json=faults)["faults"]
 
+    def files(self, **changes: Any) -> dict[str, Any]:
+        """``/__sandbox/files``: the upload counters; ``changes`` steer expiry."""
+        return self._call("POST" if changes else "GET", "files", json=changes or None)
+
     def _call(self, method: str, name: str, json: object = None) -> dict[str, Any]:
         if self._control is None:
             self._control = httpx.Client(base_url=self.root_url, timeout=10, trust_env=False)
@@ -222,14 +227,16 @@ def serve(
     _quiet_uvicorn_logging()
     sock = _bind_loopback(bind_host, port)
     base_url = f"http://{_url_host(bind_host)}:{sock.getsockname()[1]}{API_PREFIX}"
+    app = create_app(config)
     server = _ReadyServer(
-        _uvicorn_config(create_app(config)),
+        _uvicorn_config(app),
         on_started=(lambda: on_ready(base_url)) if on_ready else (lambda: None),
     )
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        app.state.sandbox.files.close()
 
 
 def describe(base_url: str, api_key: str) -> str:

@@ -105,11 +105,19 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "http_status",
     "attempts",
     "submitted_at",
+    # Appended: the CDN URLs the run uploaded the row's local media files to (the row's
+    # own media_urls cell keeps the paths as written).
+    "media_urls_sent",
 )
 
 
 # The result columns only the tool writes (``external_id`` is an input column too).
 WRITTEN_RESULT_COLUMNS: tuple[str, ...] = RESULT_COLUMNS[1:]
+# The run of them a sheet must hold to be a results sheet: those that sheets written before
+# ``media_urls_sent`` was appended hold too.
+RESULTS_BLOCK_COLUMNS: tuple[str, ...] = WRITTEN_RESULT_COLUMNS[
+    : WRITTEN_RESULT_COLUMNS.index("submitted_at") + 1
+]
 # Added to a result column's header when the user's own sheet has a column of that name
 # ("Result", "Post ID"): the user's column stays theirs, never read back or overwritten.
 RENAMED_RESULT_SUFFIX = " (bulk-scheduler)"
@@ -126,14 +134,24 @@ def result_block(headers: Sequence[str]) -> dict[str, int] | None:
     >>> result_block(["caption", "Result", "Post ID"]) is None
     True
     """
-    names = WRITTEN_RESULT_COLUMNS
+    names = RESULTS_BLOCK_COLUMNS
     stripped = [header.strip() for header in headers]
     for start in range(len(stripped) - len(names) + 1):
         if all(
             stripped[start + offset] in (name, name + RENAMED_RESULT_SUFFIX)
             for offset, name in enumerate(names)
         ):
-            return {name: start + offset for offset, name in enumerate(names)}
+            block = {name: start + offset for offset, name in enumerate(names)}
+            # The columns appended since, when this sheet has them next (in order).
+            for name in WRITTEN_RESULT_COLUMNS[len(names) :]:
+                index = start + len(block)
+                if index >= len(stripped) or stripped[index] not in (
+                    name,
+                    name + RENAMED_RESULT_SUFFIX,
+                ):
+                    break
+                block[name] = index
+            return block
     return None
 
 

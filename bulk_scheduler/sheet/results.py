@@ -389,6 +389,7 @@ def _result_values(outcome: RowOutcome) -> dict[str, CellValue]:
         "http_status": outcome.http_status,
         "attempts": outcome.attempts,
         "submitted_at": submitted,
+        "media_urls_sent": "\n".join(outcome.media_urls_sent) or None,
     }
 
 

@@ -1,0 +1,113 @@
+"""Media files on the user's own disk, as plain values for the planner and the rules.
+
+A ``media_urls`` cell may name files (``clips/intro.mp4``, ``C:\\media\\a.jpg``,
+``file:///…``) beside web addresses. Finding them on disk and reading them is the media
+package's job (``media/local_files.py``): it hands the checks a :class:`LocalMedia` of
+plain values, which this module applies to the planned rows. Nothing here opens a file.
+
+>>> clip = LocalFile("intro.mp4", "/data/intro.mp4", "mp4", "video/mp4", "ab12", 1024)
+>>> clip.usable
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bulk_scheduler.issues import RowIssue, Severity, row_issue
+
+# (severity, code, message), as the media package finds them.
+Finding = tuple[Severity, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """One part of a media cell that names a file on disk.
+
+    ``written`` is the part as the cell has it; ``path`` the absolute path it resolved to
+    ("" when it could not be). ``extension`` is the file's kind by its bytes (``mp4``,
+    ``jpg``…; by its name when it could not be read), ``content_type`` what to upload it
+    as, ``digest`` the SHA-256 of its content (None when unreadable). ``problems`` are
+    findings whatever the post (missing, unreadable…); ``as_video`` and ``as_image`` those
+    of the file used as a video or as a slideshow image (format, size, duration).
+    ``outside`` is true when the file lies outside the campaign's folder tree.
+    """
+
+    written: str
+    path: str
+    extension: str | None
+    content_type: str | None
+    digest: str | None
+    size: int | None = None
+    duration_sec: float | None = None
+    width: int | None = None
+    height: int | None = None
+    problems: tuple[Finding, ...] = ()
+    as_video: tuple[Finding, ...] = ()
+    as_image: tuple[Finding, ...] = ()
+    outside: bool = False
+
+    @property
+    def usable(self) -> bool:
+        """True when the file was found, read and hashed: it can be uploaded."""
+        return self.digest is not None and not any(
+            severity is Severity.ERROR for severity, _, _ in self.problems
+        )
+
+    @property
+    def name(self) -> str:
+        """The file's name (the last part of its path)."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1] or self.written
+
+
+@dataclass(slots=True)
+class LocalMedia:
+    """What the media package found of a campaign's local files.
+
+    ``cells`` maps each ``media_urls`` cell's text that names a file to its parts, in
+    order (a file whose name holds a separator stays one part); ``files`` each such part
+    to its :class:`LocalFile`.
+    """
+
+    cells: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    files: dict[str, LocalFile] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.files)
+
+    def of(self, parts: Sequence[str]) -> tuple[LocalFile, ...]:
+        """The local files among a row's media parts, in order."""
+        files = self.files
+        return tuple(files[part] for part in parts if part in files)
+
+
+def content_key_urls(urls: tuple[str, ...], files: Mapping[str, LocalFile]) -> tuple[str, ...]:
+    """The row's URLs as its content key (and so its generated external_id) counts them:
+    a local file by its path as written and its content's hash, so that a file whose
+    content changes makes the row change, as an edited URL would."""
+    return tuple(
+        f"{url}\nsha256:{files[url].digest or '-'}" if url in files else url for url in urls
+    )
+
+
+def local_issues(
+    files: Sequence[LocalFile], media_type: str | None, where: Mapping[str, object]
+) -> list[RowIssue]:
+    """The issues of a row's local files, on its ``media_urls`` cell: each file's own
+    problems, then (when it has none) those of its use as the row's video or image."""
+    found: list[RowIssue] = []
+    for local in files:
+        findings: Sequence[Finding] = local.problems
+        if not any(severity is Severity.ERROR for severity, _, _ in findings):
+            if media_type == "video":
+                findings = (*findings, *local.as_video)
+            elif media_type == "slideshow":
+                findings = (*findings, *local.as_image)
+        for severity, code, message in findings:
+            text = message if local.written in message else f"{local.written}: {message}"
+            found.append(row_issue(severity, code, text, **where))
+    return found
+
+
+__all__ = ["Finding", "LocalFile", "LocalMedia", "content_key_urls", "local_issues"]
