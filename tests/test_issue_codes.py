@@ -49,6 +49,7 @@ FORWARDING = {
     ("checks/planner.py", "exc.code"),  # a ScheduleError's
     ("checks/planner.py", "code"),  # the accounts' reading: (severity, code, message)
     ("media/preflight.py", "code"),  # the media probe's findings: (severity, code, message)
+    ("checks/local_media.py", "code"),  # local files' findings, found by media/local_files.py
 }
 README_START = "<!-- issue-codes: generated from bulk_scheduler/issues.py -->"
 README_END = "<!-- /issue-codes -->"

@@ -57,8 +57,8 @@ HEADER = [
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 MONEY_FORMAT = "#,##0.00"
 DATA_ROWS = (2, 3, 4, 6)  # row 5 is blank: not a campaign row
-NEW_COLUMNS = [c for c in RESULT_COLUMNS if c != "external_id"]  # J to S
-LAST = "S"
+NEW_COLUMNS = [c for c in RESULT_COLUMNS if c != "external_id"]  # J to T
+LAST = "T"
 SUBMITTED = datetime(2031, 3, 1, 8, 0, 5, tzinfo=UTC)
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -754,7 +754,7 @@ def test_a_workbook_as_excel_writes_it_keeps_its_markup(tmp_path: Path) -> None:
     # The ignorable prefixes stay declared where Excel looks for them.
     assert 'mc:Ignorable="x14ac xr xr2 xr3"' in sheet
     assert 'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"' in sheet
-    assert '<row r="1" spans="1:15" x14ac:dyDescent="0.25">' in sheet
+    assert '<row r="1" spans="1:16" x14ac:dyDescent="0.25">' in sheet
     # The user's formula stays; the calculation chain goes (Excel rebuilds it).
     assert "<f>DATE(2036,6,2)+TIME(9,0,0)</f>" in sheet
     assert "xl/calcChain.xml" not in names and "calcChain" not in types + rels

@@ -68,6 +68,8 @@ RESULT_COLUMN_NOTES: dict[str, str] = {
     "http_status": "The last HTTP status.",
     "attempts": "Requests made for this row.",
     "submitted_at": "When the row was last sent, in UTC.",
+    "media_urls_sent": "The CDN URLs the row's local media files were uploaded to, one per "
+    "line (media_urls keeps your paths).",
 }
 
 XLSX_SUFFIXES = frozenset({".xlsx"})

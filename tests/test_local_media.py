@@ -1,0 +1,306 @@
+"""Media files on the user's own disk: checked like URLs, uploaded once at launch.
+
+The CLI runs as a user runs it, on real files, against a sandbox served on loopback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bulk_scheduler.launch.dry_run import validate_campaign
+from bulk_scheduler.media import local_files
+from bulk_scheduler.sandbox import seed
+from bulk_scheduler.sandbox.server import SandboxServer
+from tests.test_media_probe import box, ftyp, jpeg, moov, mp4, png
+
+HEADER = ["external_id", "caption", "media_type", "media_urls", "accounts", "scheduled_at"]
+ACCOUNT = seed.BYO_TIKTOK_ID
+
+
+def video(seconds: float = 20, mdat_bytes: int = 0) -> bytes:
+    if not mdat_bytes:
+        return mp4(seconds)
+    return ftyp() + moov(seconds, 1080, 1920) + box(b"mdat", os.urandom(mdat_bytes))
+
+
+def write_campaign(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def row(external_id: str, media: str, media_type: str = "", day: int = 1) -> list[str]:
+    return [
+        external_id,
+        f"Post {external_id}",
+        media_type,
+        media,
+        ACCOUNT,
+        f"2036-05-{day:02d}T10:00Z",
+    ]
+
+
+def cli(*args: str, server: SandboxServer | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if server is not None:
+        env["GENVIRAL_API_KEY"] = server.api_key
+        env["GENVIRAL_BASE_URL"] = server.base_url
+    else:
+        env.pop("GENVIRAL_API_KEY", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bulk_scheduler", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def issues_of(result: subprocess.CompletedProcess[str]) -> list[dict]:
+    return json.loads(result.stdout)["issues"]
+
+
+def results(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def posts(server: SandboxServer) -> list[dict]:
+    answer = httpx.get(
+        f"{server.base_url}/posts",
+        params={"limit": 100},
+        headers={"Authorization": f"Bearer {server.api_key}"},
+        trust_env=False,
+    )
+    return answer.json()["data"]["posts"]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "my clip, final.mp4").write_bytes(video(20))
+    (tmp_path / "media" / "cover.jpg").write_bytes(jpeg(1080, 1920))
+    (tmp_path / "media" / "second.png").write_bytes(
+        # A PNG by its bytes whatever its name: the checks judge the content.
+        (Path(__file__).parent / "test_media_probe.py").read_bytes()[:0] + _png()
+    )
+    return tmp_path
+
+
+def _png() -> bytes:
+
+    return png(1080, 1920)
+
+
+# --- paths and checks ----------------------------------------------------------------------
+
+
+def test_every_way_of_writing_a_path_is_found_and_checked_offline(folder: Path) -> None:
+    outside = folder.parent / f"{folder.name}-elsewhere.jpg"
+    outside.write_bytes(jpeg(1080, 1920))
+    rows = [
+        row("rel", "media/my clip, final.mp4"),  # a comma and a space in the name
+        row("abs", str(folder / "media" / "cover.jpg"), day=2),
+        row("uri", (folder / "media" / "cover.jpg").as_uri() + " | media\\second.png", day=3),
+        row("mix", "media/cover.jpg\nhttps://cdn.genviral.com/a.jpg", day=4),
+        row("out", str(outside), day=5),
+    ]
+    campaign = write_campaign(folder / "c.csv", rows)
+    result = cli("validate", str(campaign), "--offline", "--json")
+    found = [(i["row"], i["code"]) for i in issues_of(result) if i["severity"] == "error"]
+    assert found == [], result.stdout
+    report = validate_campaign(campaign)
+    by_id = {p.external_id: p for p in report.planned}
+    assert by_id["rel"].media_type == "video"
+    assert [f.extension for f in by_id["uri"].local_media] == ["jpg", "png"]
+    assert by_id["mix"].media_urls[1] == "https://cdn.genviral.com/a.jpg"
+    assert by_id["out"].local_media[0].outside and not by_id["abs"].local_media[0].outside
+
+
+def test_media_dir_is_where_relative_paths_are_looked_for(folder: Path, tmp_path: Path) -> None:
+    campaign = write_campaign(tmp_path / "elsewhere.csv", [row("a", "cover.jpg")])
+    missing = cli("validate", str(campaign), "--offline", "--json")
+    assert [i["code"] for i in issues_of(missing)] == ["media-file-missing"]
+    found = cli(
+        "validate", str(campaign), "--offline", "--json", "--media-dir", str(folder / "media")
+    )
+    assert issues_of(found) == [], found.stdout
+
+
+def test_each_bad_file_is_one_clear_issue_on_its_cell(folder: Path) -> None:
+    (folder / "media" / "a folder.mp4").mkdir()
+    os.symlink("loop-b.mp4", folder / "media" / "loop-a.mp4")
+    os.symlink("loop-a.mp4", folder / "media" / "loop-b.mp4")
+    (folder / "media" / "long.mp4").write_bytes(video(90))
+    (folder / "media" / "huge.jpg").write_bytes(jpeg(1080, 1920, metadata_bytes=6 * 1024 * 1024))
+    (folder / "media" / "text.mp4").write_bytes(b"not a video at all")
+    rows = [
+        row("missing", "media/nope.mp4", "video"),
+        row("folder", "media/a folder.mp4", "video", day=2),
+        row("loop", "media/loop-a.mp4", "video", day=3),
+        row("long", "media/long.mp4", day=4),
+        row("huge", "media/huge.jpg", day=5),
+        row("name", "media/" + "x" * 300 + ".mp4", "video", day=6),
+        row("fake", "media/text.mp4", day=7),
+    ]
+    campaign = write_campaign(folder / "bad.csv", rows)
+    result = cli("validate", str(campaign), "--offline", "--json")
+    assert result.returncode == 1
+    errors = {
+        (i["row"], i["code"], i["column"]) for i in issues_of(result) if i["severity"] == "error"
+    }
+    assert errors == {
+        (2, "media-file-missing", "media_urls"),
+        (3, "media-file-not-a-file", "media_urls"),
+        (4, "media-file-symlink-loop", "media_urls"),
+        (5, "video-duration", "media_urls"),
+        (6, "image-too-large", "media_urls"),
+        (7, "media-path-invalid", "media_urls"),
+        (8, "media-not-video", "media_urls"),
+    }
+    messages = {i["row"]: i["message"] for i in issues_of(result)}
+    assert "media/nope.mp4" in messages[2] and "--media-dir" in messages[2]
+    assert "90.0 s" in messages[5]
+
+
+def test_an_unreadable_file_is_an_issue(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Permissions do not stop root (the CI user here), so the refusal is the OS's answer
+    # to open(), given as the OS gives it.
+    def refuse(path: object, *args: object, **kwargs: object) -> object:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(local_files, "open", refuse, raising=False)
+    campaign = write_campaign(folder / "c.csv", [row("a", "media/cover.jpg")])
+    report = validate_campaign(campaign)
+    assert [(i.code, i.column) for i in report.issues] == [("media-file-unreadable", "media_urls")]
+    assert "Permission denied" in report.issues[0].message
+
+
+# --- the launch ---------------------------------------------------------------------------
+
+
+def test_mixed_campaign_uploads_once_and_a_rerun_uploads_nothing(folder: Path) -> None:
+    rows = [
+        row("v1", "media/my clip, final.mp4"),
+        row("s1", "media/cover.jpg | https://cdn.genviral.com/spring/a.jpg", day=2),
+        row("v2", "./media/my clip, final.mp4", day=3),  # the same file: one upload
+        row("r1", "https://cdn.genviral.com/spring/b.mp4", "video", day=4),
+        row("bad", "media/nope.jpg", day=5),  # invalid: nothing uploaded for it
+    ]
+    campaign = write_campaign(folder / "mixed.csv", rows)
+    with SandboxServer() as server:
+        first = cli("run", str(campaign), "--yes", "--skip-invalid", server=server)
+        assert first.returncode == 1, first.stderr  # the invalid row
+        files = server.files()
+        assert files["uploads_completed"] == files["files_requested"] == 2
+        assert files["puts_with_authorization"] == 0
+        sheet = {r["external_id"]: r for r in results(folder / "mixed.results.csv")}
+        assert {k: sheet[k]["result"] for k in sheet} == {
+            "v1": "created",
+            "s1": "created",
+            "v2": "created",
+            "r1": "created",
+            "bad": "invalid",
+        }
+        assert sheet["v1"]["media_urls"] == "media/my clip, final.mp4"  # the user's cell
+        cdn = sheet["v1"]["media_urls_sent"]
+        assert cdn.startswith(server.root_url + "/cdn/") and cdn == sheet["v2"]["media_urls_sent"]
+        assert sheet["r1"]["media_urls_sent"] == ""
+        # The sandbox serves the upload with ranges, and the posts point at it.
+        piece = httpx.get(cdn, headers={"Range": "bytes=0-7"}, trust_env=False)
+        assert piece.status_code == 206 and piece.content == video(20)[:8]
+        bodies = {p["external_id"]: p["media"] for p in posts(server)}
+        assert bodies["v1"]["url"] == cdn and bodies["v1"]["duration_sec"] == 20
+        assert bodies["s1"]["urls"][1] == "https://cdn.genviral.com/spring/a.jpg"
+        assert all("/cdn/" in u or u.startswith("https://") for u in bodies["s1"]["urls"])
+
+        again = cli("run", str(campaign), "--yes", "--skip-invalid", server=server)
+        assert again.returncode == 1, again.stderr
+        assert server.files()["uploads_completed"] == 2
+        assert server.files()["files_requested"] == 2
+        assert server.stats()["posts_total"] == 4
+
+        # A file whose content changed is uploaded again, and its done rows count as changed.
+        (folder / "media" / "cover.jpg").write_bytes(jpeg(1080, 1920, metadata_bytes=100))
+        changed = cli("run", str(campaign), "--yes", "--skip-invalid", server=server)
+        assert changed.returncode == 1, changed.stderr
+        assert server.files()["uploads_completed"] == 2  # done rows are not sent again
+        sheet = {r["external_id"]: r for r in results(folder / "mixed.results.csv")}
+        assert sheet["s1"]["warnings"].startswith("row-changed-after-created")
+        assert "cover.jpg" in sheet["s1"]["warnings"]
+
+
+def test_an_expired_upload_url_is_asked_for_again(folder: Path) -> None:
+    campaign = write_campaign(folder / "exp.csv", [row("v1", "media/my clip, final.mp4")])
+    with SandboxServer() as server:
+        server.files(expire_next=1)
+        result = cli("run", str(campaign), "--yes", server=server)
+        assert result.returncode == 0, result.stderr
+        files = server.files()
+        assert files["uploads_expired"] == 1
+        assert files["files_requested"] == 2 and files["uploads_completed"] == 1
+        assert results(folder / "exp.results.csv")[0]["result"] == "created"
+
+
+def test_kill_during_uploads_then_resume_uploads_each_file_at_most_once_more(
+    tmp_path: Path,
+) -> None:
+    count = 8
+    (tmp_path / "clips").mkdir()
+    for i in range(count):
+        (tmp_path / "clips" / f"clip{i}.mp4").write_bytes(video(20, mdat_bytes=12 * 1024 * 1024))
+    rows = [row(f"k{i}", f"clips/clip{i}.mp4", day=1 + i) for i in range(count)]
+    campaign = write_campaign(tmp_path / "kill.csv", rows)
+    env = dict(os.environ)
+    with SandboxServer() as server:
+        env["GENVIRAL_API_KEY"] = server.api_key
+        env["GENVIRAL_BASE_URL"] = server.base_url
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bulk_scheduler",
+                "run",
+                str(campaign),
+                "--yes",
+                "--quiet",
+                "--upload-concurrency",
+                "1",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while server.files()["uploads_completed"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        before = server.files()["uploads_completed"]
+        assert 1 <= before < count, "the kill did not land during the uploads"
+        assert server.stats()["create_requests"] == 0  # no post before its upload
+
+        resumed = cli("run", str(campaign), "--yes", server=server)
+        assert resumed.returncode == 0, resumed.stderr
+        # Those journalled before the kill are not uploaded again; the one in flight at
+        # most once more.
+        assert server.files()["uploads_completed"] <= count + 1
+        stats = server.stats()
+        assert stats["posts_total"] == count
+        assert set(stats["posts_by_external_id"].values()) == {1}
+        for post in posts(server):
+            assert post["media"]["url"].startswith(server.root_url + "/cdn/")
