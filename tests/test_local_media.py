@@ -304,3 +304,29 @@ def test_kill_during_uploads_then_resume_uploads_each_file_at_most_once_more(
         assert set(stats["posts_by_external_id"].values()) == {1}
         for post in posts(server):
             assert post["media"]["url"].startswith(server.root_url + "/cdn/")
+
+
+def test_the_sample_local_media_campaign_runs_and_its_media_are_the_scripts(
+    tmp_path: Path,
+) -> None:
+    samples = Path(__file__).resolve().parent.parent / "sample_campaigns"
+    from sample_campaigns import make_local_media
+
+    assert (samples / "media" / "cover.jpg").read_bytes() == make_local_media.grey_jpeg(540, 960)
+    assert (samples / "media" / "teaser clip.mp4").read_bytes() == make_local_media.mp4(
+        20, 1080, 1920
+    )
+    out = tmp_path / "local.results.csv"
+    result = cli(
+        "run",
+        str(samples / "local_media_campaign.csv"),
+        "--sandbox",
+        "--yes",
+        "--results",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    sheet = results(out)
+    assert [r["result"] for r in sheet] == ["created"] * 3
+    assert sheet[0]["media_urls_sent"] == sheet[2]["media_urls_sent"]  # one upload
+    assert len(sheet[1]["media_urls_sent"].splitlines()) == 3

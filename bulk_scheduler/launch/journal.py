@@ -119,7 +119,7 @@ class SubmitJob:
     # The journal knew this row before this run (sent, and not confirmed): a replay may
     # then be of a post an earlier run created.
     sent_before: bool = False
-    # The local files the body's media came from (JSON list of {"path", "sha256", "url"}).
+    # The local files the body's media came from (JSON: see JournalEntry.media).
     media: str | None = None
 
     @cached_property
@@ -143,8 +143,9 @@ class JournalEntry:
     state: str
     outcome: RowOutcome | None
     cells: dict[str, str] | None = None  # the row's cells as sent, when recorded
-    # The local files its media came from: [{"path", "sha256", "url"}], when it had any.
-    media: list[dict[str, Any]] | None = None
+    # The local files its media came from, when it had any: {"files": [{"path", "sha256",
+    # "url"}], "sent": [the media URLs sent]}.
+    media: dict[str, Any] | None = None
 
     @property
     def done(self) -> bool:
@@ -403,7 +404,7 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
             submitted_at=datetime.fromisoformat(submitted_at) if submitted_at else None,
         )
     if outcome is not None and files:
-        outcome.media_urls_sent = [f["url"] for f in files if f.get("url")]
+        outcome.media_urls_sent = list(files.get("sent", []))
     return JournalEntry(
         external_id,
         row_number,

@@ -214,7 +214,7 @@ def _media_changed_note(planned: PlannedRow, entry: JournalEntry) -> str | None:
     post was created (its cells may be the same), or None."""
     if not entry.media or not planned.local_media:
         return None
-    sent = {item.get("path"): item.get("sha256") for item in entry.media}
+    sent = {item.get("path"): item.get("sha256") for item in entry.media.get("files", [])}
     changed = [
         f.written for f in planned.local_media if f.written in sent and sent[f.written] != f.digest
     ]
@@ -405,7 +405,7 @@ async def launch(
     for job in jobs:
         outcome = journal.outcome(job.row_number)
         if outcome is not None and job.media:
-            outcome.media_urls_sent = [item["url"] for item in json.loads(job.media)]
+            outcome.media_urls_sent = list(json.loads(job.media)["sent"])
     # Rows planned with a warning keep it in the results, beside the API's own warnings.
     for planned in plan.to_send:
         outcome = journal.outcome(planned.row.row_number)
@@ -470,7 +470,8 @@ def with_uploaded_media(
     payload: dict[str, Any], planned: PlannedRow, uploaded: dict[str, str]
 ) -> tuple[dict[str, Any], str]:
     """The body with each local file's CDN URL in place of its path (and a video's
-    measured metadata), and the journal's record of the files (JSON)."""
+    measured metadata), and the journal's record (JSON): the files (path as written,
+    content hash, CDN URL) and the media URLs sent, for the results' media_urls_sent."""
     by_part = {f.written: f for f in planned.local_media}
     body = dict(payload)
     media = dict(body["media"])
@@ -490,10 +491,13 @@ def with_uploaded_media(
             for url in media["urls"]
         ]
     body["media"] = media
-    record = [
-        {"path": f.written, "sha256": f.digest, "url": uploaded[f.digest]}  # type: ignore[index]
-        for f in planned.local_media
-    ]
+    record = {
+        "files": [
+            {"path": f.written, "sha256": f.digest, "url": uploaded[f.digest]}  # type: ignore[index]
+            for f in planned.local_media
+        ],
+        "sent": [media["url"]] if media.get("type") == "video" else list(media["urls"]),
+    }
     return body, json.dumps(record, ensure_ascii=False)
 
 
