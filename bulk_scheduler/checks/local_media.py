@@ -47,6 +47,9 @@ class LocalFile:
     as_video: tuple[Finding, ...] = ()
     as_image: tuple[Finding, ...] = ()
     outside: bool = False
+    # The file's modification time (ns) when it was checked: an upload that finds another
+    # is of a file edited since, and is not used.
+    modified_ns: int | None = None
 
     @property
     def usable(self) -> bool:

@@ -247,6 +247,7 @@ class _Inspector:
             as_video=_findings(facts, "video"),
             as_image=_findings(facts, "image"),
             outside=not self._inside(path),
+            modified_ns=info.st_mtime_ns,
         )
 
     def _facts(self, part: str, handle: object, size: int) -> MediaFacts:
