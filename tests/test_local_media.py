@@ -330,3 +330,37 @@ def test_the_sample_local_media_campaign_runs_and_its_media_are_the_scripts(
     assert [r["result"] for r in sheet] == ["created"] * 3
     assert sheet[0]["media_urls_sent"] == sheet[2]["media_urls_sent"]  # one upload
     assert len(sheet[1]["media_urls_sent"].splitlines()) == 3
+
+
+def test_the_upload_requests_pass_the_vendors_schema(folder: Path) -> None:
+    """Each ``POST /files`` body the launch would send, through the vendor's own zod schema
+    (``partnerPublicFileUploadPayloadSchema``), run by Node as the contract tests run it."""
+    import shutil
+
+    from bulk_scheduler.media.upload import upload_payload
+
+    campaign = write_campaign(
+        folder / "c.csv",
+        [row("v", "media/my clip, final.mp4"), row("s", "media/cover.jpg|media/second.png", day=2)],
+    )
+    report = validate_campaign(campaign)
+    payloads = [upload_payload(f) for p in report.planned for f in p.local_media]
+    assert {p["contentType"] for p in payloads} == {"video/mp4", "image/jpeg", "image/png"}
+    assert payloads[0]["duration_sec"] == 20 and payloads[0]["size"] > 0
+    node = shutil.which("node")
+    assert node is not None, "the contract tests need Node (npm ci at the repository root)"
+    script = (
+        "import { partnerPublicFileUploadPayloadSchema as s } from "
+        "'@genviral/partner-api-contracts';"
+        "const bodies = JSON.parse(process.argv[1]);"
+        "console.log(JSON.stringify(bodies.map((b) => s.strict().safeParse(b).success)));"
+    )
+    answer = subprocess.run(
+        [node, "--input-type=module", "-e", script, json.dumps(payloads)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(answer.stdout) == [True] * len(payloads), answer.stderr
