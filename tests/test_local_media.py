@@ -364,3 +364,13 @@ def test_the_upload_requests_pass_the_vendors_schema(folder: Path) -> None:
         check=True,
     )
     assert json.loads(answer.stdout) == [True] * len(payloads), answer.stderr
+
+
+def test_a_sheet_of_web_addresses_is_never_looked_for_on_disk() -> None:
+    from bulk_scheduler.checks.local_media import may_name_files
+
+    assert not may_name_files(["https://cdn.example.com/a.mp4\nhttp://x.example/b.jpg | "])
+    assert not may_name_files(["HTTPS://CDN.EXAMPLE.COM/A.JPG,https://x.example/b.jpg", " "])
+    assert may_name_files(["https://cdn.example.com/a.jpg, media/b.jpg"])
+    assert may_name_files(["https://cdn.example.com/a.jpg", "clip.mp4"])
+    assert may_name_files(["cdn.example.com/a.mp4"])  # the URL rule then explains it

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from bulk_scheduler import event_loop
 from bulk_scheduler.api.contract import Account
-from bulk_scheduler.campaign import Campaign, cell_text, column_values
+from bulk_scheduler.campaign import Campaign, CellValue, cell_text, column_values
 from bulk_scheduler.checks.accounts import AccountDirectory
-from bulk_scheduler.checks.local_media import LocalMedia
+from bulk_scheduler.checks.local_media import LocalMedia, may_name_files
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
@@ -156,11 +156,16 @@ def find_local(campaign: Campaign, media_dir: Path | None = None) -> LocalMedia 
     names one: the media package, and its HTTP library, then never load)."""
     if "media_urls" not in campaign.columns or not campaign.rows:
         return None
-    cells = column_values(campaign.rows, ("media_urls",))[0]
-    from bulk_scheduler.checks.media_urls import is_http_url, split_media_urls
-
-    texts = {c if isinstance(c, str) else cell_text(c) for c in cells if c is not None}
-    if all(is_http_url(url) for text in texts for url in split_media_urls(text)):
+    index = campaign.columns["media_urls"]
+    try:  # rows as loaded hold every column of the sheet
+        cells: Sequence[CellValue] = [row.original[index] for row in campaign.rows]
+    except IndexError:
+        cells = column_values(campaign.rows, ("media_urls",))[0]
+    try:  # text cells (nearly always): no set or list of them made
+        texts: Iterable[str] = ("\n".join(filter(None, cells)),)  # type: ignore[arg-type]
+    except TypeError:  # a number or a date in a media cell
+        texts = [cell_text(c) for c in cells if c is not None]
+    if not may_name_files(texts):
         return None
     from bulk_scheduler.media.local_files import MediaFolders, find_local_media
 

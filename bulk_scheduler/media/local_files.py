@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from bulk_scheduler.campaign import CellValue, cell_text
-from bulk_scheduler.checks.local_media import Finding, LocalFile, LocalMedia
+from bulk_scheduler.checks.local_media import NOT_A_URL_PART, Finding, LocalFile, LocalMedia
 from bulk_scheduler.checks.media_urls import is_http_url, split_media_urls
 from bulk_scheduler.issues import Severity
 from bulk_scheduler.media.probe import (
@@ -97,6 +97,8 @@ def is_local_part(part: str) -> bool:
 def needs_local_check(text: str) -> bool:
     """Cheap test for a cell: False when every part is a plain http(s) URL (nearly every
     sheet), so the file system is never asked about them."""
+    if NOT_A_URL_PART.search(text) is None:
+        return False
     return not all(map(is_http_url, split_media_urls(text)))
 
 
