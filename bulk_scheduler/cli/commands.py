@@ -31,6 +31,7 @@ from bulk_scheduler.errors import (
 
 if TYPE_CHECKING:  # the HTTP side is imported only by the commands that go online
     from bulk_scheduler.api.client import ApiKey
+    from bulk_scheduler.launch.choices import PlanningChoices
     from bulk_scheduler.launch.dry_run import ValidationReport
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -229,6 +230,58 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+REPORT_SUFFIXES = (".csv", ".xlsx", ".json", ".html")
+
+
+def _dry_run(
+    source: CampaignInput,
+    base_url: str | None,
+    sandbox: bool,
+    offline: bool,
+    quiet: bool,
+    journal: Path | None = None,
+) -> tuple[ValidationReport, PlanningChoices, str | None]:
+    """The dry run ``validate`` and ``calendar`` make: online when a key is set (or with
+    ``--sandbox``), unless ``--offline``. Returns the report, the planning choices used
+    (with those an earlier run of the campaign kept) and a note for the user, if any."""
+    from bulk_scheduler.cli.progress import ProbeBar
+    from bulk_scheduler.launch.choices import PlanningChoices
+    from bulk_scheduler.launch.dry_run import validate_campaign
+    from bulk_scheduler.launch.journal import default_journal_path
+
+    online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
+    note = None
+    if not online and not offline:
+        note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
+    probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
+    # Plan as run would: with the options an earlier run of this campaign kept.
+    choices = PlanningChoices(source.plan, source.sheet).with_remembered(
+        journal or default_journal_path(source.path)
+    )
+    if (reused := choices.note()) is not None and not quiet:
+        click.echo(f"note: {reused}", err=True)
+    with api_endpoint(sandbox, base_url, resolve=False) as (key, url):
+        try:
+            report = validate_campaign(
+                source.path,
+                choices.options,
+                sheet=choices.sheet,
+                max_rows=source.max_rows,
+                max_bytes=source.max_file_mb * 1024 * 1024,
+                api_key=(key or os.environ.get(API_KEY_ENV)) if online else None,
+                base_url=url,
+                media_check=source.media_check,
+                media_progress=probe_bar.update,
+            )
+        except ApiError as exc:  # the key was refused, or the API not reached
+            fail(str(exc), ExitStatus.FATAL_API)
+        except BulkSchedulerError as exc:
+            fail(str(exc))
+        finally:
+            probe_bar.close()
+    return report, choices, note
+
+
 # -- commands ------------------------------------------------------------------------
 
 
@@ -268,55 +321,26 @@ def validate(
     payloads_path: Path | None,
 ) -> None:
     """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
-    from bulk_scheduler.cli.progress import ProbeBar
     from bulk_scheduler.cli.render import render_issues
-    from bulk_scheduler.launch.choices import PlanningChoices
-    from bulk_scheduler.launch.dry_run import validate_campaign
-    from bulk_scheduler.launch.journal import default_journal_path
     from bulk_scheduler.sheet.issue_report import write_payloads, write_report
     from bulk_scheduler.sheet.results import check_writable
 
     if offline and sandbox:
         fail("use just one of --offline or --sandbox")
-    if report_path and report_path.suffix.lower() not in (".csv", ".xlsx", ".json"):
-        fail(f"--report {report_path.name}: use a .csv, .xlsx or .json file")
+    if report_path and report_path.suffix.lower() not in REPORT_SUFFIXES:
+        fail(f"--report {report_path.name}: use a .csv, .xlsx, .json or .html file")
     for option, path in (("--report", report_path), ("--payloads", payloads_path)):
         if path is not None:
             try:
                 check_writable(path, what=f"{option} file")
             except ConfigurationError as exc:
                 fail(str(exc))
-    online = not offline and (sandbox or bool(os.environ.get(API_KEY_ENV)))
-    note = None
-    if not online and not offline:
-        note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
-    probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
-    # Plan as run would: with the options an earlier run of this campaign kept.
-    choices = PlanningChoices(source.plan, source.sheet).with_remembered(
-        default_journal_path(source.path)
-    )
-    if (reused := choices.note()) is not None and not quiet:
-        click.echo(f"note: {reused}", err=True)
-    with api_endpoint(sandbox, base_url, resolve=False) as (key, url):
-        try:
-            report = validate_campaign(
-                source.path,
-                choices.options,
-                sheet=choices.sheet,
-                max_rows=source.max_rows,
-                max_bytes=source.max_file_mb * 1024 * 1024,
-                api_key=(key or os.environ.get(API_KEY_ENV)) if online else None,
-                base_url=url,
-                media_check=source.media_check,
-                media_progress=probe_bar.update,
-            )
-        except ApiError as exc:  # the key was refused, or the API not reached
-            fail(str(exc), ExitStatus.FATAL_API)
-        except BulkSchedulerError as exc:
-            fail(str(exc))
-        finally:
-            probe_bar.close()
-    if report_path:
+    report, choices, note = _dry_run(source, base_url, sandbox, offline, quiet)
+    if report_path and report_path.suffix.lower() == ".html":
+        from bulk_scheduler.launch.calendar_page import write_calendar
+
+        write_calendar(report, report_path, planned_zone=choices.options.timezone)
+    elif report_path:
         write_report(report, report_path)
     if payloads_path:
         write_payloads(report, payloads_path)
@@ -327,6 +351,99 @@ def validate(
         if note and not quiet:
             click.echo(note, err=True)
     sys.exit(int(ExitStatus.ROWS_FAILED if report.error_count else ExitStatus.OK))
+
+
+@cli.command()
+@campaign_options
+@api_options
+@click.option("--offline", is_flag=True, help="Check without calling the API.")
+@click.option(
+    "--output",
+    "-o",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The page to write (default <campaign>.calendar.html beside the campaign).",
+)
+@click.option(
+    "--view-timezone",
+    "view_zone",
+    metavar="ZONE",
+    help="Show the times in this IANA zone (default: the campaign's --timezone).",
+)
+@click.option(
+    "--min-gap",
+    default="1h",
+    show_default=True,
+    metavar="DURATION",
+    help="Mark two posts on one account closer than this (90m, 1h30m; 0: never).",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The campaign's journal (default .bulk_scheduler/<campaign>.journal.sqlite beside it).",
+)
+def calendar(
+    source: CampaignInput,
+    base_url: str | None,
+    sandbox: bool,
+    as_json: bool,
+    quiet: bool,
+    offline: bool,
+    out: Path | None,
+    view_zone: str | None,
+    min_gap: str,
+    journal_path: Path | None,
+) -> None:
+    """Write the calendar page of CAMPAIGN: one HTML file to open in a browser.
+
+    Week by week in the campaign's time zone, a card per row (time, accounts, media,
+    caption, row, issues) and, once the campaign has run, each post's status from its
+    journal or results sheet. Rows with no time or an unreadable one get lanes of their
+    own. Checks the rows as validate does (online when GENVIRAL_API_KEY is set).
+    """
+    from bulk_scheduler.cli.render import render_calendar_summary
+    from bulk_scheduler.launch.calendar import parse_duration
+    from bulk_scheduler.launch.calendar_page import default_calendar_path, write_calendar
+    from bulk_scheduler.sheet.results import check_writable
+
+    if offline and sandbox:
+        fail("use just one of --offline or --sandbox")
+    try:
+        gap = parse_duration(min_gap)
+    except ValueError as exc:
+        fail(f"--min-gap: {exc}")
+    if view_zone:
+        try:
+            check_timezone(view_zone)
+        except ValueError as exc:
+            fail(f"--view-timezone: {exc}")
+    if journal_path is not None and not journal_path.is_file():
+        fail(f"--journal {journal_path}: no such file")
+    target = out or default_calendar_path(source.path)
+    if target.suffix.lower() not in (".html", ".htm"):
+        fail(f"--output {target.name}: the calendar is written as a .html file")
+    try:
+        check_writable(target, what="calendar page")
+    except ConfigurationError as exc:
+        fail(str(exc))
+    report, choices, note = _dry_run(source, base_url, sandbox, offline, quiet, journal_path)
+    page = write_calendar(
+        report,
+        target,
+        planned_zone=choices.options.timezone,
+        view_zone=view_zone,
+        min_gap=gap,
+        journal_path=journal_path,
+    )
+    summary = page.summary()
+    if as_json:
+        _print_json({"path": str(target), **summary})
+        return
+    if not quiet:
+        click.echo(render_calendar_summary(target, summary))
+        if note:
+            click.echo(note, err=True)
 
 
 @cli.command()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # a dry run renders without loading the launch (and its HTTP library)
     from bulk_scheduler.launch.dry_run import ValidationReport
@@ -119,3 +121,28 @@ def render_run(run: RunReport) -> str:
             "or run `bulk-scheduler validate` on it."
         )
     return "\n".join(lines)
+
+
+def render_calendar_summary(path: Path, summary: Mapping[str, Any]) -> str:
+    """What ``calendar`` says once the page is written."""
+
+    def count(n: object, one: str, many: str | None = None) -> str:
+        return f"{n} {one if n == 1 else many or one + 's'}"
+
+    lanes = []
+    if summary["immediate"]:
+        lanes.append(f"{summary['immediate']} at once")
+    if summary["unreadable_time"]:
+        lanes.append(f"{summary['unreadable_time']} with a time that cannot be read")
+    posts = count(summary["posts"], "post") + (f" ({', '.join(lanes)})" if lanes else "")
+    marks = [
+        count(summary["errors"], "error"),
+        count(summary["warnings"], "warning"),
+        count(summary["closer_than_min_gap"], "post") + " too close on an account",
+        count(summary["days_with_a_hole"], "day") + " with a gap",
+    ]
+    statuses = ", ".join(f"{n} {status}" for status, n in summary["by_status"].items())
+    return (
+        f"Wrote {path}: {posts}, times in {summary['timezone']}; {'; '.join(marks)}.\n"
+        f"  status: {statuses or 'none'}"
+    )
