@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -355,7 +356,7 @@ def mark_close_posts(cards: Iterable[Card], min_gap: timedelta) -> None:
             by_account[account.key].append((card.when, card, account))
     for posts in by_account.values():
         posts.sort(key=lambda post: (post[0], post[1].row))
-        for (first_at, first, account), (then_at, then, _) in zip(posts, posts[1:], strict=False):
+        for (first_at, first, account), (then_at, then, _) in pairwise(posts):
             apart = then_at - first_at
             if apart >= min_gap:
                 continue
@@ -455,8 +456,10 @@ def journal_records(
         entry = by_id.get(plan.external_id)
         if entry is None:
             candidate = by_row.get(plan.row.row_number)
-            if candidate is not None and candidate.cells and not changed_cells(
-                plan.row, candidate.cells
+            if (
+                candidate is not None
+                and candidate.cells
+                and not changed_cells(plan.row, candidate.cells)
             ):
                 entry = candidate
         if entry is not None and entry.outcome is not None:
@@ -464,9 +467,7 @@ def journal_records(
     return records
 
 
-def sheet_records(
-    planned: Sequence[PlannedRow], results: Campaign | None
-) -> dict[int, PostRecord]:
+def sheet_records(planned: Sequence[PlannedRow], results: Campaign | None) -> dict[int, PostRecord]:
     """Each row's record in a results sheet's result columns: found by external_id, else
     by row number."""
     if results is None or "result" not in results.columns:

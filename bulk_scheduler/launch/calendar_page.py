@@ -93,9 +93,7 @@ def render_page(page: CalendarPage) -> str:
     """The page's HTML."""
     account_index = {account.key: n for n, account in enumerate(page.accounts)}
     data: dict[str, Any] = {
-        "accounts": [
-            {"key": a.key, "text": a.text, "platform": a.platform} for a in page.accounts
-        ],
+        "accounts": [{"key": a.key, "text": a.text, "platform": a.platform} for a in page.accounts],
         "platforms": page.platforms,
         "statuses": page.statuses,
     }
