@@ -10,8 +10,9 @@ The marks that help read a month:
 
 - two posts on one account closer than ``min_gap`` mark both cards ("35 min after row 7
   on @brand");
-- a day with no post on an account that has posts on the day before and the day after
-  is marked with that account ("no post on @brand").
+- a day with no post on an account that posts day after day around it (the day before
+  and the day after, and two days before or after) is marked with that account ("no post
+  on @brand").
 
 What a launch recorded of a row comes from its journal (the truth of what was sent),
 else from result columns of a results sheet (the campaign itself, or the results sheet
@@ -156,7 +157,7 @@ class Card:
     media_count: int
     thumbnail: str | None
     caption: str  # the first line, cut to CAPTION_CHARS
-    caption_full: bool  # whether ``caption`` is all of it
+    caption_full: bool  # whether ``caption`` is all of it (else the page adds "…")
     issues: tuple[CardIssue, ...]
     record: PostRecord | None = None
     close_to: list[str] = field(default_factory=list)  # the min-gap marks
@@ -310,8 +311,8 @@ def _first_line(planned: PlannedRow) -> tuple[str, bool]:
     if not lines:
         return "", True
     first = lines[0]
-    if len(first) > CAPTION_CHARS:
-        return first[: CAPTION_CHARS - 1].rstrip() + "…", False
+    if len(first) > CAPTION_CHARS:  # the page marks the cut
+        return first[:CAPTION_CHARS].rstrip(), False
     return first, len(lines) == 1
 
 
@@ -370,7 +371,9 @@ def mark_close_posts(cards: Iterable[Card], min_gap: timedelta) -> None:
 
 
 def mark_holes(days: Mapping[date, Day]) -> None:
-    """Mark each day with no post on an account that has posts the day before and after."""
+    """Mark each day with no post on an account that posts day after day around it: it has
+    posts the day before and the day after, and two days before or two days after (so an
+    account that posts every other day has no gap on the days between)."""
     dates_by_account: dict[str, set[date]] = defaultdict(set)
     labels: dict[str, AccountLabel] = {}
     for day in days.values():
@@ -380,10 +383,12 @@ def mark_holes(days: Mapping[date, Day]) -> None:
                 labels.setdefault(account.key, account)
     one = timedelta(days=1)
     for key, dates in dates_by_account.items():
-        for posted in dates:
-            between = posted + one
-            if between not in dates and posted + 2 * one in dates and between in days:
-                days[between].holes.append(labels[key])
+        for before in dates:
+            missing, after = before + one, before + 2 * one
+            if missing in dates or after not in dates or missing not in days:
+                continue
+            if before - one in dates or after + one in dates:
+                days[missing].holes.append(labels[key])
     for day in days.values():
         day.holes.sort(key=lambda label: label.handle.lower())
 
