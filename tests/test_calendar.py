@@ -415,3 +415,28 @@ def test_min_gap_zero_marks_nothing(tmp_path: Path) -> None:
         args = ["calendar", str(campaign), "--json"] + (["--min-gap", gap] if gap else [])
         code, out, _ = invoke(args)
         assert code == 0 and f'"closer_than_min_gap": {marked}' in out, (gap, out)
+
+
+@needs_browser
+def test_it_prints_on_a4_and_letter_as_a_week_grid(page: object) -> None:
+    """In print the filters go, the weeks keep their seven columns, and the browser makes
+    a PDF on either paper size."""
+    import base64
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # type: ignore[attr-defined]
+    try:
+        assert not page.find_element(By.ID, "filters").is_displayed()  # type: ignore[attr-defined]
+        columns = page.execute_script(  # type: ignore[attr-defined]
+            "return getComputedStyle(document.querySelector('.grid')).gridTemplateColumns"
+        )
+        assert len(columns.split()) == 7
+    finally:
+        page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})  # type: ignore[attr-defined]
+    for width, height in ((21.0, 29.7), (21.59, 27.94)):  # A4, Letter (cm)
+        options = PrintOptions()
+        options.page_width, options.page_height = width, height
+        pdf = base64.b64decode(page.print_page(options))  # type: ignore[attr-defined]
+        assert pdf.startswith(b"%PDF")
