@@ -14,7 +14,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,10 +24,16 @@ from click.testing import CliRunner
 from bulk_scheduler.api.contract import Account
 from bulk_scheduler.cli.commands import cli
 from bulk_scheduler.launch.calendar import (
+    AccountLabel,
+    Card,
     PostRecord,
     PublishedLink,
     build_calendar,
+    mark_close_posts,
+    mark_holes,
+    page_zone,
     parse_duration,
+    weeks_of,
 )
 from bulk_scheduler.launch.calendar_page import default_calendar_path, write_page
 from bulk_scheduler.launch.dry_run import validate_campaign
@@ -378,11 +384,34 @@ def test_statuses_come_from_the_results_sheet_without_a_journal_and_offline(
     assert code == 0, stdout + err
     assert "statuses from june.journal.sqlite" in out.read_text()
     assert re.search(r"\d+ scheduled", stdout), stdout
+    assert _status_of(out, 2) == "scheduled"
+    # A row edited since its post was made is not that post any more: no status of its own.
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(text.replace("Daily drop #1:", "Daily drop #1 (edited):"), "utf-8")
+    assert invoke(["calendar", str(campaign), "--offline", "-o", str(out)])[0] == 0
+    assert _status_of(out, 2) == "ready"
+    assert _status_of(out, 5) == "scheduled"
+    campaign.write_text(text, encoding="utf-8")
     shutil.rmtree(folder / ".bulk_scheduler")
-    code, stdout, err = invoke(["calendar", str(campaign), "--offline", "-o", str(out)])
+    code, stdout, err = invoke(
+        ["calendar", str(campaign), "--offline", "--timezone", ZONE, "-o", str(out)]
+    )
     assert code == 0, stdout + err
     assert "statuses from june.results.csv" in out.read_text()
     assert re.search(r"\d+ scheduled", stdout), stdout
+    assert _status_of(out, 2) == "scheduled"
+    campaign.write_text(text.replace("Daily drop #1:", "Daily drop #1 (edited):"), "utf-8")
+    assert (
+        invoke(["calendar", str(campaign), "--offline", "--timezone", ZONE, "-o", str(out)])[0] == 0
+    )
+    assert _status_of(out, 2) == "ready"
+    assert _status_of(out, 5) == "scheduled"
+
+
+def _status_of(page: Path, row: int) -> str:
+    found = re.search(rf'data-s="([a-z_]+)" data-i="[a-z]*" data-row="{row}"', page.read_text())
+    assert found, row
+    return found.group(1)
 
 
 def test_durations() -> None:
@@ -440,3 +469,103 @@ def test_it_prints_on_a4_and_letter_as_a_week_grid(page: object) -> None:
         options.page_width, options.page_height = width, height
         pdf = base64.b64decode(page.print_page(options))  # type: ignore[attr-defined]
         assert pdf.startswith(b"%PDF")
+
+
+@needs_browser
+def test_the_filters_are_kept_in_the_address(browser: object, launched: Launched) -> None:
+    """A filtered view can be bookmarked or sent: its filters are the #fragment."""
+    from selenium.webdriver.common.by import By
+
+    uri = launched.page.resolve().as_uri()
+    browser.get("about:blank")  # type: ignore[attr-defined]
+    browser.get(uri + "#platform=youtube&show=g")  # type: ignore[attr-defined]
+    assert browser.find_element(By.ID, "f-platform").get_attribute("value") == "youtube"  # type: ignore[attr-defined]
+    assert cards(browser, shown=True) == []  # no YouTube post is too close to another
+    choose(browser, "f-issues", "every post")
+    assert browser.current_url.endswith("#platform=youtube")  # type: ignore[attr-defined]
+    shown = cards(browser, shown=True)
+    assert shown and all("YouTube" in c.text for c in shown)
+    choose(browser, "f-platform", "all")
+    choose(browser, "f-account", "@genviral_looks · TikTok")
+    account = browser.current_url.split("#account=", 1)[1]  # type: ignore[attr-defined]
+    browser.get("about:blank")  # type: ignore[attr-defined]
+    browser.get(f"{uri}#account={account}")  # type: ignore[attr-defined]
+    assert all("@genviral_looks · TikTok" in c.text for c in cards(browser, shown=True))
+    assert cards(browser, shown=False)
+
+
+# -- the content, without a page ------------------------------------------------------------
+
+
+def _card(row: int, when: datetime, *handles: str) -> Card:
+    return Card(
+        row=row,
+        lane="scheduled",
+        when=when,
+        time_text=f"{when:%H:%M}",
+        accounts=tuple(AccountLabel(handle, handle, "tiktok") for handle in handles),
+        media_kind="video",
+        media_count=1,
+        thumbnail=None,
+        caption="",
+        caption_full=True,
+        issues=(),
+    )
+
+
+def _holes(days_posted: dict[str, list[int]]) -> dict[int, list[str]]:
+    base = datetime(2036, 6, 1, 9, tzinfo=UTC)
+    made = [
+        _card(n, base + timedelta(days=day), handle)
+        for n, (handle, days) in enumerate(days_posted.items())
+        for day in days
+    ]
+    _weeks, days = weeks_of(made)
+    mark_holes(days)
+    return {
+        (day - base.date()).days: [h.handle for h in entry.holes]
+        for day, entry in days.items()
+        if entry.holes
+    }
+
+
+def test_a_gap_is_a_day_skipped_in_a_run_of_daily_posts() -> None:
+    assert _holes({"@daily": [0, 1, 2, 4, 5, 6]}) == {3: ["@daily"]}
+    assert _holes({"@daily": [1, 3]}) == {}  # every other day: no run to break
+    assert _holes({"@other": [0, 2, 4, 6, 8]}) == {}
+    assert _holes({"@pair": [0, 1, 3]}) == {2: ["@pair"]}
+    assert _holes({"@a": [0, 1, 3, 4], "@b": [0, 1, 2, 3, 4]}) == {2: ["@a"]}
+
+
+def test_posts_too_close_are_marked_on_both_cards() -> None:
+    at = datetime(2036, 6, 1, 9, tzinfo=UTC)
+    first, second, other, later = (
+        _card(2, at, "@a"),
+        _card(3, at + timedelta(minutes=59), "@a", "@b"),
+        _card(4, at + timedelta(minutes=10), "@b"),
+        _card(5, at + timedelta(hours=3), "@a"),
+    )
+    mark_close_posts([first, second, other, later], timedelta(hours=1))
+    assert first.close_to == ["59 min before row 3 on @a"]
+    assert second.close_to == ["59 min after row 2 on @a", "49 min after row 4 on @b"]
+    assert other.close_to == ["49 min before row 3 on @b"]
+    assert later.close_to == []
+
+
+def test_the_page_zone_is_chosen_in_order() -> None:
+    rows = validate_campaign(ROOT / "sample_campaigns" / "mixed_campaign.csv").campaign.rows
+    assert page_zone("Asia/Tokyo", "Europe/Paris", rows)[1:] == (
+        "Asia/Tokyo",
+        "chosen with --view-timezone",
+    )
+    assert page_zone(None, "Europe/Paris", rows)[1] == "Europe/Paris"
+    assert page_zone(None, None, rows)[1:] == (
+        "America/New_York",
+        "the time zone most rows name",
+    )
+    assert page_zone(None, None, [])[1] == "UTC"
+
+
+def test_the_default_page_sits_beside_the_campaign() -> None:
+    assert default_calendar_path(Path("plans/june.xlsx")) == Path("plans/june.calendar.html")
+    assert default_calendar_path(Path("june.results.csv")) == Path("june.calendar.html")

@@ -127,6 +127,12 @@ class PostRecord:
     def status(self) -> str:
         return self.post_status or self.result
 
+    @property
+    def shown(self) -> bool:
+        """Whether the card has anything of the record to show besides its status: a
+        post, links, or the API's message (an invalid row's message is its issues')."""
+        return bool(self.post_id or self.links or (self.message and self.result != "invalid"))
+
 
 @dataclass(frozen=True, slots=True)
 class CardIssue:
@@ -153,7 +159,7 @@ class Card:
     when: datetime | None  # in the page's zone; None outside the "scheduled" lane
     time_text: str  # what the card shows as its time
     accounts: tuple[AccountLabel, ...]
-    media_kind: str  # video, slideshow, text, or "" when unknown
+    media_kind: str  # video, slideshow, text, or the cell's text and "?" when unknown
     media_count: int
     thumbnail: str | None
     caption: str  # the first line, cut to CAPTION_CHARS
@@ -328,7 +334,7 @@ def make_card(planned: PlannedRow, zone: tzinfo, record: PostRecord | None) -> C
     else:
         lane, time_text = "immediate", "at once"
     caption, whole = _first_line(planned)
-    kind = planned.media_type or ""
+    kind = planned.media_type or f"{planned.row.text('media_type')[:20] or 'media'}?"
     return Card(
         row=planned.row.row_number,
         lane=lane,
@@ -474,7 +480,7 @@ def journal_records(
 
 def sheet_records(planned: Sequence[PlannedRow], results: Campaign | None) -> dict[int, PostRecord]:
     """Each row's record in a results sheet's result columns: found by external_id, else
-    by row number."""
+    by row number when that row holds the same post (the cells that make it are equal)."""
     if results is None or "result" not in results.columns:
         return {}
     by_id: dict[str, CampaignRow] = {}
@@ -487,7 +493,11 @@ def sheet_records(planned: Sequence[PlannedRow], results: Campaign | None) -> di
             by_id[row.text("external_id")] = row
     records: dict[int, PostRecord] = {}
     for plan in planned:
-        row = by_id.get(plan.external_id) or by_row.get(plan.row.row_number)
+        row = by_id.get(plan.external_id)
+        if row is None:
+            candidate = by_row.get(plan.row.row_number)
+            if candidate is not None and _same_post(plan.row, candidate):
+                row = candidate
         if row is None:
             continue
         records[plan.row.row_number] = PostRecord(
@@ -498,6 +508,14 @@ def sheet_records(planned: Sequence[PlannedRow], results: Campaign | None) -> di
             source="results",
         )
     return records
+
+
+# The cells that make a post: a results sheet's row is the campaign's row when these agree.
+POST_CELLS = ("caption", "media_type", "media_urls", "music_url", "accounts", "scheduled_at")
+
+
+def _same_post(row: CampaignRow, other: CampaignRow) -> bool:
+    return all(row.text(column) == other.text(column) for column in POST_CELLS)
 
 
 # -- the page ------------------------------------------------------------------------------
