@@ -27,6 +27,7 @@ import time
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import _common as bench
 
@@ -37,6 +38,9 @@ from bulk_scheduler.launch.calendar_page import calendar_of, write_page
 from bulk_scheduler.launch.dry_run import validate_campaign
 from tests.browser import browser_missing, chromium
 from tests.calendar_sample import solid_png
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 TARGET_LOAD_S = 2.0  # to the load event, at TARGET_AT_ROWS
 TARGET_FILTER_MS = 200.0
@@ -81,7 +85,9 @@ def write_month(path: Path, rows: int, media_base: str) -> None:
             writer.writerow([caption, kind, urls, accounts, when])
 
 
-def measure(rows: int, repeat: int, folder: Path, media_base: str, driver: object) -> list[object]:
+def measure(
+    rows: int, repeat: int, folder: Path, media_base: str, driver: WebDriver
+) -> list[object]:
     campaign = folder / f"month-{rows}.csv"
     write_month(campaign, rows, media_base)
     started = time.perf_counter()
@@ -93,9 +99,9 @@ def measure(rows: int, repeat: int, folder: Path, media_base: str, driver: objec
     made = time.perf_counter() - started
     loads, scripts, filters, nodes, heap = [], [], [], 0, 0.0
     for _ in range(repeat):
-        driver.get("about:blank")  # type: ignore[attr-defined]
-        driver.get(out.resolve().as_uri())  # type: ignore[attr-defined]
-        timing = driver.execute_script(  # type: ignore[attr-defined]
+        driver.get("about:blank")
+        driver.get(out.resolve().as_uri())
+        timing = driver.execute_script(
             "var t = performance.timing; return [t.loadEventEnd - t.navigationStart,"
             " t.domContentLoadedEventEnd - t.navigationStart,"
             " document.getElementsByTagName('*').length,"
@@ -105,7 +111,7 @@ def measure(rows: int, repeat: int, folder: Path, media_base: str, driver: objec
         scripts.append(timing[1] / 1000)
         nodes, heap = timing[2], timing[3] / 2**20
         filters.append(
-            driver.execute_script(  # type: ignore[attr-defined]
+            driver.execute_script(
                 "var s = document.getElementById('f-account'); var t0 = performance.now();"
                 " s.value = '0'; s.dispatchEvent(new Event('change'));"
                 " void document.body.offsetHeight;"

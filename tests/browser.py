@@ -14,6 +14,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 CHROMIUM = os.environ.get("BULK_SCHEDULER_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("BULK_SCHEDULER_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -44,7 +48,7 @@ def browser_missing() -> str | None:
 
 
 @contextmanager
-def chromium(width: int = 1400, height: int = 1000) -> Iterator[object]:
+def chromium(width: int = 1400, height: int = 1000) -> Iterator[WebDriver]:
     """A headless chromium (a Selenium ``WebDriver``) with a fresh profile, quit after."""
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager never goes online
     from selenium import webdriver

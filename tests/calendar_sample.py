@@ -23,9 +23,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bulk_scheduler.sandbox.server import SandboxServer
 from tests.media_server import MediaServer
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 START = date(2036, 6, 2)  # a Monday
 DAYS = 19
@@ -174,16 +178,18 @@ def calendar_command(sample: Sample, out: Path, *extra: str) -> list[str]:
     return ["calendar", str(sample.path), "-o", str(out), "--no-media-check", *extra]
 
 
-def screenshot(driver: object, page: Path, png: Path, width: int = 1180, height: int = 780) -> Path:
+def screenshot(
+    driver: WebDriver, page: Path, png: Path, width: int = 1180, height: int = 780
+) -> Path:
     """Open ``page`` in ``driver`` and save what a screen of ``width`` x ``height`` shows."""
-    driver.set_window_size(width, height)  # type: ignore[attr-defined]
-    driver.get(page.resolve().as_uri())  # type: ignore[attr-defined]
-    driver.execute_script(  # type: ignore[attr-defined]
+    driver.set_window_size(width, height)
+    driver.get(page.resolve().as_uri())
+    driver.execute_script(
         "return Promise.all(Array.from(document.images).map(function (i) {"
         " i.loading = 'eager'; return i.decode().catch(function () {}); }))"
     )
     png.parent.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(png))  # type: ignore[attr-defined]
+    driver.save_screenshot(str(png))
     return png
 
 

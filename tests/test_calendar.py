@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,6 +51,10 @@ from tests.calendar_sample import (
     screenshot,
     served_sample,
 )
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("BULK_SCHEDULER_ARTIFACTS", ROOT / "tmp" / "artifacts"))
@@ -88,7 +93,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[WebDriver]:
     if MISSING is not None:
         pytest.fail(MISSING)
     with chromium() as driver:
@@ -96,39 +101,39 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object, launched: Launched) -> object:
+def page(browser: WebDriver, launched: Launched) -> WebDriver:
     """The sample's page, freshly loaded."""
-    browser.get(launched.page.resolve().as_uri())  # type: ignore[attr-defined]
+    browser.get(launched.page.resolve().as_uri())
     return browser
 
 
-def cards(driver: object, *, shown: bool | None = None) -> list[object]:
+def cards(driver: WebDriver, *, shown: bool | None = None) -> list[WebElement]:
     from selenium.webdriver.common.by import By
 
-    found = driver.find_elements(By.CSS_SELECTOR, ".card")  # type: ignore[attr-defined]
+    found = driver.find_elements(By.CSS_SELECTOR, ".card")
     if shown is None:
         return found
     return [card for card in found if card.is_displayed() == shown]
 
 
-def card(driver: object, row: int) -> object:
+def card(driver: WebDriver, row: int) -> WebElement:
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(By.CSS_SELECTOR, f'.card[data-row="{row}"]')  # type: ignore[attr-defined]
+    return driver.find_element(By.CSS_SELECTOR, f'.card[data-row="{row}"]')
 
 
-def choose(driver: object, select_id: str, text: str) -> None:
+def choose(driver: WebDriver, select_id: str, text: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    Select(driver.find_element(By.ID, select_id)).select_by_visible_text(text)  # type: ignore[attr-defined]
+    Select(driver.find_element(By.ID, select_id)).select_by_visible_text(text)
 
 
 # -- in the browser ------------------------------------------------------------------------
 
 
 @needs_browser
-def test_one_card_per_row_and_the_lanes(page: object, launched: Launched) -> None:
+def test_one_card_per_row_and_the_lanes(page: WebDriver, launched: Launched) -> None:
     from selenium.webdriver.common.by import By
 
     sample = launched.sample
@@ -137,19 +142,19 @@ def test_one_card_per_row_and_the_lanes(page: object, launched: Launched) -> Non
     assert sorted(int(c.get_attribute("data-row")) for c in found) == list(
         range(2, sample.rows + 2)
     )
-    immediate = page.find_element(By.ID, "lane-immediate")  # type: ignore[attr-defined]
+    immediate = page.find_element(By.ID, "lane-immediate")
     assert immediate.find_element(By.CSS_SELECTOR, ".card").get_attribute("data-row") == str(
         sample.immediate_row
     )
-    unreadable = page.find_element(By.ID, "lane-unreadable")  # type: ignore[attr-defined]
+    unreadable = page.find_element(By.ID, "lane-unreadable")
     lost = unreadable.find_element(By.CSS_SELECTOR, ".card")
     assert lost.get_attribute("data-row") == str(sample.unreadable_row)
     assert BAD_TIME in lost.text
-    assert page.find_element(By.ID, "shown").text == f"{sample.rows} of {sample.rows} posts"  # type: ignore[attr-defined]
+    assert page.find_element(By.ID, "shown").text == f"{sample.rows} of {sample.rows} posts"
 
 
 @needs_browser
-def test_an_account_filter_hides_the_other_accounts_cards(page: object) -> None:
+def test_an_account_filter_hides_the_other_accounts_cards(page: WebDriver) -> None:
     from selenium.webdriver.common.by import By
 
     choose(page, "f-account", "@genviral_looks · TikTok")
@@ -157,11 +162,11 @@ def test_an_account_filter_hides_the_other_accounts_cards(page: object) -> None:
     assert shown and hidden
     assert all("@genviral_looks · TikTok" in c.text for c in shown)
     for element in hidden:
-        accounts = page.execute_script("return arguments[0].textContent", element)  # type: ignore[attr-defined]
+        accounts = page.execute_script("return arguments[0].textContent", element)
         assert "@genviral_looks" not in accounts
-    assert page.find_element(By.ID, "shown").text == f"{len(shown)} of {len(shown + hidden)} posts"  # type: ignore[attr-defined]
+    assert page.find_element(By.ID, "shown").text == f"{len(shown)} of {len(shown + hidden)} posts"
     # The day counts follow: a weekday of the first week holds one of its posts of two or three.
-    monday = page.find_element(By.CSS_SELECTOR, f'.day[data-day="{START}"] .n')  # type: ignore[attr-defined]
+    monday = page.find_element(By.CSS_SELECTOR, f'.day[data-day="{START}"] .n')
     assert monday.text == "1/3"
     choose(page, "f-account", "all")
     assert len(cards(page, shown=True)) == len(shown + hidden)
@@ -169,7 +174,7 @@ def test_an_account_filter_hides_the_other_accounts_cards(page: object) -> None:
 
 
 @needs_browser
-def test_platform_and_status_filters(page: object, launched: Launched) -> None:
+def test_platform_and_status_filters(page: WebDriver, launched: Launched) -> None:
     choose(page, "f-platform", "youtube")
     shown = cards(page, shown=True)
     assert shown and all("YouTube" in c.text for c in shown)
@@ -183,7 +188,7 @@ def test_platform_and_status_filters(page: object, launched: Launched) -> None:
 
 
 @needs_browser
-def test_an_error_row_shows_its_message(page: object, launched: Launched) -> None:
+def test_an_error_row_shows_its_message(page: WebDriver, launched: Launched) -> None:
     from selenium.webdriver.common.by import By
 
     element = card(page, launched.sample.error_row)
@@ -193,7 +198,7 @@ def test_an_error_row_shows_its_message(page: object, launched: Launched) -> Non
     assert message in summary.get_attribute("title")  # on hover
     item = element.find_element(By.CSS_SELECTOR, "details.iss li.e")
     assert not item.is_displayed()
-    page.execute_script("arguments[0].scrollIntoView()", summary)  # type: ignore[attr-defined]
+    page.execute_script("arguments[0].scrollIntoView()", summary)
     summary.click()  # on click
     assert item.is_displayed()
     assert message in item.text
@@ -202,10 +207,10 @@ def test_an_error_row_shows_its_message(page: object, launched: Launched) -> Non
 
 @needs_browser
 def test_a_script_in_a_caption_shows_as_text_and_does_not_run(
-    page: object, launched: Launched
+    page: WebDriver, launched: Launched
 ) -> None:
-    assert page.title == "Calendar · june.csv"  # type: ignore[attr-defined]
-    assert page.execute_script("return window.pwned === undefined")  # type: ignore[attr-defined]
+    assert page.title == "Calendar · june.csv"
+    assert page.execute_script("return window.pwned === undefined")
     caption = card(page, launched.sample.script_row).text
     assert '<script>document.title = "pwned"; window.pwned = 1;</script>' in caption
     assert '<img src="x" onerror="window.pwned = 2">' in caption
@@ -213,7 +218,7 @@ def test_a_script_in_a_caption_shows_as_text_and_does_not_run(
 
 @needs_browser
 def test_the_marks_posts_too_close_and_a_day_an_account_skips(
-    page: object, launched: Launched
+    page: WebDriver, launched: Launched
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -221,7 +226,7 @@ def test_the_marks_posts_too_close_and_a_day_an_account_skips(
     assert "too close: 20 min before row " + str(then) + " on @genviral" in card(page, first).text
     assert "too close: 20 min after row " + str(first) + " on @genviral" in card(page, then).text
     hole_day = START + timedelta(days=HOLE_DAY)
-    holes = page.find_elements(By.CSS_SELECTOR, ".hole")  # type: ignore[attr-defined]
+    holes = page.find_elements(By.CSS_SELECTOR, ".hole")
     assert [(h.find_element(By.XPATH, "..").get_attribute("data-day"), h.text) for h in holes] == [
         (hole_day.isoformat(), "no post on @genviral")
     ]  # YouTube posts every other day: no gap on the days between
@@ -233,25 +238,25 @@ def test_the_marks_posts_too_close_and_a_day_an_account_skips(
 
 
 @needs_browser
-def test_after_a_launch_each_post_shows_its_status(page: object, launched: Launched) -> None:
+def test_after_a_launch_each_post_shows_its_status(page: WebDriver, launched: Launched) -> None:
     from selenium.webdriver.common.by import By
 
     scheduled = card(page, 2)
     assert "scheduled" in scheduled.text
     assert re.search(r"post [0-9a-f]{8}", scheduled.text)
-    header = page.find_element(By.TAG_NAME, "header").text  # type: ignore[attr-defined]
+    header = page.find_element(By.TAG_NAME, "header").text
     assert "statuses from june.journal.sqlite" in header
 
 
 @needs_browser
-def test_a_screenshot_of_the_sample_is_saved(browser: object, launched: Launched) -> None:
+def test_a_screenshot_of_the_sample_is_saved(browser: WebDriver, launched: Launched) -> None:
     png = screenshot(browser, launched.page, ARTIFACTS / "calendar.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000
 
 
 @needs_browser
-def test_published_links_and_hostile_cells(browser: object, tmp_path: Path) -> None:
+def test_published_links_and_hostile_cells(browser: WebDriver, tmp_path: Path) -> None:
     """Per-account links show when the record has them (never a javascript: one), and a
     cell that tries to close the page's JSON block stays data."""
     from selenium.webdriver.common.by import By
@@ -291,13 +296,10 @@ def test_published_links_and_hostile_cells(browser: object, tmp_path: Path) -> N
     )
     out = write_page(built, tmp_path / "hostile.html")
     assert "\\u003c/script\\u003e" in out.read_text()  # in the JSON block, escaped
-    browser.get(out.resolve().as_uri())  # type: ignore[attr-defined]
-    assert browser.execute_script("return window.pwned === undefined")  # type: ignore[attr-defined]
+    browser.get(out.resolve().as_uri())
+    assert browser.execute_script("return window.pwned === undefined")
     assert len(cards(browser)) == 2
-    options = [
-        o.text
-        for o in browser.find_elements(By.CSS_SELECTOR, "#f-account option")  # type: ignore[attr-defined]
-    ]
+    options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#f-account option")]
     assert f"@{hostile} · TikTok" in options
     assert f"@{hostile} · TikTok" in card(browser, 2).text
     links = card(browser, 3).find_elements(By.CSS_SELECTOR, ".rec a")
@@ -447,7 +449,7 @@ def test_min_gap_zero_marks_nothing(tmp_path: Path) -> None:
 
 
 @needs_browser
-def test_it_prints_on_a4_and_letter_as_a_week_grid(page: object) -> None:
+def test_it_prints_on_a4_and_letter_as_a_week_grid(page: WebDriver) -> None:
     """In print the filters go, the weeks keep their seven columns, and the browser makes
     a PDF on either paper size."""
     import base64
@@ -455,41 +457,41 @@ def test_it_prints_on_a4_and_letter_as_a_week_grid(page: object) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.print_page_options import PrintOptions
 
-    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # type: ignore[attr-defined]
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
-        assert not page.find_element(By.ID, "filters").is_displayed()  # type: ignore[attr-defined]
-        columns = page.execute_script(  # type: ignore[attr-defined]
+        assert not page.find_element(By.ID, "filters").is_displayed()
+        columns = page.execute_script(
             "return getComputedStyle(document.querySelector('.grid')).gridTemplateColumns"
         )
         assert len(columns.split()) == 7
     finally:
-        page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})  # type: ignore[attr-defined]
+        page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     for width, height in ((21.0, 29.7), (21.59, 27.94)):  # A4, Letter (cm)
         options = PrintOptions()
         options.page_width, options.page_height = width, height
-        pdf = base64.b64decode(page.print_page(options))  # type: ignore[attr-defined]
+        pdf = base64.b64decode(page.print_page(options))
         assert pdf.startswith(b"%PDF")
 
 
 @needs_browser
-def test_the_filters_are_kept_in_the_address(browser: object, launched: Launched) -> None:
+def test_the_filters_are_kept_in_the_address(browser: WebDriver, launched: Launched) -> None:
     """A filtered view can be bookmarked or sent: its filters are the #fragment."""
     from selenium.webdriver.common.by import By
 
     uri = launched.page.resolve().as_uri()
-    browser.get("about:blank")  # type: ignore[attr-defined]
-    browser.get(uri + "#platform=youtube&show=g")  # type: ignore[attr-defined]
-    assert browser.find_element(By.ID, "f-platform").get_attribute("value") == "youtube"  # type: ignore[attr-defined]
+    browser.get("about:blank")
+    browser.get(uri + "#platform=youtube&show=g")
+    assert browser.find_element(By.ID, "f-platform").get_attribute("value") == "youtube"
     assert cards(browser, shown=True) == []  # no YouTube post is too close to another
     choose(browser, "f-issues", "every post")
-    assert browser.current_url.endswith("#platform=youtube")  # type: ignore[attr-defined]
+    assert browser.current_url.endswith("#platform=youtube")
     shown = cards(browser, shown=True)
     assert shown and all("YouTube" in c.text for c in shown)
     choose(browser, "f-platform", "all")
     choose(browser, "f-account", "@genviral_looks · TikTok")
-    account = browser.current_url.split("#account=", 1)[1]  # type: ignore[attr-defined]
-    browser.get("about:blank")  # type: ignore[attr-defined]
-    browser.get(f"{uri}#account={account}")  # type: ignore[attr-defined]
+    account = browser.current_url.split("#account=", 1)[1]
+    browser.get("about:blank")
+    browser.get(f"{uri}#account={account}")
     assert all("@genviral_looks · TikTok" in c.text for c in cards(browser, shown=True))
     assert cards(browser, shown=False)
 
