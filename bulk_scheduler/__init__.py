@@ -44,6 +44,7 @@ _PUBLIC = {
     "load_campaign": "sheet.loader",
     "run_campaign": "launch.orchestrator",
     "validate_campaign": "launch.dry_run",
+    "write_calendar": "launch.calendar_page",
 }
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "load_campaign",
     "run_campaign",
     "validate_campaign",
+    "write_calendar",
 ]
 
 if TYPE_CHECKING:
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
         JournalBusyError,
     )
     from bulk_scheduler.issues import RowIssue, Severity
+    from bulk_scheduler.launch.calendar_page import write_calendar
     from bulk_scheduler.launch.dry_run import ValidationReport, validate_campaign
     from bulk_scheduler.launch.executor import ExecutorOptions
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, RunReport, run_campaign
