@@ -571,3 +571,25 @@ def test_the_page_zone_is_chosen_in_order() -> None:
 def test_the_default_page_sits_beside_the_campaign() -> None:
     assert default_calendar_path(Path("plans/june.xlsx")) == Path("plans/june.calendar.html")
     assert default_calendar_path(Path("june.results.csv")) == Path("june.calendar.html")
+
+
+@needs_browser
+def test_only_the_pages_own_script_may_run(browser: WebDriver, tmp_path: Path) -> None:
+    """The second wall: were a cell ever to reach the page as markup, its script would not
+    run. The page's policy allows its own script by hash, and nothing else."""
+    from bulk_scheduler.launch import calendar_page
+
+    page = calendar_page.calendar_of(
+        validate_campaign(ROOT / "sample_campaigns" / "video_campaign.csv")
+    )
+    html = calendar_page.render_page(page)
+    assert "Content-Security-Policy" in html and "script-src 'sha256-" in html
+    smuggled = html.replace(
+        "</main>",
+        '<script>window.pwned = 5</script><img src="x" onerror="window.pwned = 6"></main>',
+    )
+    path = tmp_path / "smuggled.html"
+    path.write_text(smuggled, encoding="utf-8")
+    browser.get(path.resolve().as_uri())
+    assert browser.execute_script("return window.calendarReady === true")  # ours ran
+    assert browser.execute_script("return window.pwned === undefined")  # theirs did not

@@ -3,13 +3,17 @@ fetched but the image thumbnails), rendered from ``calendar_page.html.j2`` with 
 
 Autoescaping is on for the whole template, so every cell of the sheet shows as text; the
 little data the script needs goes in a JSON block written with Jinja's ``tojson``, which
-escapes ``<``, ``>``, ``&`` and ``'`` so that no cell can close the block.
+escapes ``<``, ``>``, ``&`` and ``'`` so that no cell can close the block. As a second
+wall, the page's Content-Security-Policy lets only its own script run (``calendar_page.js``,
+inlined and allowed by its SHA-256): no other script, inline handler or fetch.
 
 >>> write_calendar(report, Path("may.calendar.html"), planned_zone="Europe/Paris")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import sqlite3
 from datetime import datetime, timedelta
 from functools import cache
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 from bulk_scheduler.campaign import Campaign
 from bulk_scheduler.errors import BulkSchedulerError
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
     from bulk_scheduler.launch.dry_run import ValidationReport
 
 TEMPLATE = "calendar_page.html.j2"
+SCRIPT = "calendar_page.js"  # the page's script, inline and allowed by its hash
 # The status colours' groups (the page's CSS classes): what went well, what waits, what failed.
 STATUS_TONES: dict[str, str] = {
     "posted": "good",
@@ -74,6 +80,16 @@ def default_calendar_path(campaign_path: Path) -> Path:
 
 
 @cache
+def _script() -> tuple[Markup, str]:
+    """The page's script (our own file, not data: marked safe) and its CSP hash."""
+    text = resources.files("bulk_scheduler.launch").joinpath(SCRIPT).read_text("utf-8")
+    if "</" in text:
+        raise ValueError(f"{SCRIPT} must not hold '</': it would end its script element")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), f"sha256-{digest}"
+
+
+@cache
 def _template() -> jinja2.Template:
     source = resources.files("bulk_scheduler.launch").joinpath(TEMPLATE).read_text("utf-8")
     environment = jinja2.Environment(
@@ -97,7 +113,14 @@ def render_page(page: CalendarPage) -> str:
         "platforms": page.platforms,
         "statuses": page.statuses,
     }
-    return _template().render(page=page, account_index=account_index, data=data)
+    script, script_hash = _script()
+    return _template().render(
+        page=page,
+        account_index=account_index,
+        data=data,
+        script=script,
+        script_hash=script_hash,
+    )
 
 
 def post_records(
