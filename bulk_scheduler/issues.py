@@ -236,6 +236,20 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "A time without an offset, and no timezone column or --timezone.",
     ),
     _code("timezone-unknown", ERROR, CHECKS, "The timezone cell is not an IANA time zone name."),
+    _code(
+        "scheduled-at-zone-ambiguous",
+        ERROR,
+        CHECKS,
+        "The zone abbreviation after the time names several zones (IST, CST); the message "
+        "lists them.",
+    ),
+    _code(
+        "scheduled-at-order-conflict",
+        ERROR,
+        CHECKS,
+        "The scheduled_at column settles its day/month order both ways (13/03 in one cell, "
+        "3/13 in another); the cells that disagree with most are errors.",
+    ),
     # checks: external_id and duplicates
     _code("external-id-too-long", ERROR, CHECKS, "external_id is longer than 128 characters."),
     _code(
@@ -363,3 +377,9 @@ def issue_codes_markdown() -> str:
 
 def _severities(entry: IssueCode) -> str:
     return " or ".join(entry.severities)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with "…": how a message quotes a long cell
+    (a 2,000-character caption or URL would drown the message it is quoted in)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

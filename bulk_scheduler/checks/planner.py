@@ -45,21 +45,25 @@ from bulk_scheduler.api.contract import (
     Account,
     PostCreateBody,
 )
-from bulk_scheduler.campaign import CampaignRow, CellValue, cell_text, column_values
+from bulk_scheduler.campaign import CampaignRow, CellValue, ColumnIndex, cell_text, column_values
 from bulk_scheduler.checks.accounts import AccountDirectory, AccountsReading, read_accounts
 from bulk_scheduler.checks.media_urls import (
     MEDIA_TYPE_ALIASES,
+    URL_SEPARATORS_HINT,
     MediaType,
     infer_from_extensions,
     inspect_url_lists,
+    needs_split,
     normalize_media_type,
     rewrite_drive_url,
     split_media_urls,
 )
 from bulk_scheduler.checks.schedule import (
     DateFormat,
+    DateOrder,
     ScheduleError,
     format_utc,
+    infer_date_order,
     localize,
     localize_all,
     parse_iso_column,
@@ -67,7 +71,7 @@ from bulk_scheduler.checks.schedule import (
     to_utc,
     zone_or_problem,
 )
-from bulk_scheduler.issues import RowIssue, error, row_issue, warning
+from bulk_scheduler.issues import RowIssue, error, row_issue, shorten, warning
 
 GENERATED_ID_PREFIX = "bs-"
 
@@ -282,18 +286,24 @@ class RowPlanner:
     __slots__ = (
         "_any_reading_has_issues",
         "_date_format",
+        "_date_order",
         "_declared",
         "_default_accounts",
         "_directory",
         "_options",
         "_readings",
         "_zones",
+        "notes",
     )
 
     def __init__(self, options: PlanOptions, accounts: AccountDirectory | None = None) -> None:
         self._options = options
         self._directory = accounts
         self._date_format = options.date_format
+        # What the scheduled_at column says about its day/month order (plan_rows).
+        self._date_order = DateOrder()
+        # Lines for the plan: what the planner decided for the whole sheet.
+        self.notes: list[str] = []
         self._default_accounts = "\n".join(options.default_accounts)
         # accounts cell text -> its reading; timezone cell text -> its zone, the problem
         # with it, or None when blank.
@@ -321,9 +331,31 @@ class RowPlanner:
         column read to the last.
         """
         planned: list[PlannedRow] = []
+        if self._options.date_format is None and rows:
+            self._infer_date_order(rows)
         for start in range(0, len(rows), _BLOCK_ROWS):
             self._plan_block(rows[start : start + _BLOCK_ROWS], planned, then)
         return planned
+
+    def _infer_date_order(self, rows: Sequence[CampaignRow]) -> None:
+        """The day/month order of the whole scheduled_at column, when its cells settle it
+        (``--date-format`` is not given): used for every row, and named in the notes."""
+        shared = rows[0]._values
+        if type(shared) is ColumnIndex and all(row._values is shared for row in rows):
+            index = shared.get("scheduled_at")
+            if index is None:
+                return
+            cells: list[CellValue] = [row.original[index] for row in rows]
+        else:
+            cells = [row.values.get("scheduled_at") for row in rows]
+        found = infer_date_order(cells, [row.row_number for row in rows])
+        if found.order is None:
+            return
+        self._date_order = found
+        self._date_format = found.order
+        note = found.note()
+        if note is not None:
+            self.notes.append(note)
 
     def _plan_block(
         self,
@@ -558,11 +590,19 @@ class RowPlanner:
         """
         if value is None:
             return None, ""
+        conflict = self._date_order.conflicts.get(row.row_number)
+        if conflict is not None:
+            issues.append(
+                error("scheduled-at-order-conflict", conflict, **_where(row, "scheduled_at"))
+            )
+            return None, cell_text(value).strip()
         try:
             moment = parse_scheduled_at(value, self._date_format)
             if moment is None:
                 return None, ""
-            if moment.tzinfo is None:
+            if type(moment.tzinfo) is ZoneInfo:  # a zone name after the time
+                utc = localize(moment.replace(tzinfo=None), moment.tzinfo)
+            elif moment.tzinfo is None:
                 if isinstance(value, datetime) and not (
                     moment.hour or moment.minute or moment.second
                 ):
@@ -752,7 +792,7 @@ def _where(row: CampaignRow, column: str) -> dict[str, Any]:
 def _cell_urls(cell: CellValue) -> tuple[str, ...]:
     """A ``media_urls`` cell's URLs, after the Drive rewrite."""
     text = cell if isinstance(cell, str) else cell_text(cell)
-    if "\n" in text or "|" in text or "\r" in text:
+    if needs_split(text):
         urls = tuple(split_media_urls(text))
     else:  # one URL, the common case: no need to split
         text = text.strip()
@@ -789,13 +829,14 @@ def _read_media_type(
         return media_type, True, media_type
     inferred = infer_from_extensions(inspected[0])
     if inferred is None:
-        example = urls[0] if len(urls) == 1 else f"{len(urls)} URLs such as {urls[0]}"
+        first = shorten(urls[0])
+        example = first if len(urls) == 1 else f"{len(urls)} URLs such as {first}"
         issues.append(
             error(
                 "media-type-unknown",
                 f"cannot tell whether {example} is a video or images: the file name in the "
                 "link does not say (Google Drive links never do); fill media_type with video "
-                "or slideshow",
+                f"or slideshow ({URL_SEPARATORS_HINT})",
                 **_where(row, "media_type"),
             )
         )

@@ -34,10 +34,18 @@ from bulk_scheduler.api.contract import (
 )
 from bulk_scheduler.campaign import CampaignRow
 from bulk_scheduler.checks.accounts import AccountDirectory, describe_account, is_inactive
-from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, is_http_url
+from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, URL_SEPARATORS_HINT, is_http_url
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, RowPlanner
 from bulk_scheduler.checks.schedule import check_timezone, format_utc
-from bulk_scheduler.issues import ISSUE_CODES, Severity, Stage, codes_of, error, warning
+from bulk_scheduler.issues import (
+    ISSUE_CODES,
+    Severity,
+    Stage,
+    codes_of,
+    error,
+    shorten,
+    warning,
+)
 from bulk_scheduler.memory import collector_paused
 
 # A view of the registry: the codes of this stage (the planner's and the rules'), each
@@ -53,9 +61,11 @@ def plan_and_validate(
     rows: Iterable[CampaignRow],
     options: PlanOptions,
     accounts: AccountDirectory | None = None,
+    notes: list[str] | None = None,
 ) -> list[PlannedRow]:
     """Plan every row and validate it; then the rules across rows. ``accounts`` (the
-    workspace's directory) enables the online rules.
+    workspace's directory) enables the online rules. ``notes``, when given, gets the
+    planner's decisions for the whole sheet (the day/month order it inferred, say).
 
     Raises ValueError when ``options.timezone`` is not a time zone.
     """
@@ -63,8 +73,11 @@ def plan_and_validate(
         check_timezone(options.timezone)
     with collector_paused():
         rules = _RowRules(options, accounts)
-        planned = RowPlanner(options, accounts).plan_rows(list(rows), then=rules.check)
+        planner = RowPlanner(options, accounts)
+        planned = planner.plan_rows(list(rows), then=rules.check)
         _check_duplicates(planned, rules.distinct(len(planned)))
+    if notes is not None:
+        notes.extend(planner.notes)
     return planned
 
 
@@ -258,7 +271,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 "media-url-invalid",
                 f"{_listed(list(invalid))} {_is_are(invalid)} not a web address "
                 "the API can fetch; each media URL must start with https:// (or http://) "
-                "and contain no spaces",
+                f"and contain no spaces; {URL_SEPARATORS_HINT}",
                 **where,
             )
         )
@@ -271,7 +284,8 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
             error(
                 "media-mixed",
                 f"media_urls mixes {_count(videos, 'video')} and {_count(images, 'image')}; a "
-                "post is either one video or a slideshow of images — put them in separate rows",
+                "post is either one video or a slideshow of images — put them in separate rows "
+                f"({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -300,7 +314,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 "media-urls-missing",
                 f"{declared} but media_urls is blank; add the "
                 f"{'video URL' if media_type == 'video' else 'image URLs'}, or set media_type "
-                "to text",
+                f"to text ({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -312,7 +326,8 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 error(
                     "media-type-mismatch",
                     f"{declared} but media_urls holds {_count(images, 'image')} "
-                    f"(e.g. {images[0]}); set media_type to slideshow, or use a video URL",
+                    f"(e.g. {shorten(images[0])}); set media_type to slideshow, or use a video "
+                    f"URL ({URL_SEPARATORS_HINT})",
                     **_where(plan, "media_type"),
                 )
             )
@@ -321,7 +336,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 error(
                     "video-multiple-urls",
                     f"media_urls has {len(urls)} URLs for a video post, which takes exactly "
-                    "one; put each video in its own row",
+                    f"one; put each video in its own row ({URL_SEPARATORS_HINT})",
                     **where,
                 )
             )
@@ -332,7 +347,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                     error(
                         "video-format",
                         f"the video is .{extension}; the API accepts MP4, MOV, M4V or AVI — "
-                        "convert it (MP4 is safest)",
+                        f"convert it (MP4 is safest; {URL_SEPARATORS_HINT})",
                         **where,
                     )
                 )
@@ -344,7 +359,8 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
             error(
                 "media-type-mismatch",
                 f"{declared} but media_urls holds {_count(videos, 'video')} "
-                f"(e.g. {videos[0]}); set media_type to video, or use image URLs",
+                f"(e.g. {shorten(videos[0])}); set media_type to video, or use image URLs "
+                f"({URL_SEPARATORS_HINT})",
                 **_where(plan, "media_type"),
             )
         )
@@ -354,7 +370,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
             error(
                 "slideshow-too-many",
                 f"the slideshow has {len(urls)} images; the limit is {MAX_SLIDES} — split it "
-                "into two posts",
+                f"into two posts ({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -369,7 +385,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
         issues.append(
             error(
                 "image-format",
-                f"{shown}{more}; slideshow images must be JPG, JPEG or PNG",
+                f"{shown}{more}; slideshow images must be JPG, JPEG or PNG ({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -422,7 +438,7 @@ def _check_text_only(plan: PlannedRow, online: bool) -> None:
 
 
 def _listed(items: list[str]) -> str:
-    shown = ", ".join(f"'{item}'" for item in items[:3])
+    shown = ", ".join(f"'{shorten(item)}'" for item in items[:3])
     return shown + (f" (and {len(items) - 3} more)" if len(items) > 3 else "")
 
 

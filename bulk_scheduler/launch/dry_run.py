@@ -47,6 +47,9 @@ class ValidationReport:
     online: bool
     accounts: list[Account] | None = None
     file_issues: list[RowIssue] = field(default_factory=list)
+    # What the planner decided for the whole sheet, for the plan ("scheduled_at read as
+    # month/day (row 7 has 3/14/2027)").
+    notes: list[str] = field(default_factory=list)
 
     @property
     def issues(self) -> list[RowIssue]:
@@ -120,7 +123,8 @@ def validate_rows(
     preflight (each distinct URL probed once; ``media_cache`` holds facts already known).
     """
     directory = AccountDirectory(accounts) if accounts is not None else None
-    planned = plan_and_validate(campaign.rows, options, directory)
+    notes: list[str] = []
+    planned = plan_and_validate(campaign.rows, options, directory, notes)
     if media is not None:
         from bulk_scheduler.media.preflight import check_media
 
@@ -143,6 +147,7 @@ def validate_rows(
         online=accounts is not None,
         accounts=list(accounts) if accounts is not None else None,
         file_issues=file_issues,
+        notes=notes,
     )
 
 
