@@ -154,7 +154,7 @@ CASES = [
     # accounts
     Case("accounts-missing", ERROR, "F2", [{"accounts": None}]),
     Case("accounts-too-many", ERROR, "F2", [{"accounts": ",".join(IDS)}], says=["11", "10"]),
-    Case("account-malformed", ERROR, "F2", [{"accounts": "genviral"}], says=["'genviral'"]),
+    Case("account-malformed", ERROR, "F2", [{"accounts": "gen viral"}], says=["'gen viral'"]),
     Case("account-duplicate", WARNING, "F2", [{"accounts": f"{BYO_TIKTOK_ID},{BYO_TIKTOK_ID}"}]),
     Case(
         "account-unknown",
