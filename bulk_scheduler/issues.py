@@ -166,7 +166,7 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "account-malformed",
         ERROR,
         CHECKS,
-        "An account is not a UUID, @username or platform:username.",
+        "An account is not a UUID, @username, platform:username, bare username or profile URL.",
     ),
     _code(
         "account-duplicate",

@@ -128,17 +128,28 @@ def test_a_clean_campaign_exits_0(tmp_path: Path) -> None:
     assert "4 ready" in result.output
 
 
-def test_the_report_is_grouped_by_row_with_totals() -> None:
+def test_the_report_is_grouped_by_code_with_totals() -> None:
     result = invoke("validate", EVERY_MISTAKE, "--offline")
     assert result.exit_code == 1
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[:2] == [
-        "row 1",
-        "  I1     warning  unknown-column               unknown column 'notes' is ignored",
+        "errors (29):",
+        "  caption-missing: row 2 (B2): caption is blank; write the text of the post",
     ]
-    assert "row 2" in lines
-    assert lines[lines.index("row 2") + 1].split()[:3] == ["B2", "error", "caption-missing"]
-    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 39 rows checked (offline)")
+    assert "  scheduled-at-no-time: 2 rows (25, 29)" in lines
+    # Warnings are folded behind the errors, with how to see them.
+    assert lines[-2].startswith("6 warning(s) folded: account-unresolved-offline (2), ")
+    assert "--all shows them" in lines[-2]
+    assert lines[-1] == (
+        "every_mistake.xlsx (sheet Mistakes): 39 rows checked (offline), 8 ready, "
+        "2 to check online, 29 with errors; 29 error(s), 6 warning(s)"
+    )
+    shown = invoke("validate", EVERY_MISTAKE, "--offline", "--all").stdout.splitlines()
+    assert "warnings (6):" in shown
+    assert "  unknown-column: row 1 (I1): unknown column 'notes' is ignored" in shown
+    errors_only = invoke("validate", EVERY_MISTAKE, "--offline", "--errors-only").stdout
+    assert "warning" not in errors_only.splitlines()[-2]
+    assert "unknown-column" not in errors_only
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])

@@ -257,6 +257,14 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the exact bodies run would send, one JSON line per valid row.",
 )
+@click.option(
+    "--annotate",
+    "annotate_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a copy of the sheet (.xlsx) with the problem cells filled and noted.",
+)
+@click.option("--errors-only", is_flag=True, help="Print the errors only, no warnings.")
+@click.option("--all", "show_all", is_flag=True, help="Print the warnings too (folded by default).")
 def validate(
     source: CampaignInput,
     base_url: str | None,
@@ -266,6 +274,9 @@ def validate(
     offline: bool,
     report_path: Path | None,
     payloads_path: Path | None,
+    annotate_path: Path | None,
+    errors_only: bool,
+    show_all: bool,
 ) -> None:
     """Dry run: load, plan and check every row of CAMPAIGN; nothing is posted."""
     from bulk_scheduler.cli.progress import ProbeBar
@@ -278,9 +289,23 @@ def validate(
 
     if offline and sandbox:
         fail("use just one of --offline or --sandbox")
+    if errors_only and show_all:
+        fail("use just one of --errors-only or --all")
     if report_path and report_path.suffix.lower() not in (".csv", ".xlsx", ".json"):
         fail(f"--report {report_path.name}: use a .csv, .xlsx or .json file")
-    for option, path in (("--report", report_path), ("--payloads", payloads_path)):
+    if annotate_path is not None:
+        if annotate_path.suffix.lower() != ".xlsx":
+            fail(f"--annotate {annotate_path.name}: use an .xlsx file")
+        if annotate_path.resolve() == source.path.resolve():
+            fail(
+                f"--annotate {annotate_path.name}: that is the campaign file itself; name "
+                "another file (the annotated copy never replaces your sheet)"
+            )
+    for option, path in (
+        ("--report", report_path),
+        ("--payloads", payloads_path),
+        ("--annotate", annotate_path),
+    ):
         if path is not None:
             try:
                 check_writable(path, what=f"{option} file")
@@ -320,10 +345,23 @@ def validate(
         write_report(report, report_path)
     if payloads_path:
         write_payloads(report, payloads_path)
+    if annotate_path:
+        from bulk_scheduler.sheet.annotated import write_annotated
+
+        try:
+            write_annotated(report.campaign, report.issues, annotate_path)
+        except ConfigurationError as exc:
+            fail(str(exc))
+        if not quiet and not as_json:
+            click.echo(f"Annotated copy: {annotate_path}", err=True)
     if as_json:
         _print_json(report.to_json())
     else:
-        click.echo(render_issues(report))
+        click.echo(
+            render_issues(
+                report, show="errors" if errors_only else "all" if show_all else "default"
+            )
+        )
         if note and not quiet:
             click.echo(note, err=True)
     sys.exit(int(ExitStatus.ROWS_FAILED if report.error_count else ExitStatus.OK))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from bulk_scheduler.issues import RowIssue
 
 if TYPE_CHECKING:  # a dry run renders without loading the launch (and its HTTP library)
     from bulk_scheduler.launch.dry_run import ValidationReport
@@ -19,32 +22,103 @@ def printable(text: str | None) -> str:
     return (text or "").translate(_CONTROL)
 
 
-def render_issues(report: ValidationReport, *, limit: int | None = None) -> str:
-    """The report grouped by row: row, cell, severity, code, message; then totals."""
+IssueShow = Literal["default", "errors", "all"]
+ROWS_NAMED = 5  # rows named after a code's count; then "…"
+EXAMPLES_SHOWN = 3  # messages shown under a code whose rows' messages differ
+MESSAGE_WIDTH = 320  # a message longer than this is shortened with "…"
+
+
+def render_issues(report: ValidationReport, *, show: IssueShow = "default") -> str:
+    """The report grouped by code, errors first, then a summary line.
+
+    Each code gets one line: its count, the first rows and, when every row says the same,
+    the message; when they differ, the first few messages follow, one per line. Warnings
+    are folded behind errors (``show="default"``: one line says how many and how to see
+    them; shown when there are no errors), hidden (``"errors"``) or shown (``"all"``).
+    """
+    lines = [f"note: {printable(note)}" for note in report.notes]
+    issues = report.issues
+    errors = [issue for issue in issues if issue.is_error]
+    warnings = [issue for issue in issues if not issue.is_error]
+    if errors:
+        lines.append(f"errors ({len(errors)}):")
+        lines.extend(_grouped(errors))
+    if warnings and show != "errors":
+        if show == "all" or not errors:
+            lines.append(f"warnings ({len(warnings)}):")
+            lines.extend(_grouped(warnings))
+        else:
+            counts = Counter(issue.code for issue in warnings)
+            kinds = ", ".join(f"{code} ({n})" for code, n in counts.most_common())
+            lines.append(
+                f"{len(warnings)} warning(s) folded: {kinds}; --all shows them "
+                "(--report writes every issue to a file)"
+            )
+    lines.append(_summary(report))
+    return "\n".join(lines)
+
+
+def _summary(report: ValidationReport) -> str:
     campaign = report.campaign
     where = campaign.path.name + (f" (sheet {campaign.sheet_name})" if campaign.sheet_name else "")
-    lines: list[str] = []
-    issues = report.issues
-    shown = 0
-    current: int | str | None = "start"
-    for issue in issues:
-        if limit is not None and shown >= limit:
-            lines.append(f"… and {len(issues) - shown} more (use --report to see them all)")
-            break
-        if issue.row != current:
-            current = issue.row
-            lines.append("file" if issue.row is None else f"row {issue.row}")
-        lines.append(
-            f"  {printable(issue.cell) or '-':<6} {issue.severity.value:<8} {issue.code:<28} "
-            f"{printable(issue.message)}"
-        )
     mode = "online" if report.online else "offline"
-    lines.append(
-        f"{where}: {len(report.planned)} rows checked ({mode}), "
-        f"{len(report.valid_rows)} ready, {len(report.invalid_rows)} with errors; "
+    later = len(report.rows_to_check_online)
+    pending = f"{later} to check online, " if later else ""
+    return (
+        f"{printable(where)}: {len(report.planned)} rows checked ({mode}), "
+        f"{len(report.valid_rows)} ready, {pending}{len(report.rows_with_errors)} with errors; "
         f"{report.error_count} error(s), {report.warning_count} warning(s)"
     )
-    return "\n".join(lines)
+
+
+def _grouped(issues: list[RowIssue]) -> list[str]:
+    """One block per code, in the order codes first appear."""
+    by_code: dict[str, list[RowIssue]] = {}
+    for issue in issues:
+        by_code.setdefault(issue.code, []).append(issue)
+    lines: list[str] = []
+    for code, found in by_code.items():
+        rows = list(dict.fromkeys(issue.row for issue in found))
+        messages = list(dict.fromkeys(issue.message for issue in found))
+        if len(found) == 1:
+            issue = found[0]
+            lines.append(f"  {code}: {_place(issue)}: {_message(issue.message)}")
+            continue
+        head = f"  {code}: {_rows(rows)}"
+        if len(messages) == 1:
+            lines.append(f"{head}: {_message(messages[0])}")
+            continue
+        lines.append(head)
+        for issue in found[:EXAMPLES_SHOWN]:
+            lines.append(f"    {_place(issue)}: {_message(issue.message)}")
+        if len(found) > EXAMPLES_SHOWN:
+            lines.append(f"    … and {len(found) - EXAMPLES_SHOWN} more")
+    return lines
+
+
+def _rows(rows: list[int | None]) -> str:
+    """``131 rows (3, 4, 7, …)``; the file itself counts as "the file"."""
+    numbers = [row for row in rows if row is not None]
+    parts = []
+    if numbers:
+        named = ", ".join(str(row) for row in numbers[:ROWS_NAMED])
+        more = ", …" if len(numbers) > ROWS_NAMED else ""
+        parts.append(f"{len(numbers)} row{'s' if len(numbers) != 1 else ''} ({named}{more})")
+    if len(numbers) != len(rows):
+        parts.append("the file")
+    return " and ".join(parts)
+
+
+def _place(issue: RowIssue) -> str:
+    """``row 5 (F5)``, or ``file (I1)`` for a finding about the whole file."""
+    where = "file" if issue.row is None else f"row {issue.row}"
+    return f"{where} ({printable(issue.cell)})" if issue.cell else where
+
+
+def _message(message: str) -> str:
+    """A message on one line of the terminal, shortened with "…" past ``MESSAGE_WIDTH``."""
+    text = printable(message)
+    return text if len(text) <= MESSAGE_WIDTH else text[: MESSAGE_WIDTH - 1] + "…"
 
 
 def _when(moment: datetime | None, zone: tzinfo) -> str:

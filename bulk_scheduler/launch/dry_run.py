@@ -25,7 +25,7 @@ from bulk_scheduler.checks.accounts import AccountDirectory
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
-from bulk_scheduler.issues import RowIssue
+from bulk_scheduler.issues import RowIssue, shorten
 from bulk_scheduler.sheet.columns import REQUIRED_COLUMNS
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.loader import load_campaign
@@ -75,6 +75,25 @@ class ValidationReport:
     def invalid_rows(self) -> list[PlannedRow]:
         return [p for p in self.planned if not p.has_body or p.has_errors]
 
+    @property
+    def rows_with_errors(self) -> list[PlannedRow]:
+        """Rows with an error: never sent as they are."""
+        return [p for p in self.planned if p.has_errors]
+
+    @property
+    def rows_to_check_online(self) -> list[PlannedRow]:
+        """Rows without errors that cannot be built offline (their usernames are looked up
+        online): not errors, not ready either."""
+        return [p for p in self.planned if not p.has_body and not p.has_errors]
+
+    def row_context(self) -> dict[int, tuple[str, str]]:
+        """Each row's ``(external_id, the start of its caption)``, by row number: what a
+        report puts beside each issue so that a reader knows the post without the sheet."""
+        return {
+            p.row.row_number: (p.external_id, shorten(p.caption.replace("\n", " "), 40))
+            for p in self.planned
+        }
+
     def code_counts(self) -> dict[str, int]:
         return dict(Counter(issue.code for issue in self.issues))
 
@@ -97,16 +116,27 @@ class ValidationReport:
             "invalid_rows": len(self.invalid_rows),
             "errors": self.error_count,
             "warnings": self.warning_count,
-            "issues": [issue.to_dict() for issue in self.issues],
+            "notes": list(self.notes),
+            "issues": self._issue_dicts(),
         }
+
+    def _issue_dicts(self) -> list[dict[str, Any]]:
+        context = self.row_context()
+        found = []
+        for issue in self.issues:
+            data = issue.to_dict()
+            external_id, caption = context.get(issue.row, ("", "")) if issue.row else ("", "")
+            data["external_id"], data["caption"] = external_id, caption
+            found.append(data)
+        return found
 
     def to_pandas(self) -> pd.DataFrame:
         """The issues as a DataFrame, one row each, with the ``--report`` file's columns:
         row (nullable ``Int64``, blank for the whole file), cell, column, severity, code,
-        message. Imports pandas."""
+        message, external_id, caption (its start). Imports pandas."""
         from bulk_scheduler.sheet.dataframe import issues_frame
 
-        return issues_frame(self.issues)
+        return issues_frame(self.issues, self.row_context())
 
 
 def validate_rows(
