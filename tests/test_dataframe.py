@@ -230,7 +230,15 @@ def test_to_pandas_holds_the_reports_issues() -> None:
     ]
     context = report.row_context()
     assert as_records == [
-        (i.row, i.cell, i.column, i.severity.value, i.code, i.message, *context[i.row])
+        (
+            i.row,
+            i.cell,
+            i.column,
+            i.severity.value,
+            i.code,
+            i.message,
+            *context.get(i.row, ("", "")),
+        )
         for i in report.issues
     ]
     empty = issues_frame([])

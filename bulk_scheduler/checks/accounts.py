@@ -294,7 +294,13 @@ class AccountDirectory:
         if token.kind not in ("username", "platform_username", "bare"):
             return []
         wanted = token.key.rpartition(":")[2].lstrip("@")
-        close = difflib.get_close_matches(wanted, list(self._by_username), n=2, cutoff=0.7)
+        scored = []
+        for username in difflib.get_close_matches(wanted, list(self._by_username), n=3):
+            ratio = difflib.SequenceMatcher(None, wanted, username).ratio()
+            scored.append((ratio, username))
+        # The best match, and another only when it is about as close (a clear typo of one
+        # name should not be offered two).
+        close = [name for ratio, name in scored if scored and ratio >= scored[0][0] - 0.05]
         return [
             f"{platform_key(account.platform)}:{account.username}"
             for username in close
