@@ -108,6 +108,7 @@ def test_an_explicit_date_format_wins_over_the_column(tmp_path: Path) -> None:
     status, report, bodies = validate(
         path, tmp_path, "--sandbox", "--timezone", "UTC", "--date-format", "dmy"
     )
+    assert status == 0, report["issues"]
     assert report["notes"] == []
     assert bodies[2]["scheduled_at"] == "2027-01-04T09:00:00Z"  # 4 January, as told
     assert bodies[4]["scheduled_at"] == "2027-03-14T09:00:00Z"  # only one reading exists
@@ -330,7 +331,9 @@ def test_the_annotated_copy_of_a_workbook_keeps_it_and_never_writes_over_it(
     assert sheet["I1"].fill.fgColor.rgb.endswith(WARNING_FILL_RGB)  # unknown-column header
     # The user's cells are the same, note column and all.
     for row_before, row_after in zip(
-        original["Mistakes"].iter_rows(values_only=True), sheet.iter_rows(values_only=True)
+        original["Mistakes"].iter_rows(values_only=True),
+        sheet.iter_rows(values_only=True),
+        strict=True,
     ):
         assert row_before == row_after
     codes = [row[0].value for row in book["Issues"].iter_rows(min_row=2)]
