@@ -125,8 +125,10 @@ def split_account_tokens(text: str) -> list[str]:
     tokens as a regex split on runs of them, at a third of the cost."""
     parts = text.replace(",", "\n").replace(";", "\n").replace("\r", "\n").split("\n")
     tokens = list(filter(None, map(str.strip, parts)))
-    if "/" not in text and " " not in text:
-        return tokens
+    if "/" not in text and "&" not in text:
+        lower = text.lower()
+        if " and" not in lower and "\tand" not in lower:
+            return tokens  # the usual separators only (string scans, not a regex: per cell)
     found: list[str] = []
     for token in tokens:
         for piece in _WORD_SEPARATORS.split(token) if " " in token else (token,):

@@ -149,18 +149,6 @@ def split_media_urls(text: str) -> list[str]:
     return found
 
 
-def needs_split(text: str) -> bool:
-    """True when a cell may hold more than one URL (a separator is in it)."""
-    return (
-        "\n" in text
-        or "|" in text
-        or "\r" in text
-        or "," in text
-        or " " in text.strip()
-        or "\t" in text
-    )
-
-
 def rewrite_drive_url(url: str) -> str:
     """A Google Drive share link as a direct download link; any other URL unchanged.
 

@@ -35,6 +35,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter, itemgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -53,7 +54,6 @@ from bulk_scheduler.checks.media_urls import (
     MediaType,
     infer_from_extensions,
     inspect_url_lists,
-    needs_split,
     normalize_media_type,
     rewrite_drive_url,
     split_media_urls,
@@ -271,6 +271,26 @@ _PLANNED_COLUMNS = (
 _BLOCK_ROWS = 2048
 
 
+_VALUES = attrgetter("_values")
+_ORIGINAL = attrgetter("original")
+
+
+class _RowNumbers(Sequence[int]):
+    """The row numbers of ``rows``, read when asked (few are: those that settle a column's
+    day/month order)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Sequence[CampaignRow]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> int:  # type: ignore[override]
+        return self._rows[index].row_number
+
+
 class RowPlanner:
     """:func:`plan_row` for the rows of one run.
 
@@ -341,14 +361,15 @@ class RowPlanner:
         """The day/month order of the whole scheduled_at column, when its cells settle it
         (``--date-format`` is not given): used for every row, and named in the notes."""
         shared = rows[0]._values
-        if type(shared) is ColumnIndex and all(row._values is shared for row in rows):
+        # C calls over the column (this runs before every sheet is planned).
+        if type(shared) is ColumnIndex and len(set(map(id, map(_VALUES, rows)))) == 1:
             index = shared.get("scheduled_at")
             if index is None:
                 return
-            cells: list[CellValue] = [row.original[index] for row in rows]
+            cells: list[CellValue] = list(map(itemgetter(index), map(_ORIGINAL, rows)))
         else:
             cells = [row.values.get("scheduled_at") for row in rows]
-        found = infer_date_order(cells, [row.row_number for row in rows])
+        found = infer_date_order(cells, _RowNumbers(rows))
         if found.order is None:
             return
         self._date_order = found
@@ -792,7 +813,7 @@ def _where(row: CampaignRow, column: str) -> dict[str, Any]:
 def _cell_urls(cell: CellValue) -> tuple[str, ...]:
     """A ``media_urls`` cell's URLs, after the Drive rewrite."""
     text = cell if isinstance(cell, str) else cell_text(cell)
-    if needs_split(text):
+    if "\n" in text or "|" in text or "," in text or " " in text or "\r" in text or "\t" in text:
         urls = tuple(split_media_urls(text))
     else:  # one URL, the common case: no need to split
         text = text.strip()

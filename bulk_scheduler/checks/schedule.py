@@ -612,6 +612,7 @@ def check_timezone(name: str) -> ZoneInfo:
 
 # The start of a date written with numbers and "/" or "-", day and month in either order.
 _NUMERIC_START = re.compile(r"\s*(\d{1,2})([/\-])(\d{1,2})\2\d{2,4}(?!\d)")
+_NUMERIC_START_LINES = re.compile(r"^[ \t]*\d{1,2}[/\-]\d{1,2}[/\-]\d{2,4}", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,6 +648,14 @@ def infer_date_order(cells: Sequence[CellValue], row_numbers: Sequence[int]) -> 
     first anyway and ISO dates have the year first, so neither counts. When cells settle
     it both ways, the order of most wins and the others are ``conflicts``.
     """
+    if all(map(isinstance, cells, repeat(str))):
+        if _iso_naive_column(cells):  # type: ignore[arg-type]
+            return DateOrder()  # the usual column: year first, nothing to settle
+        texts: Sequence[str] = cells  # type: ignore[assignment]
+    else:
+        texts = [cell for cell in cells if type(cell) is str]
+    if not texts or _NUMERIC_START_LINES.search("\n".join(texts)) is None:
+        return DateOrder()  # no cell starts like one (an ISO column, say): one C scan
     found: dict[DateFormat, list[tuple[int, str]]] = {"dmy": [], "mdy": []}
     match = _NUMERIC_START.match
     for index, cell in enumerate(cells):
