@@ -338,3 +338,26 @@ def test_the_annotated_copy_of_a_workbook_keeps_it_and_never_writes_over_it(
         assert row_before == row_after
     codes = [row[0].value for row in book["Issues"].iter_rows(min_row=2)]
     assert codes.index("caption-missing") < codes.index("unknown-column")  # errors first
+
+
+def test_the_order_is_inferred_over_the_whole_column_whatever_the_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bulk_scheduler.checks import planner
+    from bulk_scheduler.checks.planner import PlanOptions, RowPlanner
+    from tests.rows import make_row
+
+    # Blocks of two: an ISO block first (read at once), then an ambiguous cell, and the
+    # cell that settles the order only in the last block.
+    monkeypatch.setattr(planner, "_BLOCK_ROWS", 2)
+    cells = ["2031-03-01 09:00", "2031-03-02 09:00", "4/1/2031 09:00", "5/2/2031 09:00"]
+    cells.append("3/14/2031 09:00")
+    rows = [make_row(n + 2, scheduled_at=cell) for n, cell in enumerate(cells)]
+    found = RowPlanner(PlanOptions(timezone="UTC")).plan_rows(rows)
+    assert [plan.scheduled_at for plan in found] == [
+        "2031-03-01T09:00:00Z",
+        "2031-03-02T09:00:00Z",
+        "2031-04-01T09:00:00Z",
+        "2031-05-02T09:00:00Z",
+        "2031-03-14T09:00:00Z",
+    ]

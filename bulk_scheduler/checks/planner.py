@@ -307,6 +307,7 @@ class RowPlanner:
         "_any_reading_has_issues",
         "_date_format",
         "_date_order",
+        "_date_order_rows",
         "_declared",
         "_default_accounts",
         "_directory",
@@ -322,6 +323,9 @@ class RowPlanner:
         self._date_format = options.date_format
         # What the scheduled_at column says about its day/month order (plan_rows).
         self._date_order = DateOrder()
+        # The rows whose scheduled_at column's order is still to infer: done when a block
+        # first reads a cell one by one (a column of ISO times never needs it).
+        self._date_order_rows: Sequence[CampaignRow] = ()
         # Lines for the plan: what the planner decided for the whole sheet.
         self.notes: list[str] = []
         self._default_accounts = "\n".join(options.default_accounts)
@@ -351,8 +355,8 @@ class RowPlanner:
         column read to the last.
         """
         planned: list[PlannedRow] = []
-        if self._options.date_format is None and rows:
-            self._infer_date_order(rows)
+        if self._options.date_format is None:
+            self._date_order_rows = rows
         for start in range(0, len(rows), _BLOCK_ROWS):
             self._plan_block(rows[start : start + _BLOCK_ROWS], planned, then)
         return planned
@@ -361,7 +365,7 @@ class RowPlanner:
         """The day/month order of the whole scheduled_at column, when its cells settle it
         (``--date-format`` is not given): used for every row, and named in the notes."""
         shared = rows[0]._values
-        # C calls over the column (this runs before every sheet is planned).
+        # C calls over the column.
         if type(shared) is ColumnIndex and len(set(map(id, map(_VALUES, rows)))) == 1:
             index = shared.get("scheduled_at")
             if index is None:
@@ -575,6 +579,9 @@ class RowPlanner:
                 return localize_all(moments, zones), [""] * len(moments)
             except (ScheduleError, OverflowError):
                 pass  # a time in a gap or overlap, or at the edge of the calendar: row by row
+        if self._date_order_rows:  # the first cells read one by one: infer the order first
+            self._infer_date_order(self._date_order_rows)
+            self._date_order_rows = ()
         read = list(map(self._schedule, rows, when_cells, zone_cells, issues))
         if not read:
             return [], []
