@@ -11,12 +11,17 @@ Decisions the planner makes:
 - caption: kept exactly as written, except that ``\\r\\n`` and ``\\r`` become ``\\n`` and
   whitespace-only lines at the start and end are dropped (a number cell becomes its text).
 - media: see ``media_urls.py``; a row with no URLs and a blank media type is text-only.
-- accounts: a blank cell takes ``PlanOptions.default_accounts``. Offline (no directory) an
-  id is taken as written but ``@username`` and ``platform:username`` cannot be looked up:
-  the row gets the warning ``account-unresolved-offline`` and no body (it is not an
-  error: the row may well be fine online).
+- accounts: a blank cell takes ``PlanOptions.default_accounts``. Ids, ``@username``,
+  ``platform:username``, bare usernames and profile URLs are read (``accounts.py``).
+  Offline (no directory) an id is taken as written but names cannot be looked up: the row
+  gets the warning ``account-unresolved-offline`` and no body (it is not an error: the row
+  is "to check online").
 - scheduled_at: see ``schedule.py``; sent in UTC with ``Z`` and whole seconds. A naive
-  time takes the row's ``timezone`` cell, else ``PlanOptions.timezone``.
+  time takes the row's ``timezone`` cell, else ``PlanOptions.timezone``; a zone written
+  after the time wins. Without ``--date-format``, the day/month order of the whole column
+  is taken from the cells that settle it (``infer_date_order``), named in
+  :attr:`RowPlanner.notes`; a cell that settles it the other way is
+  ``scheduled-at-order-conflict``.
 - example: a row the ``example`` column marks (yes, y, true, 1, x, ✓, any case) is an
   example, as the CSV template's rows are: the error ``example-row``, so it is never sent.
   Blank, no, n, false and 0 leave the row alone; any other text is the same error, since
