@@ -197,9 +197,11 @@ class AccountState(_Lenient):
     published_at: str | None = None
     published_url: str | None = None
     error_message: str | None = None
+    last_attempted_at: str | None = None
 
 
 class PostAccounts(_Lenient):
+    total: int | None = None
     states: list[AccountState] = Field(default_factory=list)
 
 
@@ -213,6 +215,18 @@ class Post(_Lenient):
     external_id: str | None = None
     created_at: str | None = None
     accounts: PostAccounts | None = None
+    media: dict[str, Any] | None = None
+    music_url: str | None = None
+
+
+# Statuses in which a post can still be edited (PATCH) or deleted; the others are final
+# or past editing. Statuses a retry applies to. Statuses after which nothing changes.
+EDITABLE_STATUSES = frozenset({"draft", "pending", "scheduled", "retry", "failed"})
+RETRYABLE_STATUSES = frozenset({"failed", "partial"})
+FINAL_STATUSES = frozenset({"posted", "failed", "partial", "canceled"})
+MAX_RETRY_POST_IDS = 20
+MAX_DELETE_POST_IDS = 50
+MAX_LIST_LIMIT = 100
 
 
 class ErrorBody(_Lenient):

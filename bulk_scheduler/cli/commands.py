@@ -365,6 +365,11 @@ def validate(
     type=click.Path(path_type=Path, dir_okay=False),
     help="The run's journal (default .bulk_scheduler/<campaign>.journal.sqlite beside it).",
 )
+@click.option(
+    "--only",
+    type=click.Choice(["create", "update", "retry"]),
+    help="Apply only this part of the plan (creates, updates or retries).",
+)
 def run(
     source: CampaignInput,
     base_url: str | None,
@@ -378,11 +383,15 @@ def run(
     max_attempts: int,
     results_path: Path | None,
     journal_path: Path | None,
+    only: str | None,
 ) -> None:
     """Validate CAMPAIGN, show the plan, schedule every valid row, write the results sheet.
 
     Every row is journalled before it is sent, so running the same command again after a
     crash or Ctrl-C resumes: done rows are skipped, unanswered ones are safely re-sent.
+    Once posts exist, the plan is the whole difference between the sheet and the API:
+    rows to create, posts to update (PATCH of the changed fields only), posts to retry
+    after a publish failure (their failed accounts only), and rows unchanged.
     """
     from bulk_scheduler.cli.progress import ProbeBar, Progress
     from bulk_scheduler.cli.render import render_issues, render_plan, render_run
@@ -401,7 +410,10 @@ def run(
     probe_bar = ProbeBar(enabled=bars)
     progress: list[Progress] = []
 
+    plan_parts: list[dict[str, Any]] = []
+
     def show_plan(plan: LaunchPlan) -> None:
+        plan_parts.append(plan.parts())
         probe_bar.close()
         if not quiet:
             click.echo(render_plan(plan, local_zone(source.plan)), err=as_json)
@@ -442,6 +454,7 @@ def run(
                 max_rows=source.max_rows,
                 max_bytes=source.max_file_mb * 1024 * 1024,
                 hooks=hooks,
+                only=only,
             )
         except CampaignInvalidError as exc:
             report = cast("ValidationReport", exc.report)
@@ -465,7 +478,7 @@ def run(
     if not run_report.launched:
         sys.exit(int(ExitStatus.OK))
     if as_json:
-        _print_json(run_report.summary())
+        _print_json({**run_report.summary(), "plan": plan_parts[-1] if plan_parts else None})
     elif not quiet:
         click.echo(render_run(run_report))
     if run_report.results_problem:
@@ -546,6 +559,18 @@ def template(out: Path, force: bool) -> None:
     help="Share of creates whose connection drops after the post is stored.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the fault knobs.")
+@click.option(
+    "--publish-fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of accounts that fail when the publisher delivers a due post.",
+)
+@click.option(
+    "--publish-fail-message",
+    default=None,
+    metavar="TEXT",
+    help="The error_message of an account that failed to publish.",
+)
 def sandbox(
     host: str,
     port: int,
@@ -556,6 +581,8 @@ def sandbox(
     retry_after: bool,
     drop_rate: float,
     seed: int,
+    publish_fail_rate: float,
+    publish_fail_message: str | None,
 ) -> None:
     """Serve the local simulated Partner API (loopback only).
 
@@ -597,12 +624,25 @@ def sandbox(
       drop_rate: share of creates cut after the post is stored (--drop-rate)
       seed: seed of the random draws; setting it restarts them (--seed)
       fetch_loopback_media: check that loopback media URLs answer 2xx (true)
+      publish_fail_rate: share of accounts failing at publish (--publish-fail-rate)
+      publish_fail_message: their error_message (--publish-fail-message)
     It returns {"ok": true, "faults": {...}}, every fault field's value now;
     an unknown field or a bad value returns 400 {"ok": false, "message": ...}
     and changes nothing. Example:
       $ curl -s -X POST http://127.0.0.1:8787/__sandbox/faults \\
           -H 'Content-Type: application/json' -d '{"error_rate": 0.2}'
       {"ok":true,"faults":{"drop_rate":0.0,"error_rate":0.2,...,"seed":0}}
+
+    \b
+    POST /__sandbox/publish is the publisher. It accepts an optional JSON object
+    {"advance_seconds": N}: the sandbox's clock moves N seconds ahead (so posts
+    scheduled for next month can publish now), then every due post (pending,
+    retry, or scheduled at or before the sandbox's time) is delivered account by
+    account: posted with a published_url, or failed (publish_fail_rate), making
+    the post posted, failed or partial. It returns
+    {"ok": true, "now": ..., "posted": n, "failed": n, "partial": n}. Example:
+      $ curl -s -X POST http://127.0.0.1:8787/__sandbox/publish \\
+          -H 'Content-Type: application/json' -d '{"advance_seconds": 86400}'
 
     The README's "The sandbox" section shows the answers in full.
     """
@@ -617,6 +657,8 @@ def sandbox(
         retry_after=retry_after,
         drop_rate=drop_rate,
         seed=seed,
+        publish_fail_rate=publish_fail_rate,
+        **({"publish_fail_message": publish_fail_message} if publish_fail_message else {}),
     )
 
     def ready(base_url: str) -> None:
@@ -629,6 +671,204 @@ def sandbox(
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
+def _confirm_or_yes(yes: bool) -> None:
+    if not yes and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("no terminal to confirm on: pass --yes to go ahead without confirmation")
+
+
+@cli.command()
+@campaign_options
+@api_options
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep refreshing (every --interval seconds) until every post is final, or Ctrl-C.",
+)
+@click.option(
+    "--interval",
+    type=click.IntRange(min=10),
+    default=60,
+    show_default=True,
+    help="Seconds between refreshes with --watch (at least 10: polite to the API).",
+)
+@click.option(
+    "--results",
+    "results_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the results sheet (default <campaign>.results.<ext>).",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The campaign's journal (default .bulk_scheduler/<campaign>.journal.sqlite).",
+)
+def status(
+    source: CampaignInput,
+    base_url: str | None,
+    sandbox: bool,
+    as_json: bool,
+    quiet: bool,
+    watch: bool,
+    interval: int,
+    results_path: Path | None,
+    journal_path: Path | None,
+) -> None:
+    """Refresh every row of CAMPAIGN that has a post, and write it to the results sheet.
+
+    Each row gets its post's status, every account's delivery ("@brand posted; @brandhq
+    failed: <message>"), the published URLs and when they were checked. Posts are read
+    many at a time (GET /posts over the creation times the journal knows). Exits 0 when
+    every post is posted or canceled, 1 when some failed or are not final yet.
+    """
+    import time
+
+    from bulk_scheduler.cli.render import render_status
+    from bulk_scheduler.launch.lifecycle import StatusReport, refresh_status
+
+    if sandbox:
+        fail("status needs the API that holds the posts: use --base-url or GENVIRAL_BASE_URL")
+
+    def refresh() -> StatusReport:
+        try:
+            return refresh_status(
+                source.path,
+                plan_options=source.plan,
+                base_url=base_url,
+                sheet=source.sheet,
+                results_path=results_path,
+                journal_path=journal_path,
+                max_rows=source.max_rows,
+                max_bytes=source.max_file_mb * 1024 * 1024,
+            )
+        except ApiError as exc:
+            fail(str(exc), ExitStatus.FATAL_API)
+        except BulkSchedulerError as exc:
+            fail(str(exc))
+
+    report = refresh()
+    while True:
+        if as_json:
+            _print_json(report.summary())
+        elif not quiet or not watch:
+            if watch and sys.stdout.isatty():
+                click.clear()
+            click.echo(render_status(report, rows=not quiet))
+        if report.results_problem:
+            click.echo(f"Warning: {report.results_problem}", err=True)
+        if not watch or report.all_final:
+            break
+        if not as_json:
+            click.echo(f"Next refresh in {interval} s (Ctrl-C to stop).", err=True)
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            click.echo("Stopped watching.", err=True)
+            sys.exit(int(ExitStatus.INTERRUPTED))
+        report = refresh()
+    settled = all(r.status in ("posted", "canceled") for r in report.rows)
+    sys.exit(int(ExitStatus.OK if settled else ExitStatus.ROWS_FAILED))
+
+
+@cli.command()
+@campaign_options
+@api_options
+@click.option("--rows", "rows", metavar="LIST", help="Sheet rows to cancel, e.g. 5-9,12.")
+@click.option(
+    "--external-id", "external_ids", multiple=True, metavar="ID", help="A row's external_id."
+)
+@click.option(
+    "--status",
+    "post_status",
+    type=click.Choice(["draft", "pending", "scheduled", "retry", "failed"]),
+    help="Rows whose post has this status now.",
+)
+@click.option("--all", "all_rows", is_flag=True, help="Every row that has a post.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--results",
+    "results_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the results sheet (default <campaign>.results.<ext>).",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The campaign's journal (default .bulk_scheduler/<campaign>.journal.sqlite).",
+)
+def cancel(
+    source: CampaignInput,
+    base_url: str | None,
+    sandbox: bool,
+    as_json: bool,
+    quiet: bool,
+    rows: str | None,
+    external_ids: tuple[str, ...],
+    post_status: str | None,
+    all_rows: bool,
+    yes: bool,
+    results_path: Path | None,
+    journal_path: Path | None,
+) -> None:
+    """Cancel (delete) the posts of chosen rows of CAMPAIGN.
+
+    Choose rows with --rows, --external-id, --status or --all (together they narrow each
+    other). Each row ends canceled, or says why it could not be: blocked by its status
+    (posted, partial) or not found. A canceled row is never re-created by a later run
+    unless you clear its result cell in the results sheet.
+    """
+    from bulk_scheduler.cli.render import render_cancel, render_cancel_plan
+    from bulk_scheduler.launch.lifecycle import CancelPlan, cancel_posts
+
+    if sandbox:
+        fail("cancel needs the API that holds the posts: use --base-url or GENVIRAL_BASE_URL")
+    if not (rows or external_ids or post_status or all_rows):
+        fail("choose the rows to cancel: --rows 5-9,12, --external-id ID, --status STATUS or --all")
+    _confirm_or_yes(yes)
+
+    def confirm(plan: CancelPlan) -> bool:
+        if not quiet or not yes:
+            click.echo(render_cancel_plan(plan), err=as_json)
+        if yes:
+            return True
+        if click.confirm("Cancel these posts?", default=False, err=True):
+            return True
+        click.echo("Nothing was canceled.", err=True)
+        return False
+
+    try:
+        report = cancel_posts(
+            source.path,
+            rows=rows,
+            external_ids=external_ids or None,
+            status=post_status,
+            all_rows=all_rows,
+            confirm=confirm,
+            plan_options=source.plan,
+            base_url=base_url,
+            sheet=source.sheet,
+            results_path=results_path,
+            journal_path=journal_path,
+            max_rows=source.max_rows,
+            max_bytes=source.max_file_mb * 1024 * 1024,
+        )
+    except ApiError as exc:
+        fail(str(exc), ExitStatus.FATAL_API)
+    except BulkSchedulerError as exc:
+        fail(str(exc))
+    if as_json:
+        _print_json(report.summary())
+    elif not quiet:
+        click.echo(render_cancel(report))
+    if report.results_problem:
+        click.echo(f"Warning: {report.results_problem}", err=True)
+    if not report.launched:
+        sys.exit(int(ExitStatus.OK))
+    failed = any(r.outcome not in ("canceled", "already_canceled") for r in report.results)
+    sys.exit(int(ExitStatus.ROWS_FAILED if failed else ExitStatus.OK))
 
 
 def main() -> None:

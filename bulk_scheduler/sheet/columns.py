@@ -105,6 +105,20 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "http_status",
     "attempts",
     "submitted_at",
+    # The post's life after creation (``status``, updates, retries, ``cancel``).
+    "account_states",
+    "published_urls",
+    "status_checked_at",
+    "last_action",
+)
+
+# The result columns that a results sheet written before ``status`` existed lacks: a sheet
+# is a results sheet without them, and gets them on its next write.
+LIFECYCLE_RESULT_COLUMNS: tuple[str, ...] = (
+    "account_states",
+    "published_urls",
+    "status_checked_at",
+    "last_action",
 )
 
 
@@ -126,14 +140,22 @@ def result_block(headers: Sequence[str]) -> dict[str, int] | None:
     >>> result_block(["caption", "Result", "Post ID"]) is None
     True
     """
-    names = WRITTEN_RESULT_COLUMNS
+    names = tuple(n for n in WRITTEN_RESULT_COLUMNS if n not in LIFECYCLE_RESULT_COLUMNS)
     stripped = [header.strip() for header in headers]
     for start in range(len(stripped) - len(names) + 1):
         if all(
             stripped[start + offset] in (name, name + RENAMED_RESULT_SUFFIX)
             for offset, name in enumerate(names)
         ):
-            return {name: start + offset for offset, name in enumerate(names)}
+            block = {name: start + offset for offset, name in enumerate(names)}
+            # The lifecycle's columns follow, wherever a later write put them.
+            after = start + len(names)
+            for name in LIFECYCLE_RESULT_COLUMNS:
+                for index in range(after, len(stripped)):
+                    if stripped[index] in (name, name + RENAMED_RESULT_SUFFIX):
+                        block[name] = index
+                        break
+            return block
     return None
 
 

@@ -49,6 +49,7 @@ RESULT_FILLS: dict[RowResult, str] = {
     RowResult.ERROR: "FF7C80",  # red
     RowResult.UNKNOWN: "FFE699",  # yellow
     RowResult.NOT_SUBMITTED: "D6DCE4",  # blue-grey
+    RowResult.CANCELED: "BFBFBF",  # dark grey
 }
 
 # What a spreadsheet may run as a formula when a cell starts with it (OWASP CSV injection).
@@ -57,8 +58,9 @@ FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 # Header notes on the result columns in XLSX, so the sheet explains itself.
 RESULT_COLUMN_NOTES: dict[str, str] = {
     "external_id": "The row's key: yours, or generated (stable across re-runs).",
-    "result": "created, already_exists, invalid, rejected, error, unknown or not_submitted. "
-    "Running this sheet again re-submits every row that is not created/already_exists.",
+    "result": "created, already_exists, invalid, rejected, error, unknown, not_submitted or "
+    "canceled. Running this sheet again re-submits every row that is not created/already_exists "
+    "(a canceled row only once you clear its result).",
     "post_id": "The Genviral post id.",
     "post_status": "The post's status as the API last reported it.",
     "scheduled_at_utc": "The publish time the API stored, in UTC.",
@@ -68,6 +70,11 @@ RESULT_COLUMN_NOTES: dict[str, str] = {
     "http_status": "The last HTTP status.",
     "attempts": "Requests made for this row.",
     "submitted_at": "When the row was last sent, in UTC.",
+    "account_states": "Each account's delivery as last checked, e.g. @brand posted; "
+    "@brandhq failed: <message>.",
+    "published_urls": "Where the post was published, one URL per line.",
+    "status_checked_at": "When `bulk-scheduler status` (or run) last asked the API, in UTC.",
+    "last_action": "The last change made to the post: updated, retried or canceled.",
 }
 
 XLSX_SUFFIXES = frozenset({".xlsx"})
@@ -389,7 +396,17 @@ def _result_values(outcome: RowOutcome) -> dict[str, CellValue]:
         "http_status": outcome.http_status,
         "attempts": outcome.attempts,
         "submitted_at": submitted,
+        "account_states": outcome.account_states,
+        "published_urls": outcome.published_urls,
+        "status_checked_at": _utc(outcome.status_checked_at),
+        "last_action": outcome.last_action,
     }
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
 def _counts(outcomes: Iterable[RowOutcome]) -> dict[str, object]:

@@ -1,0 +1,218 @@
+"""A campaign's whole life from its sheet, end to end through the command line.
+
+run → publish with failures (the sandbox's publisher, its clock advanced) → status → edit
+three rows and run (three PATCHes, no new post) → run again (nothing to do) → retry the
+failed accounts → status (all published posts posted) → cancel two rows → run (nothing
+re-created). Every command is a real process against a sandbox served on loopback, and
+the requests are counted by the sandbox.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bulk_scheduler.sandbox import seed
+from bulk_scheduler.sandbox.server import SandboxServer
+from bulk_scheduler.sheet.results import strip_csv_formula_guard
+from tests.rows import write_csv
+
+DAY = 86400
+PATCH = "PATCH /posts/{id}"
+RETRY = "POST /posts/retry"
+CREATE = "POST /posts"
+
+
+def cli(server: SandboxServer, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "GENVIRAL_API_KEY": server.api_key,
+        "GENVIRAL_BASE_URL": server.base_url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bulk_scheduler", *map(str, args)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    """The results sheet's cells as a spreadsheet shows them (the ``'`` that keeps text
+    such as ``@genviral posted`` from being read as a formula taken off)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [
+            {k: strip_csv_formula_guard(v) for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        ]
+
+
+def write_results(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def at(days: float, minutes: int = 0) -> str:
+    moment = datetime.now(UTC) + timedelta(days=days, minutes=minutes)
+    return moment.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def campaign(path: Path, near: int, far: int) -> Path:
+    """``near`` rows publishing in 3 days, then ``far`` rows in 40 days; two accounts each."""
+    accounts = f"{seed.BYO_TIKTOK_ID}, {seed.BYO_INSTAGRAM_ID}"
+    rows = [
+        [
+            f"life-{i:03d}",
+            f"Lifecycle post {i}",
+            "video",
+            f"https://cdn.genviral.com/life/{i}.mp4",
+            accounts,
+            at(3 if i < near else 40, minutes=i),
+        ]
+        for i in range(near + far)
+    ]
+    return write_csv(path, rows)
+
+
+def routes(server: SandboxServer) -> dict[str, int]:
+    return dict(server.stats()["requests_by_route"])
+
+
+def delta(before: dict[str, int], after: dict[str, int], route: str) -> int:
+    return after.get(route, 0) - before.get(route, 0)
+
+
+def test_a_campaign_lives_from_its_sheet(tmp_path: Path) -> None:
+    sheet = campaign(tmp_path / "life.csv", near=6, far=4)
+    results = tmp_path / "life.results.csv"
+    with SandboxServer() as server:
+        # 1. run: ten posts.
+        first = cli(server, "run", sheet, "--yes", "--no-media-check")
+        assert first.returncode == 0, first.stderr
+        assert server.stats()["posts_total"] == 10
+
+        # 2. The publisher delivers the six posts due within five days; a third of the
+        #    deliveries fail.
+        server.set_faults(publish_fail_rate=0.35, seed=7)
+        published = server.publish(advance_seconds=5 * DAY)
+        assert published["failed"] + published["partial"] >= 1, published
+        assert sum(published[k] for k in ("posted", "failed", "partial")) == 6
+
+        # 3. status: every row's post, per account, with the published URLs.
+        before = routes(server)
+        status = cli(server, "status", results, "--json")
+        assert status.returncode == 1, status.stderr  # some posts failed
+        report = json.loads(status.stdout)
+        after = routes(server)
+        assert delta(before, after, "GET /posts") == 1  # ten posts: one page of one window
+        assert delta(before, after, "GET /posts/{id}") == 0
+        assert report["posts"] == 10
+        assert report["by_status"]["scheduled"] == 4
+        failed_rows = [r for r in report["rows"] if r["status"] in ("failed", "partial")]
+        assert len(failed_rows) == published["failed"] + published["partial"]
+        rows = read_results(results)
+        assert [r["post_status"] for r in rows[6:]] == ["scheduled"] * 4
+        for row in rows[:6]:
+            assert row["post_status"] in ("posted", "failed", "partial")
+            assert row["status_checked_at"]
+            if row["post_status"] == "posted":
+                assert row["account_states"] == "@genviral posted; @genviral.ig posted"
+                assert len(row["published_urls"].splitlines()) == 2
+            else:
+                assert "failed: The platform rejected the upload" in row["account_states"]
+        failed_accounts = {
+            (r["external_id"], a["account_id"])
+            for r in failed_rows
+            for a in r["accounts"]
+            if a["status"] == "failed"
+        }
+
+        # 4. Edit three rows whose posts are still scheduled (two captions, one time), and
+        #    run only the updates: exactly three PATCHes, no create, no new post.
+        rows[6]["caption"] = "Lifecycle post 6, edited"
+        rows[7]["caption"] = "Lifecycle post 7, edited"
+        rows[8]["scheduled_at"] = at(45)
+        write_results(results, rows)
+        before = routes(server)
+        edit = cli(server, "run", results, "--yes", "--no-media-check", "--only", "update")
+        assert edit.returncode == 0, edit.stderr
+        after = routes(server)
+        assert delta(before, after, PATCH) == 3
+        assert delta(before, after, CREATE) == 0
+        assert server.stats()["posts_total"] == 10
+        assert "3 to update (caption on rows 8, 9; scheduled_at on row 10)" in edit.stdout
+        assert server.stats()["updates_by_external_id"] == {
+            "life-006": 1,
+            "life-007": 1,
+            "life-008": 1,
+        }
+        rows = read_results(results)
+        assert rows[6]["caption"] == "Lifecycle post 6, edited"
+        assert rows[6]["external_id"] == "life-006"
+        assert rows[6]["last_action"].startswith("updated caption")
+
+        # 5. Run the updates again: nothing to do.
+        before = routes(server)
+        again = cli(server, "run", results, "--yes", "--no-media-check", "--only", "update")
+        assert again.returncode == 0, again.stderr
+        after = routes(server)
+        assert delta(before, after, PATCH) == 0
+        assert delta(before, after, CREATE) == 0
+        assert "0 to create, 0 to update" in again.stdout
+
+        # 6. Retry the failed accounts, and only those.
+        before = routes(server)
+        retry = cli(server, "run", results, "--yes", "--no-media-check")
+        assert retry.returncode == 0, retry.stderr
+        after = routes(server)
+        assert f"{len(failed_rows)} to retry after a publish failure" in retry.stdout
+        assert 1 <= delta(before, after, RETRY) <= 2  # one request per set of failed accounts
+        assert delta(before, after, PATCH) == 0
+        assert delta(before, after, CREATE) == 0
+        retried = server.stats()["retried_accounts"]
+        post_ids = {r["external_id"]: r["post_id"] for r in read_results(results)}
+        assert retried == {f"{post_ids[e]}:{a}": 1 for e, a in failed_accounts}
+
+        # 7. The publisher delivers the retries (no failures now): status shows every
+        #    published post posted; the four far posts still scheduled.
+        server.set_faults(publish_fail_rate=0)
+        server.publish(advance_seconds=60)
+        status = cli(server, "status", results, "--json")
+        report = json.loads(status.stdout)
+        assert report["by_status"] == {"posted": 6, "scheduled": 4}
+        assert status.returncode == 1  # four posts are not published yet
+        text = cli(server, "status", results)
+        assert "Posts: 10 (6 posted, 4 scheduled)." in text.stdout
+        assert "@genviral.ig: 6 posted, 4 scheduled" in text.stdout
+
+        # 8. Cancel two rows.
+        cancel = cli(server, "cancel", results, "--rows", "10-11", "--yes")
+        assert cancel.returncode == 0, cancel.stderr
+        assert "Done: 2 canceled." in cancel.stdout
+        assert server.stats()["posts_total"] == 8
+        rows = read_results(results)
+        assert [r["result"] for r in rows[8:]] == ["canceled", "canceled"]
+        assert [r["post_status"] for r in rows[8:]] == ["canceled", "canceled"]
+
+        # 9. run: nothing is re-created.
+        before = routes(server)
+        final = cli(server, "run", results, "--yes", "--no-media-check")
+        assert final.returncode == 0, final.stderr
+        after = routes(server)
+        assert delta(before, after, CREATE) == 0
+        assert delta(before, after, PATCH) == 0
+        assert server.stats()["posts_total"] == 8
+        assert "2 canceled" in final.stdout
+        assert [r["result"] for r in read_results(results)[8:]] == ["canceled", "canceled"]
+        stats: dict[str, Any] = server.stats()
+    assert set(stats["posts_by_external_id"].values()) == {1}
