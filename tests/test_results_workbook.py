@@ -57,8 +57,8 @@ HEADER = [
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 MONEY_FORMAT = "#,##0.00"
 DATA_ROWS = (2, 3, 4, 6)  # row 5 is blank: not a campaign row
-NEW_COLUMNS = [c for c in RESULT_COLUMNS if c != "external_id"]  # J to S
-LAST = "S"
+NEW_COLUMNS = [c for c in RESULT_COLUMNS if c != "external_id"]  # J to W
+LAST = "W"
 SUBMITTED = datetime(2031, 3, 1, 8, 0, 5, tzinfo=UTC)
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -484,10 +484,14 @@ def test_new_columns_split_a_column_range_and_replace_empty_formatted_cells(
 
     assert_sound_package(tmp_path / "out.xlsx")  # no overlapping ranges, no duplicate cells
     out = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
-    assert [c.value for c in out[1]][:13] == ["caption", "accounts", *RESULT_COLUMNS]
+    assert [c.value for c in out[1]][: 2 + len(RESULT_COLUMNS)] == [
+        "caption",
+        "accounts",
+        *RESULT_COLUMNS,
+    ]
     assert not out.column_dimensions["D"].hidden  # a result column is shown
-    rest = out.column_dimensions["N"]  # the rest of the range (openpyxl keys it by its first)
-    assert (rest.min, rest.max, rest.hidden) == (14, 26, True)
+    rest = out.column_dimensions["R"]  # the rest of the range (openpyxl keys it by its first)
+    assert (rest.min, rest.max, rest.hidden) == (18, 26, True)
     assert cells_by_header(out, 2)["result"].value == "created"
 
 
@@ -505,7 +509,10 @@ def test_a_1904_workbook_gets_its_dates_right(tmp_path: Path) -> None:
 
     out = openpyxl.load_workbook(tmp_path / "out.xlsx").worksheets[0]
     assert cells_by_header(out, 2)["submitted_at"].value == SUBMITTED.replace(tzinfo=None)
-    assert calamine_rows(tmp_path / "out.xlsx", "Sheet")[1][-1] == SUBMITTED.replace(tzinfo=None)
+    submitted = 2 + RESULT_COLUMNS.index("submitted_at")
+    assert calamine_rows(tmp_path / "out.xlsx", "Sheet")[1][submitted] == SUBMITTED.replace(
+        tzinfo=None
+    )
 
 
 def test_a_summary_tab_of_the_users_own_is_kept_and_ours_is_replaced(tmp_path: Path) -> None:
@@ -754,7 +761,7 @@ def test_a_workbook_as_excel_writes_it_keeps_its_markup(tmp_path: Path) -> None:
     # The ignorable prefixes stay declared where Excel looks for them.
     assert 'mc:Ignorable="x14ac xr xr2 xr3"' in sheet
     assert 'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"' in sheet
-    assert '<row r="1" spans="1:15" x14ac:dyDescent="0.25">' in sheet
+    assert '<row r="1" spans="1:19" x14ac:dyDescent="0.25">' in sheet
     # The user's formula stays; the calculation chain goes (Excel rebuilds it).
     assert "<f>DATE(2036,6,2)+TIME(9,0,0)</f>" in sheet
     assert "xl/calcChain.xml" not in names and "calcChain" not in types + rels

@@ -29,6 +29,7 @@ from bulk_scheduler.api.client import (
     is_loopback_host,
     resolve_base_url,
 )
+from bulk_scheduler.api.contract import EDITABLE_STATUSES
 from bulk_scheduler.campaign import Campaign, CampaignRow
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.errors import (
@@ -525,6 +526,27 @@ async def _apply_changes(
     return changes
 
 
+def _edits_to_apply(
+    report: ValidationReport, journal: Journal, life: LifecycleJournal
+) -> frozenset[str]:
+    """Rows edited since their post was created whose edit a run can still apply (the row
+    has no error and the post can still be edited, as far as the journal knows): the
+    results sheet keeps their cells, so that a stopped run never loses an edit."""
+    entries = {e.external_id: e for e in journal.entries() if e.done and e.cells}
+    if not entries:
+        return frozenset()
+    states = life.post_states()
+    edits = set()
+    for planned in report.planned:
+        entry = entries.get(planned.external_id)
+        if entry is None or planned.has_errors or not changed_cells(planned.row, entry.cells or {}):
+            continue
+        state = states.get(planned.external_id)
+        if state is None or state.status is None or state.status in EDITABLE_STATUSES:
+            edits.add(planned.external_id)
+    return frozenset(edits)
+
+
 def write_run_results(
     report: ValidationReport,
     run: RunReport,
@@ -549,8 +571,10 @@ def write_run_results(
     campaign = report.campaign
     outcomes = {o.row_number: o for o in run.outcomes}
     if journal is not None:
-        campaign, outcomes = record_view(campaign, outcomes, journal.entries())
-        LifecycleJournal(journal).decorate(outcomes.values())
+        life = LifecycleJournal(journal)
+        edits = _edits_to_apply(report, journal, life)
+        campaign, outcomes = record_view(campaign, outcomes, journal.entries(), edits)
+        life.decorate(outcomes.values())
     try:
         path = write_results(campaign, outcomes, target, summary)
     except OSError as exc:

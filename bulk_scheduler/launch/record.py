@@ -52,13 +52,18 @@ def changed_cells(row: CampaignRow, sent: Mapping[str, str]) -> dict[str, str]:
 
 
 def record_view(
-    campaign: Campaign, outcomes: dict[int, RowOutcome], entries: Iterable[JournalEntry]
+    campaign: Campaign,
+    outcomes: dict[int, RowOutcome],
+    entries: Iterable[JournalEntry],
+    edits: frozenset[str] = frozenset(),
 ) -> tuple[Campaign, dict[int, RowOutcome]]:
     """The campaign and outcomes the results sheet is written from (see the module).
 
     The sheet's own cells stay in each row's ``original``; what the results show instead
     goes to ``Campaign.shown``, so that a writer that rewrites the user's workbook knows
-    which of its cells change."""
+    which of its cells change. A done row in ``edits`` (external_ids whose edit is still
+    to be applied to the post by ``PATCH``) keeps the user's cells: its edit is not lost
+    if the run stops before applying it."""
     columns = input_columns(campaign)
     known = {entry.external_id: entry for entry in entries}
     shown: dict[int, list[CellValue]] = {}
@@ -68,7 +73,13 @@ def record_view(
         entry = known.get(outcome.external_id) if outcome is not None else None
         if outcome is not None:
             seen.add(outcome.external_id)
-        if entry is not None and entry.done and entry.cells and changed_cells(row, entry.cells):
+        if (
+            entry is not None
+            and entry.done
+            and entry.cells
+            and entry.external_id not in edits
+            and changed_cells(row, entry.cells)
+        ):
             shown[row.row_number] = _with_cells(row.original, entry.cells, columns)
     rows = list(campaign.rows)
     view = dict(outcomes)
