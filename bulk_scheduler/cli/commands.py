@@ -587,7 +587,7 @@ def sandbox(
     """Serve the local simulated Partner API (loopback only).
 
     It prints its base URL, the key it accepts and the seeded accounts. Beside the API, at
-    the server's root, three control endpoints answer plain JSON (not the API's envelope);
+    the server's root, four control endpoints answer plain JSON (not the API's envelope);
     they need no key and are not delayed, rate-limited or counted.
 
     \b
@@ -601,6 +601,13 @@ def sandbox(
       max_in_flight, in_flight: API requests handled at once (the most, now)
       connections_dropped: creates cut on purpose (drop_rate)
       responses_by_status: answers per HTTP status, e.g. {"201": 4, "429": 2}
+      requests_by_route: API requests per route, e.g. {"PATCH /posts/{id}": 3}
+      updates_by_external_id: PATCH /posts/{id} requests per external_id
+      retried_accounts: accounts re-queued by POST /posts/retry, per
+        "post_id:account_id"
+      deleted_posts: posts deleted by POST /posts/delete
+      posts_by_status: posts stored now, per status
+      now: the sandbox's clock (moved ahead by POST /__sandbox/publish)
     Example:
       $ curl -s http://127.0.0.1:8787/__sandbox/stats
       {"posts_total":4,"posts_by_external_id":{"spring-drop-01":1,...},...}
@@ -624,7 +631,7 @@ def sandbox(
       drop_rate: share of creates cut after the post is stored (--drop-rate)
       seed: seed of the random draws; setting it restarts them (--seed)
       fetch_loopback_media: check that loopback media URLs answer 2xx (true)
-      publish_fail_rate: share of accounts failing at publish (--publish-fail-rate)
+      publish_fail_rate: share of accounts failing to publish (0)
       publish_fail_message: their error_message (--publish-fail-message)
     It returns {"ok": true, "faults": {...}}, every fault field's value now;
     an unknown field or a bad value returns 400 {"ok": false, "message": ...}
@@ -634,13 +641,14 @@ def sandbox(
       {"ok":true,"faults":{"drop_rate":0.0,"error_rate":0.2,...,"seed":0}}
 
     \b
-    POST /__sandbox/publish is the publisher. It accepts an optional JSON object
-    {"advance_seconds": N}: the sandbox's clock moves N seconds ahead (so posts
-    scheduled for next month can publish now), then every due post (pending,
-    retry, or scheduled at or before the sandbox's time) is delivered account by
-    account: posted with a published_url, or failed (publish_fail_rate), making
-    the post posted, failed or partial. It returns
-    {"ok": true, "now": ..., "posted": n, "failed": n, "partial": n}. Example:
+    POST /__sandbox/publish is the publisher. It accepts an optional JSON
+    object {"advance_seconds": N}: the sandbox's clock moves N seconds ahead
+    (so posts scheduled for next month can publish now), then every due post
+    (pending, retry, or scheduled at or before the sandbox's time) is
+    delivered account by account: posted with a published_url, or failed
+    (publish_fail_rate), making the post posted, failed or partial. It
+    returns {"ok": true, "now": ..., "posted": n, "failed": n, "partial": n}.
+    Example:
       $ curl -s -X POST http://127.0.0.1:8787/__sandbox/publish \\
           -H 'Content-Type: application/json' -d '{"advance_seconds": 86400}'
 
