@@ -44,6 +44,14 @@ _PUBLIC = {
     "load_campaign": "sheet.loader",
     "run_campaign": "launch.orchestrator",
     "validate_campaign": "launch.dry_run",
+    "refresh_status": "launch.lifecycle",
+    "cancel_posts": "launch.lifecycle",
+    "StatusReport": "launch.lifecycle",
+    "CancelReport": "launch.lifecycle",
+    "CancelPlan": "launch.lifecycle",
+    "Update": "launch.changes",
+    "Retry": "launch.changes",
+    "ChangeResult": "launch.changes",
 }
 
 __all__ = [
@@ -54,6 +62,9 @@ __all__ = [
     "CampaignFileError",
     "CampaignInvalidError",
     "CampaignRow",
+    "CancelPlan",
+    "CancelReport",
+    "ChangeResult",
     "ConfigurationError",
     "ExecutorOptions",
     "FatalApiError",
@@ -61,15 +72,20 @@ __all__ = [
     "LaunchPlan",
     "PartnerClient",
     "PlanOptions",
+    "Retry",
     "RowIssue",
     "RowOutcome",
     "RowResult",
     "RunHooks",
     "RunReport",
     "Severity",
+    "StatusReport",
+    "Update",
     "ValidationReport",
     "__version__",
+    "cancel_posts",
     "load_campaign",
+    "refresh_status",
     "run_campaign",
     "validate_campaign",
 ]
@@ -88,8 +104,16 @@ if TYPE_CHECKING:
         JournalBusyError,
     )
     from bulk_scheduler.issues import RowIssue, Severity
+    from bulk_scheduler.launch.changes import ChangeResult, Retry, Update
     from bulk_scheduler.launch.dry_run import ValidationReport, validate_campaign
     from bulk_scheduler.launch.executor import ExecutorOptions
+    from bulk_scheduler.launch.lifecycle import (
+        CancelPlan,
+        CancelReport,
+        StatusReport,
+        cancel_posts,
+        refresh_status,
+    )
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, RunReport, run_campaign
     from bulk_scheduler.outcome import RowOutcome, RowResult
     from bulk_scheduler.sheet.loader import load_campaign

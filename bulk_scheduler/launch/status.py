@@ -64,8 +64,19 @@ def _parse(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _shown_until(text: str | None) -> datetime | None:
+    """The last instant a creation time as shown can stand for: ``...:05.123Z`` may be a
+    post created at ``.1234``, so a window that must still hold it ends ``.1239...``."""
+    moment = _parse(text)
+    if moment is None or text is None:
+        return None
+    fraction = text.split(".", 1)[1].rstrip("Z").split("+")[0] if "." in text else ""
+    digits = min(len(fraction), 6)
+    return moment + timedelta(microseconds=10 ** (6 - digits) - 1)
+
+
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def refresh_targets(journal: Journal, life: LifecycleJournal) -> list[Target]:
@@ -120,7 +131,7 @@ async def _list_window(
         for post in page:
             if post.id in wanted:
                 seen[post.id] = post
-            created = _parse(post.created_at)
+            created = _shown_until(post.created_at)
             if created is not None and (oldest is None or created < oldest):
                 oldest = created
         if len(page) < MAX_LIST_LIMIT or oldest is None or oldest >= end:
