@@ -42,7 +42,9 @@ def cli(sandbox: bench.Sandbox, folder: Path, *args: str) -> dict[str, Any]:
     try:
         return json.loads(done.stdout)
     except json.JSONDecodeError:
-        raise RuntimeError(f"{' '.join(args[:2])} failed ({done.returncode}): {done.stderr}") from None
+        raise RuntimeError(
+            f"{' '.join(args[:2])} failed ({done.returncode}): {done.stderr}"
+        ) from None
 
 
 def routes(sandbox: bench.Sandbox) -> dict[str, int]:
