@@ -216,3 +216,84 @@ def test_a_campaign_lives_from_its_sheet(tmp_path: Path) -> None:
         assert [r["result"] for r in read_results(results)[8:]] == ["canceled", "canceled"]
         stats: dict[str, Any] = server.stats()
     assert set(stats["posts_by_external_id"].values()) == {1}
+
+
+def test_status_reads_250_posts_in_three_pages_and_a_vanished_one_alone(tmp_path: Path) -> None:
+    sheet = campaign(tmp_path / "many.csv", near=0, far=250)
+    with SandboxServer() as server:
+        assert cli(server, "run", sheet, "--yes", "--no-media-check", "-q").returncode == 0
+        gone = next(iter(server._sandbox.state.posts))
+        server._sandbox.state.delete_post(gone)  # deleted elsewhere (the dashboard, say)
+        before = routes(server)
+        status = cli(server, "status", sheet, "--json")
+        after = routes(server)
+    report = json.loads(status.stdout)
+    assert report["posts"] == 250
+    assert report["by_status"] == {"scheduled": 249, "not_found": 1}
+    # 250 posts in one window: pages of 100, 100 and 49; the missing one read by id (404).
+    assert delta(before, after, "GET /posts") == 3
+    assert delta(before, after, "GET /posts/{id}") == 1
+    assert report["requests"] == 4
+
+
+def test_cancel_chooses_rows_and_names_what_it_could_not_cancel(tmp_path: Path) -> None:
+    sheet = campaign(tmp_path / "c.csv", near=2, far=3)
+    results = tmp_path / "c.results.csv"
+    with SandboxServer() as server:
+        assert cli(server, "run", sheet, "--yes", "--no-media-check", "-q").returncode == 0
+        server.publish(advance_seconds=5 * DAY)  # rows 2 and 3 are posted
+
+        # Bad choices: one line each, exit 2, nothing sent.
+        for args, message in (
+            ((), "choose the rows to cancel"),
+            (("--rows", "99"), "--rows: row 99 is not a data row of c.results.csv (rows 2-6)"),
+            (("--rows", "x-2"), "--rows x-2: 'x-2' is not a row number or a range like 5-9"),
+            (("--external-id", "nope"), "--external-id nope: no row of c.results.csv"),
+        ):
+            refused = cli(server, "cancel", results, *args, "--yes")
+            assert refused.returncode == 2, refused.stderr
+            assert refused.stderr.startswith(f"Error: {message}"), refused.stderr
+            assert len(refused.stderr.strip().splitlines()) == 1
+        no_terminal = cli(server, "cancel", results, "--all")
+        assert no_terminal.returncode == 2
+        assert "pass --yes" in no_terminal.stderr
+        assert server.stats()["deleted_posts"] == 0
+
+        # --status scheduled: the three posts not yet published.
+        scheduled = cli(server, "cancel", results, "--status", "scheduled", "--yes")
+        assert scheduled.returncode == 0, scheduled.stderr
+        assert "Cancel 3 post(s): rows 4, 5, 6 (3 scheduled)." in scheduled.stdout
+        assert "Done: 3 canceled." in scheduled.stdout
+        # A posted row is blocked, and said so; a canceled one is already canceled.
+        blocked = cli(server, "cancel", results, "--rows", "2,4", "--json", "--yes")
+        assert blocked.returncode == 1
+        rows = {r["row"]: r for r in json.loads(blocked.stdout)["rows"]}
+        assert rows[2]["outcome"] == "blocked"
+        assert rows[2]["detail"] == "blocked: the post is posted"
+        assert rows[4]["outcome"] == "already_canceled"
+        assert server.stats()["deleted_posts"] == 3
+    final = read_results(results)
+    assert [r["result"] for r in final] == ["created", "created", *["canceled"] * 3]
+    assert final[0]["last_action"].startswith("not canceled: blocked: the post is posted")
+
+
+def test_an_edit_of_a_published_post_is_named_and_never_sent(tmp_path: Path) -> None:
+    sheet = campaign(tmp_path / "p.csv", near=1, far=1)
+    results = tmp_path / "p.results.csv"
+    with SandboxServer() as server:
+        assert cli(server, "run", sheet, "--yes", "--no-media-check", "-q").returncode == 0
+        server.publish(advance_seconds=5 * DAY)
+        rows = read_results(results)
+        rows[0]["caption"] = "Too late to change"
+        write_results(results, rows)
+        before = routes(server)
+        late = cli(server, "run", results, "--yes", "--no-media-check")
+        after = routes(server)
+    assert late.returncode == 1
+    assert delta(before, after, PATCH) == 0
+    assert delta(before, after, CREATE) == 0
+    assert "row 2 (life-000) cannot be updated: the post is posted" in late.stdout
+    shown = read_results(results)[0]
+    assert shown["caption"] == "Lifecycle post 0"  # the cells that were sent
+    assert "The sheet had: caption 'Too late to change'" in shown["warnings"]
+    assert shown["post_status"] == "posted"
