@@ -33,6 +33,7 @@ from bulk_scheduler.api.contract import EDITABLE_STATUSES
 from bulk_scheduler.campaign import Campaign, CampaignRow
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.errors import (
+    ApiError,
     CampaignFileError,
     CampaignInvalidError,
     ConfigurationError,
@@ -330,7 +331,11 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
     sent_before: set[str] = set()
     # One read of the journal, not one query per row.
     known = {e.external_id: e for e in journal.entries()} if journal is not None else {}
-    states = LifecycleJournal(journal).post_states() if journal is not None else {}
+    life = LifecycleJournal(journal) if journal is not None else None
+    states = life.post_states() if life is not None else {}
+    # A change sent and never answered is settled (GET) before anything is sent again:
+    # while it is not (the API could not be read), its post gets no other change.
+    unsettled = {a.external_id for a in life.pending()} if life is not None else set()
     columns = list(input_columns(report.campaign))
     # A cancelled row comes back only when the user clears its result in a results sheet.
     results_sheet = "result" in report.campaign.columns
@@ -350,7 +355,9 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
             state = states.get(planned.external_id)
             if state is not None and state.post_id != outcome.post_id:
                 state = None
-            update = update_for(planned, entry, columns, state)
+            update = None
+            if planned.external_id not in unsettled:
+                update = update_for(planned, entry, columns, state)
             note = _changed_note(planned, entry) if entry.cells is None else None
             if update is not None:
                 changed.append(planned)
@@ -363,7 +370,9 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
             elif note is not None:
                 changed.append(planned)
                 outcome.warnings = [note, *outcome.warnings]
-            retry = retry_for(planned.row.row_number, state)
+            retry = None
+            if planned.external_id not in unsettled:
+                retry = retry_for(planned.row.row_number, state)
             if retry is not None:
                 retries.append(retry)
             if update is None and retry is None:
@@ -771,7 +780,7 @@ def run_campaign(
                 f"The last run stopped before writing its results sheet: rebuilt {rebuilt} "
                 "from the journal."
             )
-        refresh = _sync(journal, key, url, accounts)
+        refresh = _sync(journal, key, url, accounts, hooks.notice)
         media = media_options(url, hooks.media_progress) if media_check else None
         known = {
             media_url: facts
@@ -809,9 +818,18 @@ def run_campaign(
 ONLY_PARTS = ("create", "update", "retry")
 
 
-def _sync(journal: Journal, key: ApiKey, url: str, accounts: list[Any]) -> RefreshStats | None:
+def _sync(
+    journal: Journal,
+    key: ApiKey,
+    url: str,
+    accounts: list[Any],
+    notice: Callable[[str], None] | None,
+) -> RefreshStats | None:
     """When the journal knows posts: settle what an earlier command left unanswered and
-    refresh every post's status, so the plan knows what failed and what can be edited."""
+    refresh every post's status, so the plan knows what failed and what can be edited.
+
+    An API that cannot be read now does not stop the run (its creates need none of it):
+    the plan then holds no retry, and no change to a post whose last change is unsettled."""
     if not any(e.done or e.state == "canceled" for e in journal.entries()):
         return None
     handles = {a.id: f"@{a.username}" if a.username else a.id for a in accounts}
@@ -820,7 +838,16 @@ def _sync(journal: Journal, key: ApiKey, url: str, accounts: list[Any]) -> Refre
         async with PartnerClient(key, url) as client:
             return await sync_posts(journal, LifecycleJournal(journal), client, handles)
 
-    return event_loop.run(sync())
+    try:
+        return event_loop.run(sync())
+    except FatalApiError:
+        raise
+    except ApiError as exc:
+        if notice is not None:
+            notice(
+                f"The posts' statuses could not be refreshed ({exc}): the plan uses the last known."
+            )
+        return None
 
 
 def _blocking_errors(report: ValidationReport, journal: Journal) -> int:
