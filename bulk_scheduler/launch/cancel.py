@@ -93,12 +93,7 @@ async def delete_posts(
         if stop is not None and stop.is_set():
             break
         batch = [t for t in targets[start : start + MAX_DELETE_POST_IDS] if t.post_id]
-        ids = life.begin("cancel", [(t.external_id, str(t.post_id)) for t in batch], {})
-        actions = [
-            Action(i, "cancel", t.external_id, str(t.post_id), {}, None, None, "sending", None,
-                   "", None)
-            for t, i in zip(batch, ids, strict=True)
-        ]  # fmt: skip
+        actions = life.begin("cancel", [(t.external_id, str(t.post_id)) for t in batch], {})
         results += await _delete_batch(batch, actions, client, life, max_attempts)
     return results
 
@@ -132,7 +127,7 @@ async def _delete_batch(
             if exc.status is not None and exc.status != 429 and exc.status < 500:
                 for post_id in remaining:
                     target, action = by_post[post_id]
-                    life.finish([action.id], REFUSED, str(exc))
+                    life.finish([action], REFUSED, str(exc))
                     results[post_id] = CancelResult(
                         target.row_number, target.external_id, UNKNOWN, str(exc)
                     )
@@ -156,7 +151,7 @@ async def _delete_batch(
                     still.append(post_id)
                 else:
                     detail = f"blocked: the post is {post.status}"
-                    life.finish([action.id], REFUSED, detail)
+                    life.finish([action], REFUSED, detail)
                     results[post_id] = CancelResult(
                         target.row_number, target.external_id, BLOCKED, detail
                     )
@@ -188,19 +183,19 @@ async def _delete_batch(
                 results[post_id] = CancelResult(target.row_number, target.external_id, CANCELED)
             elif post_id in blocked:
                 detail = f"blocked: the post is {blocked[post_id]}"
-                life.finish([action.id], REFUSED, detail)
+                life.finish([action], REFUSED, detail)
                 results[post_id] = CancelResult(
                     target.row_number, target.external_id, BLOCKED, detail
                 )
             elif post_id in skipped:
                 detail = "not found: the API has no such post (deleted elsewhere?)"
-                life.finish([action.id], REFUSED, detail)
+                life.finish([action], REFUSED, detail)
                 results[post_id] = CancelResult(
                     target.row_number, target.external_id, NOT_FOUND, detail
                 )
             else:
                 detail = str(errors.get(post_id) or "the API did not say what it did")
-                life.finish([action.id], REFUSED, detail)
+                life.finish([action], REFUSED, detail)
                 results[post_id] = CancelResult(
                     target.row_number, target.external_id, UNKNOWN, detail
                 )

@@ -31,7 +31,6 @@ from bulk_scheduler.checks.planner import PlannedRow
 from bulk_scheduler.errors import ApiError, FatalApiError
 from bulk_scheduler.launch.journal import JournalEntry, body_hash
 from bulk_scheduler.launch.lifecycle_journal import (
-    FAILED,
     NOT_APPLIED,
     REFUSED,
     Action,
@@ -289,17 +288,12 @@ async def apply_update(
             if update.problem is not None
             else f"the post is {update.known_status} and can no longer be edited"
         )
-        (action_id,) = life.begin("update", target, update.fields)
-        life.finish([action_id], REFUSED, detail)
+        life.finish(life.begin("update", target, update.fields), REFUSED, detail)
         result.detail = detail
         return result
-    (action_id,) = life.begin(
+    (action,) = life.begin(
         "update", target, update.fields, cells=update.cells, body_hash=update.body_hash
     )
-    action = Action(
-        action_id, "update", update.external_id, update.post_id, update.fields,
-        update.cells, update.body_hash, "sending", None, "", None,
-    )  # fmt: skip
     attempt = 0
     while True:
         attempt += 1
@@ -309,12 +303,12 @@ async def apply_update(
             raise
         except ApiError as exc:
             if exc.status == 404:
-                life.finish([action_id], REFUSED, "the post no longer exists (404)")
+                life.finish([action], REFUSED, "the post no longer exists (404)")
                 result.detail = "the post no longer exists"
                 return result
             if not _ambiguous(exc):
                 detail = await _refusal_detail(client, update.post_id, exc)
-                life.finish([action_id], REFUSED, detail)
+                life.finish([action], REFUSED, detail)
                 result.detail = detail
                 return result
             # No answer: did it take effect? Ask before sending it again.
@@ -397,13 +391,8 @@ async def _retry_batch(
 ) -> list[ChangeResult]:
     handles = sorted({h for r in batch for h in r.handles})
     request = {"account_ids": account_ids, "handles": handles}
-    ids = life.begin("retry", [(r.external_id, r.post_id) for r in batch], request)
-    actions = {
-        r.post_id: Action(
-            i, "retry", r.external_id, r.post_id, request, None, None, "sending", None, "", None
-        )
-        for r, i in zip(batch, ids, strict=True)
-    }
+    begun = life.begin("retry", [(r.external_id, r.post_id) for r in batch], request)
+    actions = {a.post_id: a for a in begun}
     by_post = {r.post_id: r for r in batch}
     results: dict[str, ChangeResult] = {
         r.post_id: ChangeResult("retry", r.row_number, r.external_id, ok=False) for r in batch
@@ -419,7 +408,7 @@ async def _retry_batch(
         except ApiError as exc:
             if not _ambiguous(exc):
                 for post_id in remaining:
-                    life.finish([actions[post_id].id], REFUSED, str(exc))
+                    life.finish([actions[post_id]], REFUSED, str(exc))
                     results[post_id].detail = str(exc)
                 break
             still: list[str] = []
@@ -430,7 +419,7 @@ async def _retry_batch(
                     still.append(post_id)
                     continue
                 if post is None:
-                    life.finish([actions[post_id].id], REFUSED, "the post no longer exists")
+                    life.finish([actions[post_id]], REFUSED, "the post no longer exists")
                     results[post_id].detail = "the post no longer exists"
                 elif retry_applied(post, account_ids):
                     life.retried(actions[post_id], account_ids)
@@ -454,7 +443,7 @@ async def _retry_batch(
                 results[post_id].ok = True
             else:
                 reason = str(errors.get(post_id) or "the API did not retry it")
-                life.finish([actions[post_id].id], REFUSED, reason)
+                life.finish([actions[post_id]], REFUSED, reason)
                 results[post_id].detail = reason
         remaining = []
     return list(results.values())
@@ -478,24 +467,23 @@ async def settle_pending(
             if post is None:
                 life.canceled(action)
             elif post.status in EDITABLE_STATUSES:
-                life.finish([action.id], NOT_APPLIED, "no answer; sent again")
+                life.finish([action], NOT_APPLIED, "no answer; sent again")
                 resend.append(action)
             else:
-                life.finish([action.id], REFUSED, f"blocked: the post is {post.status}")
+                life.finish([action], REFUSED, f"blocked: the post is {post.status}")
             continue
         if post is None:
-            life.finish([action.id], REFUSED, "the post no longer exists")
+            life.finish([action], REFUSED, "the post no longer exists")
         elif action.kind == "update" and update_applied(post, action.request):
             life.updated(action, status=post.status, scheduled_at=post.scheduled_at, warnings=[])
         elif action.kind == "retry" and retry_applied(post, action.request["account_ids"]):
             life.retried(action, action.request["account_ids"])
         else:
-            life.finish([action.id], NOT_APPLIED, "no answer, and the API shows no change")
+            life.finish([action], NOT_APPLIED, "no answer, and the API shows no change")
     return settled, resend
 
 
 __all__ = [
-    "FAILED",
     "ApplyOptions",
     "ChangeResult",
     "Retry",

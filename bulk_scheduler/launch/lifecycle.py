@@ -264,7 +264,6 @@ class CancelReport:
     launched: bool = True
     results_path: Path | None = None
     results_problem: str | None = None
-    requests: int = 0
 
     def counts(self) -> Counter[str]:
         return Counter(r.outcome for r in self.results)
@@ -366,7 +365,7 @@ def cancel_posts(
         max_rows, max_bytes, write,
     )  # fmt: skip
     with session.journal:
-        stats = _sync(session)
+        _sync(session)
         plan = _choose(session, rows, external_ids, status, all_rows)
         if plan.targets and confirm is not None and not confirm(plan):
             return CancelReport(results=plan.skipped, launched=False)
@@ -383,10 +382,7 @@ def cancel_posts(
         run = _write(session, write)
     ordered = sorted([*plan.skipped, *results], key=lambda r: r.row_number)
     return CancelReport(
-        results=ordered,
-        results_path=run.results_path,
-        results_problem=run.results_problem,
-        requests=stats.requests + -(-len(plan.targets) // 50),
+        results=ordered, results_path=run.results_path, results_problem=run.results_problem
     )
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bulk_scheduler.launch.journal import Journal
+from bulk_scheduler.outcome import RowOutcome
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS post_states (
@@ -54,7 +55,6 @@ SENDING = "sending"
 DONE = "done"
 REFUSED = "refused"  # the API answered no (not editable, blocked, not found)
 NOT_APPLIED = "not_applied"  # sent, no answer, and the API shows it did not take effect
-FAILED = "failed"  # no answer after every attempt; the API was not reachable to check
 
 
 def _now() -> str:
@@ -171,9 +171,9 @@ class LifecycleJournal:
         *,
         cells: str | None = None,
         body_hash: str | None = None,
-    ) -> list[int]:
-        """Write the intent for ``(external_id, post_id)`` targets; returns the action ids."""
-        ids: list[int] = []
+    ) -> list[Action]:
+        """Write the intent for ``(external_id, post_id)`` targets, before the request."""
+        actions: list[Action] = []
         stamp = _now()
         body = json.dumps(request, sort_keys=True, ensure_ascii=False)
         with self._transaction():
@@ -183,14 +183,28 @@ class LifecycleJournal:
                     "state, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (kind, external_id, post_id, body, cells, body_hash, SENDING, stamp),
                 )
-                ids.append(int(cursor.lastrowid or 0))
-        return ids
+                actions.append(
+                    Action(
+                        int(cursor.lastrowid or 0),
+                        kind,
+                        external_id,
+                        post_id,
+                        dict(request),
+                        cells,
+                        body_hash,
+                        SENDING,
+                        None,
+                        stamp,
+                        None,
+                    )
+                )
+        return actions
 
-    def finish(self, action_ids: Iterable[int], state: str, detail: str | None = None) -> None:
-        """Settle actions that changed nothing (refused, not applied, failed)."""
+    def finish(self, actions: Iterable[Action], state: str, detail: str | None = None) -> None:
+        """Settle actions that changed nothing (refused, not applied)."""
         with self._transaction():
-            for action_id in action_ids:
-                self._finish(action_id, state, detail)
+            for action in actions:
+                self._finish(action.id, state, detail)
 
     def _finish(self, action_id: int, state: str, detail: str | None) -> None:
         self._db.execute(
@@ -294,14 +308,16 @@ class LifecycleJournal:
 
     # -- the view: what the results sheet shows of each post's life ------------------------
 
-    def decorate(self, outcomes: Iterable[Any]) -> None:
-        """Fill each done or canceled :class:`RowOutcome`'s lifecycle fields from the journal."""
+    def decorate(self, outcomes: Iterable[RowOutcome]) -> None:
+        """Fill each done row's lifecycle fields (``account_states``, ``published_urls``,
+        ``status_checked_at``, ``last_action``) from the journal. A cancelled post is gone:
+        its row shows only its last action."""
         states = self.post_states()
         last = self.last_actions()
         for outcome in outcomes:
             state = states.get(outcome.external_id)
-            if state is not None and (outcome.is_done or outcome.result.value == "canceled"):
-                if state.status and outcome.result.value != "canceled":
+            if state is not None and outcome.is_done and state.post_id == outcome.post_id:
+                if state.status:
                     outcome.post_status = state.status
                 outcome.account_states = describe_accounts(state.accounts) or None
                 urls = [a["published_url"] for a in state.accounts if a.get("published_url")]
