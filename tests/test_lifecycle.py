@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -206,13 +207,23 @@ def test_a_campaign_lives_from_its_sheet(tmp_path: Path) -> None:
 
         # 9. run: nothing is re-created.
         before = routes(server)
-        final = cli(server, "run", results, "--yes", "--no-media-check")
+        final = cli(server, "run", results, "--yes", "--no-media-check", "--json")
         assert final.returncode == 0, final.stderr
         after = routes(server)
         assert delta(before, after, CREATE) == 0
         assert delta(before, after, PATCH) == 0
         assert server.stats()["posts_total"] == 8
-        assert "2 canceled" in final.stdout
+        assert "2 canceled" in final.stderr  # the plan, beside the JSON
+        summary = json.loads(final.stdout)
+        assert summary["canceled"] == 2
+        assert summary["plan"] == {
+            "create": [],
+            "update": [],
+            "retry": [],
+            "unchanged": 8,
+            "canceled": [10, 11],
+            "only": None,
+        }
         assert [r["result"] for r in read_results(results)[8:]] == ["canceled", "canceled"]
         stats: dict[str, Any] = server.stats()
     assert set(stats["posts_by_external_id"].values()) == {1}
@@ -297,3 +308,35 @@ def test_an_edit_of_a_published_post_is_named_and_never_sent(tmp_path: Path) -> 
     assert shown["caption"] == "Lifecycle post 0"  # the cells that were sent
     assert "The sheet had: caption 'Too late to change'" in shown["warnings"]
     assert shown["post_status"] == "posted"
+
+
+def test_status_watch_stops_when_every_post_is_final_or_at_ctrl_c(tmp_path: Path) -> None:
+    sheet = campaign(tmp_path / "w.csv", near=2, far=1)
+    with SandboxServer() as server:
+        assert cli(server, "run", sheet, "--yes", "--no-media-check", "-q").returncode == 0
+        # One post is still scheduled: --watch waits for the next refresh; Ctrl-C stops it.
+        env = {**os.environ, "GENVIRAL_API_KEY": server.api_key}
+        env["GENVIRAL_BASE_URL"] = server.base_url
+        watching = subprocess.Popen(
+            [sys.executable, "-m", "bulk_scheduler", "status", str(sheet), "--watch"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert watching.stderr is not None
+        line = watching.stderr.readline()  # after the first table
+        assert line.startswith("Next refresh in 60 s"), line
+        watching.send_signal(signal.SIGINT)
+        out, err = watching.communicate(timeout=60)
+        assert watching.returncode == 130
+        assert "Posts: 3 (3 scheduled)." in out
+        assert "Stopped watching." in err and "Traceback" not in err
+        # Every post final (one failed): --watch refreshes once and stops, exit 1.
+        server.set_faults(publish_fail_rate=0.5, seed=1)
+        server.publish(advance_seconds=60 * DAY)
+        final = cli(server, "status", sheet, "--watch")
+    assert final.returncode == 1, final.stderr
+    assert "Next refresh" not in final.stderr
+    assert final.stdout.count("Posts: 3 (") == 1

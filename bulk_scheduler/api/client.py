@@ -409,6 +409,9 @@ class PartnerClient:
         self._posts_headers = httpx.Headers({**self._headers, **_JSON_BODY})
         # Opened on first use, inside the running event loop that will use it.
         self._http: httpx.AsyncClient | None = None
+        # Requests sent to the endpoints other than POST /posts (whose attempts the
+        # executor counts), for a command's summary.
+        self.other_requests = 0
 
     def __repr__(self) -> str:
         return f"PartnerClient(base_url={self.base_url!r})"
@@ -492,6 +495,7 @@ class PartnerClient:
         """Send one request (with JSON already encoded as ``content``) and read a
         bounded answer. ``httpx.TransportError`` propagates."""
         http = self._client()
+        self.other_requests += 1
         request = http.build_request(
             method,
             url,

@@ -523,6 +523,7 @@ async def _apply_changes(
     life = LifecycleJournal(journal)
     apply = ApplyOptions(concurrency=options.concurrency, max_attempts=options.max_attempts)
     changes: list[ChangeResult] = []
+    sent_before = client.other_requests
     try:
         if plan.applies("update") and plan.updates:
             changes += await apply_updates(plan.updates, client, life, apply, stop)
@@ -532,6 +533,7 @@ async def _apply_changes(
         execution.fatal = CreateOutcome(
             OutcomeKind.FATAL, status=exc.status, error_code=exc.error_code, message=str(exc)
         )
+    execution.requests += client.other_requests - sent_before
     return changes
 
 
