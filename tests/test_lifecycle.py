@@ -340,3 +340,29 @@ def test_status_watch_stops_when_every_post_is_final_or_at_ctrl_c(tmp_path: Path
     assert final.returncode == 1, final.stderr
     assert "Next refresh" not in final.stderr
     assert final.stdout.count("Posts: 3 (") == 1
+
+
+def test_an_edit_whose_answer_is_lost_is_checked_with_get_not_sent_twice(tmp_path: Path) -> None:
+    sheet = campaign(tmp_path / "d.csv", near=0, far=3)
+    results = tmp_path / "d.results.csv"
+    with SandboxServer() as server:
+        assert cli(server, "run", sheet, "--yes", "--no-media-check", "-q").returncode == 0
+        rows = read_results(results)
+        for row in rows:
+            row["caption"] += " (edited)"
+        write_results(results, rows)
+        # Every edit is applied, then its connection cut before the answer.
+        server.set_faults(update_drop_rate=1.0)
+        before = routes(server)
+        edit = cli(server, "run", results, "--yes", "--no-media-check")
+        after = routes(server)
+        stats = server.stats()
+        captions = [p.body["caption"] for p in server._sandbox.state.posts.values()]
+    assert edit.returncode == 0, edit.stdout + edit.stderr
+    assert "3 updated" in edit.stdout
+    assert delta(before, after, PATCH) == 3  # each sent once
+    assert delta(before, after, "GET /posts/{id}") == 3  # and each checked once
+    assert stats["updates_by_external_id"] == {"life-000": 1, "life-001": 1, "life-002": 1}
+    assert stats["connections_dropped"] == 3
+    assert all(c.endswith("(edited)") for c in captions)
+    assert all(r["last_action"].startswith("updated caption") for r in read_results(results))

@@ -633,6 +633,7 @@ def sandbox(
       fetch_loopback_media: check that loopback media URLs answer 2xx (true)
       publish_fail_rate: share of accounts failing to publish (0)
       publish_fail_message: their error_message (--publish-fail-message)
+      update_drop_rate: share of edits cut after they are applied (0)
     It returns {"ok": true, "faults": {...}}, every fault field's value now;
     an unknown field or a bad value returns 400 {"ok": false, "message": ...}
     and changes nothing. Example:

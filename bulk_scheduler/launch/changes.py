@@ -276,8 +276,6 @@ async def apply_update(
     client: PartnerClient,
     life: LifecycleJournal,
     options: ApplyOptions,
-    *,
-    resent: bool = False,
 ) -> ChangeResult:
     """Send one update (journalled), or record why it cannot be sent."""
     result = ChangeResult("update", update.row_number, update.external_id, ok=False)
@@ -311,9 +309,10 @@ async def apply_update(
                 life.finish([action], REFUSED, detail)
                 result.detail = detail
                 return result
-            # No answer: did it take effect? Ask before sending it again.
+            # No answer: did it take effect? Ask before sending it again (a 429 is the API
+            # saying it did nothing: only the wait is needed).
             try:
-                post = await _get(client, update.post_id)
+                post = None if exc.status == 429 else await _get(client, update.post_id)
             except FatalApiError:
                 raise
             except ApiError:

@@ -28,6 +28,8 @@ class SandboxConfig:
     - ``publish_fail_rate``: when the publisher (``POST /__sandbox/publish``) delivers a
       due post, the fraction of its accounts that fail (the post is then ``failed`` or
       ``partial``), with ``publish_fail_message`` as each one's ``error_message``.
+    - ``update_drop_rate``: fraction of ``PATCH /posts/{id}`` where the edit IS applied and
+      then the connection is cut before the answer is complete.
     """
 
     api_key: str = SANDBOX_API_KEY
@@ -41,6 +43,7 @@ class SandboxConfig:
     seed: int = 0
     fetch_loopback_media: bool = True
     publish_fail_rate: float = 0
+    update_drop_rate: float = 0
     publish_fail_message: str = "The platform rejected the upload (sandbox publish_fail_rate)"
 
     def __post_init__(self) -> None:
@@ -68,7 +71,7 @@ def _problems(values: dict[str, Any]) -> list[str]:
     for name in ("latency_ms", "latency_jitter_ms", "rate_limit_burst_seconds"):
         if not _is_number(values[name]) or values[name] < 0:
             problems.append(f"{name} must be a number >= 0")
-    for name in ("error_rate", "drop_rate", "publish_fail_rate"):
+    for name in ("error_rate", "drop_rate", "publish_fail_rate", "update_drop_rate"):
         if not _is_number(values[name]) or not 0 <= values[name] <= 1:
             problems.append(f"{name} must be a number from 0 to 1")
     limit = values["rate_limit"]

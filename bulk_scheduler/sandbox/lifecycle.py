@@ -147,6 +147,10 @@ class Lifecycle:
             "scheduled_at": iso_utc(post.scheduled_at) if post.scheduled_at else None,
             "warnings": checks.warnings_for(merged) if "media" in patch else [],
         }
+        if self.app._roll(self.app.config.update_drop_rate):
+            from bulk_scheduler.sandbox.app import DroppedResponse
+
+            return DroppedResponse()
         return success(200, "Post updated", data)
 
     # POST /posts/retry ----------------------------------------------------------------------
