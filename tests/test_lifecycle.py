@@ -366,3 +366,81 @@ def test_an_edit_whose_answer_is_lost_is_checked_with_get_not_sent_twice(tmp_pat
     assert stats["connections_dropped"] == 3
     assert all(c.endswith("(edited)") for c in captions)
     assert all(r["last_action"].startswith("updated caption") for r in read_results(results))
+
+
+def test_the_library_refreshes_and_cancels(tmp_path: Path) -> None:
+    from bulk_scheduler import RunHooks, cancel_posts, refresh_status, run_campaign
+
+    sheet = campaign(tmp_path / "lib.csv", near=1, far=2)
+    with SandboxServer() as server:
+        key, url = server.api_key, server.base_url
+        run = run_campaign(sheet, api_key=key, base_url=url, media_check=False)
+        assert run.counts()["created"] == 3
+        server.publish(advance_seconds=5 * DAY)
+        status = refresh_status(sheet, api_key=key, base_url=url)
+        assert status.by_status == {"posted": 1, "scheduled": 2}
+        assert status.by_account["@genviral"] == {"posted": 1, "scheduled": 2}
+        assert not status.all_final
+        assert [len(r.published_urls) for r in status.rows] == [2, 0, 0]
+        seen = []
+        declined = cancel_posts(
+            sheet, rows="3-4", api_key=key, base_url=url, confirm=lambda p: seen.append(p) or False
+        )
+        assert not declined.launched and server.stats()["deleted_posts"] == 0
+        assert [t.row_number for t in seen[0].targets] == [3, 4]
+        done = cancel_posts(sheet, rows=[3], api_key=key, base_url=url)
+        assert done.counts() == {"canceled": 1}
+        plans = []
+        again = run_campaign(
+            sheet, api_key=key, base_url=url, media_check=False, hooks=RunHooks(plan=plans.append)
+        )
+    assert again.all_done
+    parts = plans[0].parts()
+    assert (parts["create"], parts["unchanged"], parts["canceled"]) == ([], 2, [3])
+
+
+def test_an_xlsx_results_workbook_gets_the_status_columns(tmp_path: Path) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Posts"
+    sheet.append(["external_id", "caption", "media_type", "media_urls", "accounts", "scheduled_at"])
+    sheet.append(
+        ["x-1", "Hello", "video", "https://cdn.genviral.com/x/1.mp4",
+         f"{seed.BYO_TIKTOK_ID}, {seed.BYO_INSTAGRAM_ID}", at(3)]
+    )  # fmt: skip
+    book.save(tmp_path / "plan.xlsx")
+    with SandboxServer() as server:
+        assert (
+            cli(server, "run", tmp_path / "plan.xlsx", "--yes", "--no-media-check").returncode == 0
+        )
+        server.set_faults(publish_fail_rate=1.0)
+        server.publish(advance_seconds=5 * DAY)
+        status = cli(server, "status", tmp_path / "plan.results.xlsx")
+    assert status.returncode == 1
+    out = load_workbook(tmp_path / "plan.results.xlsx")
+    rows = list(out["Posts"].iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["post_status"] == "failed"
+    assert row["account_states"] == (
+        "@genviral failed: The platform rejected the upload (sandbox publish_fail_rate); "
+        "@genviral.ig failed: The platform rejected the upload (sandbox publish_fail_rate)"
+    )
+    assert row["published_urls"] is None
+    assert isinstance(row["status_checked_at"], datetime)
+    assert out.sheetnames == ["Posts", "Summary"]
+
+
+def test_a_results_sheet_from_before_the_status_columns_is_still_one() -> None:
+    from bulk_scheduler.sheet.columns import LIFECYCLE_RESULT_COLUMNS, RESULT_COLUMNS, result_block
+
+    core = [c for c in RESULT_COLUMNS[1:] if c not in LIFECYCLE_RESULT_COLUMNS]
+    old = ["caption", "accounts", *core, "my notes"]
+    assert set(result_block(old) or {}) == set(core)
+    # The status columns a later write added after the user's own column are found too.
+    later = [*old, *LIFECYCLE_RESULT_COLUMNS]
+    block = result_block(later) or {}
+    assert block["last_action"] == len(later) - 1
+    assert block["result"] == 2
