@@ -444,3 +444,29 @@ def test_a_results_sheet_from_before_the_status_columns_is_still_one() -> None:
     block = result_block(later) or {}
     assert block["last_action"] == len(later) - 1
     assert block["result"] == 2
+
+
+def test_a_time_now_past_on_a_row_already_posted_does_not_stop_a_run(tmp_path: Path) -> None:
+    from bulk_scheduler import CampaignInvalidError, PlanOptions, run_campaign
+
+    sheet = campaign(tmp_path / "old.csv", near=2, far=0)
+    later = PlanOptions(now=datetime.now(UTC) + timedelta(days=10))  # weeks later, say
+    with SandboxServer() as server:
+        key, url = server.api_key, server.base_url
+        assert run_campaign(sheet, api_key=key, base_url=url, media_check=False).all_done
+        again = run_campaign(
+            sheet, plan_options=later, api_key=key, base_url=url, media_check=False
+        )
+        assert again.all_done and server.stats()["create_requests"] == 2
+        # A new row with a past time is still an error that stops the run.
+        with sheet.open("a", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerow(
+                ["late", "Too late", "video", "https://cdn.genviral.com/l.mp4",
+                 seed.BYO_TIKTOK_ID, at(5)]
+            )  # fmt: skip
+        try:
+            run_campaign(sheet, plan_options=later, api_key=key, base_url=url, media_check=False)
+        except CampaignInvalidError as exc:
+            assert "1 error(s)" in str(exc)
+        else:
+            raise AssertionError("a new row scheduled in the past was not refused")

@@ -791,9 +791,17 @@ def run_campaign(
         }
         report = validate_rows(campaign, options, accounts, media=media, media_cache=known)
         journal.save_media_facts({u: facts_to_json(f) for u, f in known.items()})
-        if _blocking_errors(report, journal) and not skip_invalid:
+        blocking = _blocking_errors(report, journal)
+        if blocking and not skip_invalid:
+            others = report.error_count - blocking
+            aside = (
+                f" ({others} more on rows whose posts exist with the cells sent, which do not "
+                "stop a run)"
+                if others
+                else ""
+            )
             raise CampaignInvalidError(
-                f"{report.error_count} error(s) in {campaign_path.name}: not launched; fix them "
+                f"{blocking} error(s) in {campaign_path.name}{aside}: not launched; fix them "
                 "or skip the invalid rows",
                 report,
             )
