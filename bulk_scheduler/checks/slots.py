@@ -95,13 +95,13 @@ def parse_slots(text: str) -> SlotSchedule:
 
 
 def _days(written: str) -> list[int]:
-    words = " ".join(written.split()).casefold()
-    if words in _DAY_SETS:
-        return list(_DAY_SETS[words])
+    words = " ".join(written.split())
+    if words.casefold() in _DAY_SETS:
+        return list(_DAY_SETS[words.casefold()])
     days: list[int] = []
     for part in filter(None, (p.strip() for p in words.split(","))):
-        if part in _DAY_SETS:
-            days.extend(_DAY_SETS[part])
+        if part.casefold() in _DAY_SETS:
+            days.extend(_DAY_SETS[part.casefold()])
             continue
         first, dash, last = (p.strip() for p in part.partition("-"))
         start = _day(first)
@@ -117,7 +117,7 @@ def _days(written: str) -> list[int]:
 
 
 def _day(word: str) -> int:
-    found = _DAY_WORDS.get(word)
+    found = _DAY_WORDS.get(word.casefold())
     if found is None:
         raise SlotSyntaxError(
             f"'{word}' is not a day; write Mon, Tue, Wed, Thu, Fri, Sat or Sun "

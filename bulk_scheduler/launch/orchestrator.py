@@ -89,6 +89,11 @@ class LaunchPlan:
     api_is_sandbox: bool = False
 
     @property
+    def slotted(self) -> list[PlannedRow]:
+        """The rows to send whose time is a posting slot (``--slots``), in sheet order."""
+        return [planned for planned in self.to_send if planned.slotted]
+
+    @property
     def posts(self) -> int:
         return len(self.to_send)
 
