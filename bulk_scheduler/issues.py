@@ -305,7 +305,7 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "them (spam_risk_too_many_pending_share).",
     ),
     _code(
-        "pinterest-settings-no-pinterest",
+        "pinterest-no-account",
         ERROR,
         CHECKS,
         "The row has pinterest.* settings but none of its accounts is a Pinterest account.",

@@ -341,7 +341,7 @@ CASES = [
         says=["rows 2, 3, 4, 5, 6", "@genviral (TikTok)", "spam_risk_too_many_pending_share"],
     ),
     Case(
-        "pinterest-settings-no-pinterest",
+        "pinterest-no-account",
         ERROR,
         "W2",
         [{"accounts": BYO_TIKTOK_ID, "pinterest.board_id": "b1"}],

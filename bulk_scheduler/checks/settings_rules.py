@@ -5,7 +5,7 @@ API does (``docs/partner-api.md``, "Per-platform settings"):
   (``tiktok-settings-not-tiktok``);
 - ``tiktok`` and ``pinterest`` blocks not in one post (``tiktok-pinterest-both``);
 - drafts mode (``MEDIA_UPLOAD``) only for slideshows (``tiktok-drafts-not-slideshow``);
-- a ``pinterest`` block only with a Pinterest account (``pinterest-settings-no-pinterest``);
+- a ``pinterest`` block only with a Pinterest account (``pinterest-no-account``);
 - a Pinterest account with no board: the warning ``pinterest-board-missing``;
 - across rows, more than 5 drafts-mode posts to one TikTok account within 24 hours: the
   warning ``tiktok-drafts-too-many`` (TikTok refuses them with
@@ -85,7 +85,7 @@ def check_settings(plan: PlannedRow, online: bool) -> None:
         column = _first_column(plan, "pinterest.", "pinterest.board_id")
         plan.issues.append(
             error(
-                "pinterest-settings-no-pinterest",
+                "pinterest-no-account",
                 "this row has pinterest.* settings but none of its accounts is a Pinterest "
                 "account; add the Pinterest account, or clear the pinterest.* cells",
                 **_where(plan, column),
