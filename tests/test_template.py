@@ -307,7 +307,7 @@ def test_the_csv_template_reports_every_example_row_on_its_marker(tmp_path: Path
             "message": EXAMPLE_ROW_MESSAGE,
             "row": row,
             "column": "example",
-            "cell": f"I{row}",
+            "cell": f"{openpyxl.utils.get_column_letter(len(HEADERS))}{row}",
         }
         for row in (2, 3, 4)
     ]
