@@ -691,3 +691,61 @@ def test_a_slots_campaign_without_start_keeps_its_start_for_re_runs(
     again = invoke("validate", campaign, "--offline")
     assert "options reused from an earlier run" in again.output
     assert api_env.stats()["posts_total"] == 3
+
+
+# --- the sandbox's own rules agree with the validator's ----------------------------------
+
+SETTINGS_CODES = {
+    "tiktok-settings-not-tiktok",
+    "tiktok-pinterest-both",
+    "tiktok-drafts-not-slideshow",
+    "pinterest-no-account",
+}
+BLOCKS: dict[str, dict[str, Any]] = {
+    "none": {},
+    "tiktok": {"tiktok.privacy_level": "Public"},
+    "drafts": {"tiktok.post_mode": "Drafts"},
+    "pinterest": {"pinterest.board_id": "b1"},
+    "both": {"tiktok.privacy_level": "Public", "pinterest.board_id": "b1"},
+}
+TARGETS = {
+    "byo tiktok": [TIKTOK],
+    "hosted tiktok": [seed.HOSTED_TIKTOK_ID],
+    "tiktok and instagram": [TIKTOK, seed.BYO_INSTAGRAM_ID],
+    "pinterest": [PINS],
+    "tiktok and pinterest": [TIKTOK, PINS],
+}
+
+
+@pytest.mark.parametrize("media", ["video", "slideshow"])
+@pytest.mark.parametrize("targets", list(TARGETS))
+@pytest.mark.parametrize("block", list(BLOCKS))
+def test_the_sandbox_refuses_exactly_what_the_validator_reports(
+    block: str, targets: str, media: str
+) -> None:
+    from bulk_scheduler.api.contract import Account
+    from bulk_scheduler.checks.accounts import AccountDirectory
+    from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.checks.rules import plan_and_validate
+    from bulk_scheduler.checks.settings import read_settings
+    from bulk_scheduler.sandbox.platform_settings import settings_problem
+    from tests.rows import make_row
+
+    accounts = [a for a in seed.SEED_ACCOUNTS if a["id"] in TARGETS[targets]]
+    urls = SLIDES if media == "slideshow" else VIDEO
+    row = make_row(2, media_urls=urls, accounts=", ".join(TARGETS[targets]), **BLOCKS[block])
+    directory = AccountDirectory([Account.model_validate(a) for a in seed.SEED_ACCOUNTS])
+    (plan,) = plan_and_validate([row], PlanOptions(timezone="UTC"), directory)
+    client = {issue.code for issue in plan.issues} & SETTINGS_CODES
+
+    columns = list(BLOCKS[block])
+    settings = read_settings(row, columns, [row.values[c] for c in columns], media, [])
+    body: dict[str, Any] = {
+        "caption": "x",
+        "media": {"type": "video", "url": VIDEO}
+        if media == "video"
+        else {"type": "slideshow", "urls": SLIDES.split("|")},
+        "accounts": [{"id": a["id"]} for a in accounts],
+        **(settings.body_parts() if settings else {}),
+    }
+    assert bool(client) == (settings_problem(body, accounts) is not None), (client, body)
