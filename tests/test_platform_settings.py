@@ -749,3 +749,28 @@ def test_the_sandbox_refuses_exactly_what_the_validator_reports(
         **(settings.body_parts() if settings else {}),
     }
     assert bool(client) == (settings_problem(body, accounts) is not None), (client, body)
+
+
+def test_a_row_added_above_never_moves_the_rows_already_sent(
+    tmp_path: Path, api_env: SandboxServer
+) -> None:
+    rows = [[f"Queued {n}", VIDEO, TIKTOK, None] for n in range(3)]
+    campaign = write(tmp_path / "queue.csv", BASE, rows)
+    first = invoke("run", campaign, "--yes", *SLOTS)
+    assert first.exit_code == 0, first.output
+    results = tmp_path / "queue.results.csv"
+    with results.open(encoding="utf-8-sig", newline="") as handle:
+        before = {r["caption"]: r["scheduled_at_utc"] for r in csv.DictReader(handle)}
+
+    # The planner adds a post at the top, and one in the middle, and runs the sheet again.
+    rows = [["New first", VIDEO, TIKTOK, None], *rows[:2], ["New middle", VIDEO, TIKTOK, None]]
+    write(campaign, BASE, [*rows, [f"Queued {2}", VIDEO, TIKTOK, None]])
+    second = invoke("run", campaign, "--yes", *SLOTS)
+    assert second.exit_code == 0, second.output
+    with results.open(encoding="utf-8-sig", newline="") as handle:
+        after = {r["caption"]: r["scheduled_at_utc"] for r in csv.DictReader(handle)}
+
+    assert {caption: after[caption] for caption in before} == before  # kept their slots
+    assert api_env.stats()["posts_total"] == 5  # 3, then the 2 new ones: nothing doubled
+    new = {after["New first"], after["New middle"]}
+    assert len(new) == 2 and not new & set(before.values())  # the next free slots

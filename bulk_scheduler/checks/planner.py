@@ -22,11 +22,12 @@ Decisions the planner makes:
   Blank, no, n, false and 0 leave the row alone; any other text is the same error, since
   whether to post cannot be guessed.
 - external_id: the cell's text, else ``bs-`` + 24 hex digits of a BLAKE2b hash of the row's
-  content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url), each
-  field length-prefixed. The row number is not part of it, so the id survives reordering
-  and re-runs; any change to what would be sent changes it (the API answers ``409`` when
-  one id comes with two bodies). Accounts count by id once resolved, by the token as
-  written while they are not (offline), so an offline id can differ from the online one.
+  content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url, and the
+  settings blocks when it has any), each field length-prefixed. The row number is not part
+  of it, so the id survives reordering and re-runs; any change to what would be sent
+  changes it (the API answers ``409`` when one id comes with two bodies). Accounts count
+  by id once resolved, by the token as written while they are not (offline), so an offline
+  id can differ from the online one.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class PlanOptions:
     ``groups`` maps each account group's name (lower case, without ``#``) to its accounts
     as written; None when the campaign defines none. ``slots`` places the rows with a
     blank ``scheduled_at`` (``slots.py``), from ``slots_start``: a date (its midnight in
-    ``timezone``) or an aware instant."""
+    ``timezone``) or an aware instant; ``slot_pins`` keeps the slots of rows placed
+    before."""
 
     timezone: str | None = None
     default_accounts: tuple[str, ...] = ()
@@ -99,6 +101,9 @@ class PlanOptions:
     groups: Mapping[str, tuple[str, ...]] | None = None
     slots: SlotSchedule | None = None
     slots_start: date | datetime | None = None
+    # The slot each row got in an earlier run, by its content (rules.slot_key): kept, so
+    # that a row added or moved later never moves a row already sent.
+    slot_pins: Mapping[str, datetime] | None = None
 
 
 class PlannedRow:

@@ -115,21 +115,39 @@ def place_in_slots(planned: list[PlannedRow], options: PlanOptions) -> None:
     zone = ZoneInfo(options.timezone)
     start = options.slots_start or options.now or datetime.now(UTC)
     placer = SlotPlacer(schedule, start_instant(start, zone), zone)
+    pins = dict(options.slot_pins or {})
     blank: list[PlannedRow] = []
     for plan in planned:
         if plan.publish_at is not None:
             placer.take(plan.account_keys, plan.publish_at)
         elif _blank_cell(plan.row.values.get("scheduled_at")):
-            blank.append(plan)
+            pinned = pins.pop(slot_key(plan), None) if pins else None
+            if pinned is None:
+                blank.append(plan)
+            else:  # placed by an earlier run: it keeps its slot, whatever came before it
+                placer.take(plan.account_keys, pinned)
+                _give_slot(plan, pinned)
     for plan in blank:
-        moment = placer.place(plan.account_keys)
-        plan.publish_at = moment
-        plan.slotted = True
-        key = list(plan.content_key)
-        key[4] = moment
-        plan.content_key = tuple(key)
-        if plan.external_id_generated:
-            plan.external_id = generated_external_id(plan.content_key)
+        _give_slot(plan, placer.place(plan.account_keys))
+
+
+def slot_key(plan: PlannedRow) -> str:
+    """What identifies a row placed in a slot across runs: its content but its time (the
+    generated id of that content with no time), so that the row keeps its slot when rows
+    are added, removed or moved around it."""
+    key = list(plan.content_key)
+    key[4] = "slot"
+    return generated_external_id(tuple(key))
+
+
+def _give_slot(plan: PlannedRow, moment: datetime) -> None:
+    plan.publish_at = moment
+    plan.slotted = True
+    key = list(plan.content_key)
+    key[4] = moment
+    plan.content_key = tuple(key)
+    if plan.external_id_generated:
+        plan.external_id = generated_external_id(plan.content_key)
 
 
 def _blank_cell(value: object) -> bool:
@@ -698,4 +716,11 @@ def rule_severity(code: str) -> Severity | None:
     return entry.severity
 
 
-__all__ = ["RULES", "plan_and_validate", "rule_severity", "validate_plan"]
+__all__ = [
+    "RULES",
+    "place_in_slots",
+    "plan_and_validate",
+    "rule_severity",
+    "slot_key",
+    "validate_plan",
+]

@@ -6,12 +6,14 @@ the user gives others, and says which ones it reused.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bulk_scheduler.checks.planner import PlanOptions
+from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
+from bulk_scheduler.checks.rules import slot_key
 from bulk_scheduler.checks.slots import SlotSyntaxError, parse_slots
 from bulk_scheduler.errors import ConfigurationError
 from bulk_scheduler.launch.journal import remembered_options
@@ -45,6 +47,7 @@ class PlanningChoices:
             "slots": options.slots.text if options.slots is not None else None,
             "slots_start": start.isoformat() if start is not None else None,
             "groups": {k: list(v) for k, v in options.groups.items()} if options.groups else None,
+            "slot_times": {k: v.isoformat() for k, v in (options.slot_pins or {}).items()} or None,
         }
 
     def with_remembered(self, journal_file: Path | None) -> PlanningChoices:
@@ -100,6 +103,10 @@ def _remembered_slots(
             reused.append(f'--slots "{text}"')
         except SlotSyntaxError:
             pass  # not one this version reads: as if none were kept
+    pins = saved.get("slot_times")
+    if options.slots is not None and options.slot_pins is None and isinstance(pins, dict):
+        kept = {str(k): _instant(v) for k, v in pins.items()}
+        options = replace(options, slot_pins={k: v for k, v in kept.items() if v is not None})
     if options.slots is None or options.slots_start is not None:
         return options
     start = _start_from_json(saved.get("slots_start"))
@@ -120,3 +127,25 @@ def _start_from_json(value: object) -> date | datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def with_slot_pins(choices: PlanningChoices, slotted: Iterable[PlannedRow]) -> PlanningChoices:
+    """``choices`` keeping, besides the slots kept before, the slot of each row in
+    ``slotted``: what a run remembers before it sends them."""
+    pins = dict(choices.options.slot_pins or {})
+    for planned in slotted:
+        if planned.publish_at is not None:
+            pins[slot_key(planned)] = planned.publish_at
+    if not pins:
+        return choices
+    return replace(choices, options=replace(choices.options, slot_pins=pins))

@@ -31,7 +31,7 @@ from bulk_scheduler.errors import (
     FatalApiError,
     JournalBusyError,
 )
-from bulk_scheduler.launch.choices import PlanningChoices
+from bulk_scheduler.launch.choices import PlanningChoices, with_slot_pins
 from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_for, validate_rows
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.launch.journal import (
@@ -629,7 +629,10 @@ def run_campaign(
             hooks.plan(plan)
         if hooks.confirm and not hooks.confirm(plan):
             return RunReport(outcomes=[], results_path=None, launched=False)
-        journal.remember_options(choices.to_json())
+        # Before anything is sent: the slot each row got, so that a later run, of a sheet
+        # with rows added or moved, keeps every row already sent at its time.
+        slotted = [p for p in report.planned if p.slotted and p.has_body and not p.has_errors]
+        journal.remember_options(with_slot_pins(choices, slotted).to_json())
         return event_loop.run(
             _send(report, plan, key, url, executor, results, journal, hooks, write=write)
         )
