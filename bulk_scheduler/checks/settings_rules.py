@@ -128,7 +128,7 @@ def _check_tiktok_targets(plan: PlannedRow, online: bool) -> None:
 
 
 def _is_byo_tiktok(account: Account) -> bool:
-    return account.platform.lower() == "tiktok" and account.type != "hosted"
+    return account.platform.lower() == "tiktok" and account.type.lower() == "byo"
 
 
 def _pinterest_targets(plan: PlannedRow, online: bool) -> list[str] | None:
