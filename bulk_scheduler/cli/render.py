@@ -40,7 +40,7 @@ def render_issues(report: ValidationReport, *, limit: int | None = None, zone: t
             f"  {printable(issue.cell) or '-':<6} {issue.severity.value:<8} {issue.code:<28} "
             f"{printable(issue.message)}"
         )
-    lines.extend(_slot_lines([p for p in report.valid_rows if p.slotted], zone))
+    lines.extend(_slot_lines([p for p in report.valid_rows if p.slotted], zone, "--payloads"))
     mode = "online" if report.online else "offline"
     lines.append(
         f"{where}: {len(report.planned)} rows checked ({mode}), "
@@ -79,7 +79,7 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
     ]
     if plan.immediate:
         lines.append(f"  {plan.immediate} post(s) have no scheduled_at and publish IMMEDIATELY")
-    lines.extend(_slot_lines(plan.slotted, zone))
+    lines.extend(_slot_lines(plan.slotted, zone, "the results sheet"))
     if plan.already_done:
         lines.append(f"  {len(plan.already_done)} row(s) already done in an earlier run: skipped")
     for planned in plan.changed:
@@ -98,8 +98,9 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
 SLOTS_SHOWN = 10  # posting slots listed in the plan; then a count
 
 
-def _slot_lines(slotted: list[PlannedRow], zone: tzinfo) -> list[str]:
-    """The times the posting slots gave the rows with a blank scheduled_at."""
+def _slot_lines(slotted: list[PlannedRow], zone: tzinfo, all_in: str) -> list[str]:
+    """The times the posting slots gave the rows with a blank scheduled_at (the first
+    :data:`SLOTS_SHOWN`; ``all_in`` says where to see them all)."""
     if not slotted:
         return []
     lines = [f"  {len(slotted)} post(s) placed in posting slots (--slots):"]
@@ -108,7 +109,7 @@ def _slot_lines(slotted: list[PlannedRow], zone: tzinfo) -> list[str]:
         shown = f"{when:%a %Y-%m-%d %H:%M %Z}".strip() if when else "now"
         lines.append(f"    row {planned.row.row_number}: {shown}")
     if len(slotted) > SLOTS_SHOWN:
-        lines.append(f"    … and {len(slotted) - SLOTS_SHOWN} more (the results sheet lists all)")
+        lines.append(f"    … and {len(slotted) - SLOTS_SHOWN} more ({all_in} lists all)")
     return lines
 
 
