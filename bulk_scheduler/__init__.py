@@ -44,6 +44,9 @@ _PUBLIC = {
     "load_campaign": "sheet.loader",
     "run_campaign": "launch.orchestrator",
     "validate_campaign": "launch.dry_run",
+    # For PlanOptions(slots=..., groups=...), as --slots and --groups make them.
+    "parse_slots": "checks.slots",
+    "read_groups_file": "sheet.groups",
 }
 
 __all__ = [
@@ -70,6 +73,8 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "load_campaign",
+    "parse_slots",
+    "read_groups_file",
     "run_campaign",
     "validate_campaign",
 ]
@@ -78,6 +83,7 @@ if TYPE_CHECKING:
     from bulk_scheduler.api.client import ApiKey, PartnerClient
     from bulk_scheduler.campaign import Campaign, CampaignRow
     from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.checks.slots import parse_slots
     from bulk_scheduler.errors import (
         ApiError,
         BulkSchedulerError,
@@ -92,6 +98,7 @@ if TYPE_CHECKING:
     from bulk_scheduler.launch.executor import ExecutorOptions
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, RunReport, run_campaign
     from bulk_scheduler.outcome import RowOutcome, RowResult
+    from bulk_scheduler.sheet.groups import read_groups_file
     from bulk_scheduler.sheet.loader import load_campaign
 
 
