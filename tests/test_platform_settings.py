@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from bulk_scheduler.cli.commands import cli
@@ -774,3 +776,96 @@ def test_a_row_added_above_never_moves_the_rows_already_sent(
     assert api_env.stats()["posts_total"] == 5  # 3, then the 2 new ones: nothing doubled
     new = {after["New first"], after["New middle"]}
     assert len(new) == 2 and not new & set(before.values())  # the next free slots
+
+
+# --- whatever cells hold, a body the validator passes, the official schema passes ---------
+
+_WORDS = st.sampled_from(
+    [
+        "",
+        " ",
+        "yes",
+        "No",
+        "TRUE",
+        "✓",
+        "0",
+        "1",
+        "Public",
+        "only me",
+        "Drafts",
+        "direct",
+        "1500",
+        "-1",
+        "2.5",
+        "https://shop.example.com/a",
+        "shop.example.com",
+        "a, b, ,c",
+        "  padded  ",
+        "#tag, other tag",
+        "x" * 90,
+        "x" * 91,
+        "y" * 101,
+        "z" * 2200,
+    ]
+)
+# Mostly what people write (so that many bodies carry settings), sometimes anything.
+_CELLS = st.one_of(
+    st.none(), _WORDS, _WORDS, _WORDS, st.text(max_size=40), st.integers(-5, 10**12), st.booleans()
+)
+_SETTING_COLUMNS = [
+    "tiktok.privacy_level",
+    "tiktok.post_mode",
+    "tiktok.title",
+    "tiktok.description",
+    "tiktok.disable_comment",
+    "tiktok.user_consent",
+    "tiktok.video_cover_timestamp_ms",
+    "pinterest.board_id",
+    "pinterest.title",
+    "pinterest.link",
+    "pinterest.tags",
+    "settings.youtube.title",
+    "settings.youtube.privacy",
+    "settings.threads.title",
+]
+
+
+@st.composite
+def _settings_row(draw: st.DrawFn) -> tuple[dict[str, Any], str, str]:
+    """A row's settings cells, mostly for the platform its accounts are on."""
+    platform = draw(st.sampled_from(["tiktok.", "pinterest.", "settings.", ""]))
+    accounts = {
+        "tiktok.": TIKTOK,
+        "pinterest.": PINS,
+        "settings.": seed.BYO_YOUTUBE_ID,
+        "": draw(st.sampled_from([TIKTOK, PINS, f"{TIKTOK}, {PINS}"])),
+    }[platform]
+    columns = [c for c in _SETTING_COLUMNS if c.startswith(platform)]
+    cells = draw(st.dictionaries(st.sampled_from(columns), _CELLS, max_size=5))
+    return cells, accounts, draw(st.sampled_from([VIDEO, SLIDES]))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(rows=st.lists(_settings_row(), min_size=8, max_size=8))
+def test_every_body_the_validator_passes_passes_the_official_schema(
+    official_schema: OfficialSchema, rows: list[tuple[dict[str, Any], str, str]]
+) -> None:
+    from bulk_scheduler.api.contract import Account
+    from bulk_scheduler.checks.accounts import AccountDirectory
+    from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.checks.rules import plan_and_validate
+    from tests.rows import make_row
+
+    directory = AccountDirectory([Account.model_validate(a) for a in seed.SEED_ACCOUNTS])
+    made = [
+        make_row(2 + n, caption=f"Post {n}", media_urls=urls, accounts=accounts, **cells)
+        for n, (cells, accounts, urls) in enumerate(rows)
+    ]
+    planned = plan_and_validate(made, PlanOptions(timezone="UTC"), directory)
+    bodies = [p.payload for p in planned if p.has_body and not p.has_errors]
+    if bodies:
+        assert_bodies_pass(official_schema, bodies)
