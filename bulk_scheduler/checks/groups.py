@@ -50,7 +50,7 @@ def expand_groups(text: str, groups: Mapping[str, tuple[str, ...]] | None) -> Gr
     Tokens are separated as the accounts column separates them
     (:func:`~bulk_scheduler.checks.accounts.split_account_tokens`); the other tokens are
     kept as written, for the accounts reader."""
-    groups = groups or {}
+    groups = {group_key(name): members for name, members in (groups or {}).items()}
     tokens: list[str] = []
     used: list[tuple[str, int]] = []
     unknown: list[str] = []

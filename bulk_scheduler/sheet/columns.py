@@ -188,7 +188,7 @@ COLUMNS: tuple[Column, ...] = (
         "Pinterest: the board to pin to (its id, <= 128 characters). Blank: the account's "
         "default board.",
         "987654321098765432",
-        ("pin_board", "pinterest_board", "pinterest_board_id", "board", "board_id"),
+        ("pin_board", "pinterest_board", "pinterest_board_id", "pin_board_id", "board", "board_id"),
     ),
     Column(
         "pinterest.title",
