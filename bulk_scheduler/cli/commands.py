@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -185,8 +185,6 @@ def _queue_options(
     plan: PlanOptions, groups_path: Path | None, slots: str | None, start: str | None
 ) -> PlanOptions:
     """``plan`` with ``--groups`` (read here), ``--slots`` and ``--start``."""
-    from dataclasses import replace
-
     from bulk_scheduler.checks.slots import SlotSyntaxError, parse_slots, parse_start
 
     if start is not None and slots is None:
