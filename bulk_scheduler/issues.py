@@ -270,7 +270,8 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         ERROR,
         CHECKS,
         "A setting is longer than the API allows (TikTok title: 90 for a slideshow, 2,200 for "
-        "a video; description 4,000; Pinterest board 128, title 100, link 2,048, tag 100).",
+        "a video; description 4,000; Pinterest board 128, title 100, link 2,048, tag 100; "
+        "YouTube title 100).",
     ),
     _code(
         "pinterest-link-invalid",
