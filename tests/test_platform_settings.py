@@ -869,3 +869,49 @@ def test_every_body_the_validator_passes_passes_the_official_schema(
     bodies = [p.payload for p in planned if p.has_body and not p.has_errors]
     if bodies:
         assert_bodies_pass(official_schema, bodies)
+
+
+@pytest.mark.parametrize(
+    ("hours", "refused"),
+    [
+        ([-1, -2, -3, -4, -5], True),  # 5 in the 24 hours before
+        ([1, 2, 3, 4, 5], True),  # 5 in the 24 hours after
+        ([-20, -20, -20, 20, 20], False),  # 5 within a day either side, never 6 in one day
+        ([-12, -11, 2, 3, 11], True),  # from -12 h: 6 in 24 hours, this one among them
+        ([-25, 2, 3, 4, 25], False),
+    ],
+)
+def test_the_sandbox_and_the_validator_count_a_days_drafts_alike(
+    hours: list[int], refused: bool
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bulk_scheduler.api.contract import Account
+    from bulk_scheduler.checks.accounts import AccountDirectory
+    from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.checks.rules import plan_and_validate
+    from bulk_scheduler.sandbox.platform_settings import drafts_problem
+    from tests.rows import make_row
+
+    at = datetime(2036, 3, 10, 12, tzinfo=UTC)
+    body = {"tiktok": {"post_mode": "MEDIA_UPLOAD"}}
+    account = next(a for a in seed.SEED_ACCOUNTS if a["id"] == TIKTOK)
+    stored = [(body, at + timedelta(hours=h), [TIKTOK]) for h in hours]
+    assert (drafts_problem(body, at, [account], stored) is not None) is refused
+
+    moments = [at + timedelta(hours=h) for h in hours] + [at]  # the new one last
+    rows = [
+        make_row(
+            2 + n,
+            caption=f"Draft {n}",
+            media_urls=SLIDES,
+            accounts=TIKTOK,
+            scheduled_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **{"tiktok.post_mode": "Drafts"},
+        )
+        for n, moment in enumerate(moments)
+    ]
+    directory = AccountDirectory([Account.model_validate(a) for a in seed.SEED_ACCOUNTS])
+    planned = plan_and_validate(rows, PlanOptions(timezone="UTC"), directory)
+    warned = any(i.code == "tiktok-drafts-too-many" for p in planned for i in p.issues)
+    assert warned is refused

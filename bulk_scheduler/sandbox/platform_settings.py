@@ -59,20 +59,34 @@ def drafts_problem(
     accounts: list[dict[str, Any]],
     stored: Iterable[tuple[dict[str, Any], datetime, list[str]]],
 ) -> str | None:
-    """TikTok's refusal of a drafts-mode post to an account that already holds 5 within
-    24 hours of ``at``. ``stored`` gives each stored post's body, time and account ids."""
+    """TikTok's refusal of a drafts-mode post to an account that already holds 5 drafts
+    in some 24 hours that would also hold this one (at ``at``). ``stored`` gives each
+    stored post's body, time and account ids."""
     if not _is_drafts(body):
         return None
-    near: dict[str, int] = {}
+    near: dict[str, list[datetime]] = {}
     for other, when, account_ids in stored:
         if _is_drafts(other) and abs(when - at) < _DAY:
             for account_id in account_ids:
-                near[account_id] = near.get(account_id, 0) + 1
-    full = [a for a in accounts if near.get(a["id"], 0) >= _PENDING_DRAFTS_PER_DAY]
+                near.setdefault(account_id, []).append(when)
+    full = [a for a in accounts if _crowded(sorted(near.get(a["id"], ())), at)]
     if not full:
         return None
     names = ", ".join(_handle(a) for a in full)
     return (
         f"TikTok refused the upload: {names} already has {_PENDING_DRAFTS_PER_DAY} pending "
-        "drafts within 24 hours"
+        "drafts within 24 hours of it"
     )
+
+
+def _crowded(times: list[datetime], at: datetime) -> bool:
+    """Whether some 24 hours that hold ``at`` hold 5 of ``times`` too (each window starts
+    at ``at`` or at one of the times before it)."""
+    if len(times) < _PENDING_DRAFTS_PER_DAY:
+        return False
+    starts = [t for t in times if t <= at] + [at]
+    for start in starts:
+        end = start + _DAY
+        if at < end and sum(start <= t < end for t in times) >= _PENDING_DRAFTS_PER_DAY:
+            return True
+    return False
