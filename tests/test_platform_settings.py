@@ -695,6 +695,14 @@ def test_a_slots_campaign_without_start_keeps_its_start_for_re_runs(
     again = invoke("validate", campaign, "--offline")
     assert "options reused from an earlier run" in again.output
     assert api_env.stats()["posts_total"] == 3
+    # So does run, with a row added: it alone is sent, in the remembered zone's next slot.
+    write(campaign, BASE, [*rows, ["Queued 3", VIDEO, TIKTOK, None]])
+    third = invoke("run", campaign, "--yes")
+    assert third.exit_code == 0, third.output
+    assert "3 row(s) already done in an earlier run: skipped" in third.output
+    assert "1 post(s) placed in posting slots (--slots):" in third.output
+    assert "10:00 UTC" in third.output.split("placed in posting slots", 1)[1]
+    assert api_env.stats()["posts_total"] == 4
 
 
 # --- the sandbox's own rules agree with the validator's ----------------------------------

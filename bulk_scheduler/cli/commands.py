@@ -465,7 +465,7 @@ def run(
     def show_plan(plan: LaunchPlan) -> None:
         probe_bar.close()
         if not quiet:
-            click.echo(render_plan(plan, local_zone(source.plan)), err=as_json)
+            click.echo(render_plan(plan, local_zone(source.plan, plan)), err=as_json)
         progress.append(Progress(total=len(plan.to_send), enabled=bars))
 
     def confirm(plan: LaunchPlan) -> bool:

@@ -14,7 +14,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,6 +87,8 @@ class LaunchPlan:
     workspaces: list[str] = field(default_factory=list)
     api_url: str | None = None
     api_is_sandbox: bool = False
+    # The campaign's time zone as planned (given, or remembered by the journal).
+    timezone: str | None = None
 
     @property
     def slotted(self) -> list[PlannedRow]:
@@ -619,6 +621,7 @@ def run_campaign(
             )
         plan = plan_launch(report, journal=journal)
         plan.api_url = url
+        plan.timezone = options.timezone
         plan.api_is_sandbox = is_loopback_host(urlsplit(url).hostname or "")
         if (note := choices.note()) is not None:
             plan.notes.insert(0, note)
@@ -688,8 +691,11 @@ def _stopping_on_signals(stop: asyncio.Event, hooks: RunHooks) -> Iterator[None]
                 loop.remove_signal_handler(sig)
 
 
-def local_zone(options: PlanOptions) -> tzinfo:
-    """The zone to show times in: ``--timezone`` if given, else the machine's."""
+def local_zone(options: PlanOptions, plan: LaunchPlan | None = None) -> tzinfo:
+    """The zone to show times in: the plan's (``--timezone``, or the one the journal
+    remembered), else ``--timezone`` if given, else the machine's."""
+    if plan is not None and plan.timezone:
+        options = replace(options, timezone=plan.timezone)
     if options.timezone:
         from zoneinfo import ZoneInfo
 
