@@ -52,6 +52,9 @@ _PUBLIC = {
     "Update": "launch.changes",
     "Retry": "launch.changes",
     "ChangeResult": "launch.changes",
+    # For PlanOptions(slots=..., groups=...), as --slots and --groups make them.
+    "parse_slots": "checks.slots",
+    "read_groups_file": "sheet.groups",
 }
 
 __all__ = [
@@ -85,6 +88,8 @@ __all__ = [
     "__version__",
     "cancel_posts",
     "load_campaign",
+    "parse_slots",
+    "read_groups_file",
     "refresh_status",
     "run_campaign",
     "validate_campaign",
@@ -94,6 +99,7 @@ if TYPE_CHECKING:
     from bulk_scheduler.api.client import ApiKey, PartnerClient
     from bulk_scheduler.campaign import Campaign, CampaignRow
     from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.checks.slots import parse_slots
     from bulk_scheduler.errors import (
         ApiError,
         BulkSchedulerError,
@@ -116,6 +122,7 @@ if TYPE_CHECKING:
     )
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, RunReport, run_campaign
     from bulk_scheduler.outcome import RowOutcome, RowResult
+    from bulk_scheduler.sheet.groups import read_groups_file
     from bulk_scheduler.sheet.loader import load_campaign
 
 

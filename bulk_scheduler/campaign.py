@@ -210,3 +210,6 @@ class Campaign:
     # cells in column order): the cells that were sent for its post, from the journal,
     # where the sheet now holds others or has no row for it.
     shown: dict[int, list[CellValue]] = field(default_factory=dict)
+    # The account groups of the workbook's ``groups`` tab (name -> accounts as written),
+    # None when it has none (``sheet/groups.py``).
+    groups: dict[str, tuple[str, ...]] | None = None

@@ -32,6 +32,15 @@ COLUMN_OF = {
     "scheduled_at": "G",
     "timezone": "H",
     "example": "J",  # after the notes column (I)
+    "tiktok.privacy_level": "K",
+    "tiktok.post_mode": "L",
+    "tiktok.title": "M",
+    "tiktok.disable_comment": "N",
+    "tiktok.video_cover_timestamp_ms": "O",
+    "pinterest.board_id": "P",
+    "pinterest.title": "Q",
+    "pinterest.link": "R",
+    "pinterest.tags": "S",
 }
 # Rules a committed file cannot trigger against the sandbox, each tested on its own below
 # or in tests/test_validator.py: "too soon" depends on the moment of the run, the sandbox
@@ -129,7 +138,7 @@ def test_the_report_is_grouped_by_row_with_totals() -> None:
     ]
     assert "row 2" in lines
     assert lines[lines.index("row 2") + 1].split()[:3] == ["B2", "error", "caption-missing"]
-    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 39 rows checked (offline)")
+    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 59 rows checked (offline)")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])

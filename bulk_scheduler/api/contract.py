@@ -49,6 +49,44 @@ PLATFORM_CAPTION_LIMITS: dict[str, int] = {
 }
 TIKTOK_PHOTO_CAPTION_LIMIT = 4000
 
+# Per-platform settings (``tiktok``, ``pinterest``, ``settings.<provider>``): the contract
+# package's enums and limits, in UTF-16 code units as the server counts them.
+TIKTOK_PRIVACY_LEVELS = (
+    "PUBLIC_TO_EVERYONE",
+    "MUTUAL_FOLLOW_FRIENDS",
+    "FOLLOWER_OF_CREATOR",
+    "SELF_ONLY",
+)
+TIKTOK_POST_MODES = ("DIRECT_POST", "MEDIA_UPLOAD")
+TIKTOK_DRAFTS_MODE = "MEDIA_UPLOAD"
+TIKTOK_VIDEO_TITLE_MAX_LENGTH = 2200
+TIKTOK_PHOTO_TITLE_MAX_LENGTH = 90
+TIKTOK_DESCRIPTION_MAX_LENGTH = 4000
+# TikTok refuses drafts uploads beyond about this many pending per account in 24 hours.
+TIKTOK_PENDING_DRAFTS_PER_DAY = 5
+PINTEREST_BOARD_ID_MAX_LENGTH = 128
+PINTEREST_TITLE_MAX_LENGTH = 100
+PINTEREST_LINK_MAX_LENGTH = 2048
+PINTEREST_TAG_MAX_LENGTH = 100
+PINTEREST_MAX_TAGS = 30
+YOUTUBE_TITLE_MAX_LENGTH = 100
+# The providers ``settings`` may carry, each a free-form object.
+SETTINGS_PROVIDERS = (
+    "x",
+    "twitter",
+    "youtube",
+    "reddit",
+    "threads",
+    "bluesky",
+    "tiktok",
+    "pinterest",
+    "instagram",
+    "instagram-standalone",
+    "facebook",
+    "linkedin",
+    "linkedin-page",
+)
+
 POST_STATUSES = (
     "draft",
     "pending",

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -101,12 +101,16 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
         no_media_check: bool,
         max_file_mb: int,
         max_rows: int,
+        groups_path: Path | None,
+        slots: str | None,
+        start: str | None,
         **kwargs: Any,
     ) -> Any:
+        plan = _plan_options(timezone_name, default_accounts, date_format)
         source = CampaignInput(
             path=campaign,
             sheet=sheet,
-            plan=_plan_options(timezone_name, default_accounts, date_format),
+            plan=_queue_options(plan, groups_path, slots, start),
             media_check=not no_media_check,
             max_rows=max_rows,
             max_file_mb=max_file_mb,
@@ -153,10 +157,56 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 show_default=True,
                 help="Refuse campaigns with more data rows than this.",
             ),
+            click.option(
+                "--groups",
+                "groups_path",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Account groups (CSV/XLSX: group, accounts) for #group in the accounts "
+                "column (default: the workbook's groups tab).",
+            ),
+            click.option(
+                "--slots",
+                metavar="SLOTS",
+                help='Posting slots for rows with a blank scheduled_at, e.g. "Mon-Fri '
+                '09:00,18:00; Sat 11:00" (in --timezone).',
+            ),
+            click.option(
+                "--start",
+                metavar="DATE",
+                help="First day of the posting slots, YYYY-MM-DD (default: now, kept for re-runs).",
+            ),
         ]
     ):
         with_source = option(with_source)
     return with_source
+
+
+def _queue_options(
+    plan: PlanOptions, groups_path: Path | None, slots: str | None, start: str | None
+) -> PlanOptions:
+    """``plan`` with ``--groups`` (read here), ``--slots`` and ``--start``."""
+    from bulk_scheduler.checks.slots import SlotSyntaxError, parse_slots, parse_start
+
+    if start is not None and slots is None:
+        fail("--start: give --slots too; --start is the first day of the posting slots")
+    if slots is not None:
+        try:
+            plan = replace(plan, slots=parse_slots(slots))
+        except SlotSyntaxError as exc:
+            fail(f"--slots: {exc}")
+    if start is not None:
+        try:
+            plan = replace(plan, slots_start=parse_start(start))
+        except ValueError as exc:
+            fail(f"--start: {exc}")
+    if groups_path is not None:
+        from bulk_scheduler.sheet.groups import read_groups_file
+
+        try:
+            plan = replace(plan, groups=read_groups_file(groups_path))
+        except BulkSchedulerError as exc:
+            fail(f"--groups: {exc}")
+    return plan
 
 
 def _plan_options(timezone_name: str | None, default_accounts: str | None, date_format):
@@ -223,6 +273,14 @@ def _leave_at_once() -> None:
         err=True,
     )
     os._exit(int(ExitStatus.INTERRUPTED))
+
+
+def _zone(name: str | None) -> Any:
+    """The zone to show times in: ``--timezone`` (checked already), else UTC."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name) if name else UTC
 
 
 def _print_json(data: Any) -> None:
@@ -292,9 +350,12 @@ def validate(
         note = f"note: {API_KEY_ENV} is not set, so accounts and media were checked offline only"
     probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
     # Plan as run would: with the options an earlier run of this campaign kept.
-    choices = PlanningChoices(source.plan, source.sheet).with_remembered(
-        default_journal_path(source.path)
-    )
+    try:
+        choices = PlanningChoices(source.plan, source.sheet).with_remembered(
+            default_journal_path(source.path)
+        )
+    except BulkSchedulerError as exc:
+        fail(str(exc))
     if (reused := choices.note()) is not None and not quiet:
         click.echo(f"note: {reused}", err=True)
     with api_endpoint(sandbox, base_url, resolve=False) as (key, url):
@@ -323,7 +384,7 @@ def validate(
     if as_json:
         _print_json(report.to_json())
     else:
-        click.echo(render_issues(report))
+        click.echo(render_issues(report, zone=_zone(choices.options.timezone)))
         if note and not quiet:
             click.echo(note, err=True)
     sys.exit(int(ExitStatus.ROWS_FAILED if report.error_count else ExitStatus.OK))
@@ -416,7 +477,7 @@ def run(
         plan_parts.append(plan.parts())
         probe_bar.close()
         if not quiet:
-            click.echo(render_plan(plan, local_zone(source.plan)), err=as_json)
+            click.echo(render_plan(plan, local_zone(source.plan, plan)), err=as_json)
         progress.append(Progress(total=len(plan.to_send), enabled=bars))
 
     def confirm(plan: LaunchPlan) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # a dry run renders without loading the launch (and its HTTP library)
+    from bulk_scheduler.checks.planner import PlannedRow
     from bulk_scheduler.launch.dry_run import ValidationReport
     from bulk_scheduler.launch.lifecycle import CancelPlan, CancelReport, StatusReport
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunReport
@@ -20,8 +21,9 @@ def printable(text: str | None) -> str:
     return (text or "").translate(_CONTROL)
 
 
-def render_issues(report: ValidationReport, *, limit: int | None = None) -> str:
-    """The report grouped by row: row, cell, severity, code, message; then totals."""
+def render_issues(report: ValidationReport, *, limit: int | None = None, zone: tzinfo = UTC) -> str:
+    """The report grouped by row: row, cell, severity, code, message; then the times the
+    posting slots gave (in ``zone``), and totals."""
     campaign = report.campaign
     where = campaign.path.name + (f" (sheet {campaign.sheet_name})" if campaign.sheet_name else "")
     lines: list[str] = []
@@ -39,6 +41,7 @@ def render_issues(report: ValidationReport, *, limit: int | None = None) -> str:
             f"  {printable(issue.cell) or '-':<6} {issue.severity.value:<8} {issue.code:<28} "
             f"{printable(issue.message)}"
         )
+    lines.extend(_slot_lines([p for p in report.valid_rows if p.slotted], zone, "--payloads"))
     mode = "online" if report.online else "offline"
     lines.append(
         f"{where}: {len(report.planned)} rows checked ({mode}), "
@@ -90,6 +93,7 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
         ]
     if plan.immediate:
         lines.append(f"  {plan.immediate} post(s) have no scheduled_at and publish IMMEDIATELY")
+    lines.extend(_slot_lines(plan.slotted, zone, "the results sheet"))
     if plan.already_done:
         lines.append(f"  {len(plan.already_done)} row(s) already done in an earlier run: skipped")
     updated = {u.row_number for u in plan.updates}
@@ -118,6 +122,24 @@ def render_plan(plan: LaunchPlan, zone: tzinfo) -> str:
         lines.append(f"  {plan.warnings} warning(s) on rows to send (see validate)")
     lines.extend(f"  note: {note}" for note in plan.notes)
     return "\n".join(lines)
+
+
+SLOTS_SHOWN = 10  # posting slots listed in the plan; then a count
+
+
+def _slot_lines(slotted: list[PlannedRow], zone: tzinfo, all_in: str) -> list[str]:
+    """The times the posting slots gave the rows with a blank scheduled_at (the first
+    :data:`SLOTS_SHOWN`; ``all_in`` says where to see them all)."""
+    if not slotted:
+        return []
+    lines = [f"  {len(slotted)} post(s) placed in posting slots (--slots):"]
+    for planned in slotted[:SLOTS_SHOWN]:
+        when = planned.publish_at.astimezone(zone) if planned.publish_at else None
+        shown = f"{when:%a %Y-%m-%d %H:%M %Z}".strip() if when else "now"
+        lines.append(f"    row {planned.row.row_number}: {shown}")
+    if len(slotted) > SLOTS_SHOWN:
+        lines.append(f"    … and {len(slotted) - SLOTS_SHOWN} more ({all_in} lists all)")
+    return lines
 
 
 ATTENTION_SHOWN = 20  # rows needing attention listed at the end of a run; then a count

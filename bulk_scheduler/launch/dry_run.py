@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -117,9 +117,12 @@ def validate_rows(
     """Plan and validate a loaded campaign.
 
     ``accounts`` (from ``GET /accounts``) enables the online rules; ``media`` the media
-    preflight (each distinct URL probed once; ``media_cache`` holds facts already known).
+    preflight; the campaign's groups tab gives the account groups unless ``options`` has
+    some (``--groups``) (each distinct URL probed once; ``media_cache`` holds facts already known).
     """
     directory = AccountDirectory(accounts) if accounts is not None else None
+    if options.groups is None and campaign.groups is not None:  # the workbook's groups tab
+        options = replace(options, groups=campaign.groups)
     planned = plan_and_validate(campaign.rows, options, directory)
     if media is not None:
         from bulk_scheduler.media.preflight import check_media

@@ -14,7 +14,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +51,7 @@ from bulk_scheduler.launch.changes import (
     retry_for,
     update_for,
 )
-from bulk_scheduler.launch.choices import PlanningChoices
+from bulk_scheduler.launch.choices import PlanningChoices, with_slot_pins
 from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_for, validate_rows
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.launch.journal import (
@@ -118,6 +118,13 @@ class LaunchPlan:
     canceled: dict[int, RowOutcome] = field(default_factory=dict)
     only: str | None = None
     refresh: RefreshStats | None = None  # the status refresh run before planning
+    # The campaign's time zone as planned (given, or remembered by the journal).
+    timezone: str | None = None
+
+    @property
+    def slotted(self) -> list[PlannedRow]:
+        """The rows to send whose time is a posting slot (``--slots``), in sheet order."""
+        return [planned for planned in self.to_send if planned.slotted]
 
     @property
     def posts(self) -> int:
@@ -809,6 +816,7 @@ def run_campaign(
         plan.only = only
         plan.refresh = refresh
         plan.api_url = url
+        plan.timezone = options.timezone
         plan.api_is_sandbox = is_loopback_host(urlsplit(url).hostname or "")
         if (note := choices.note()) is not None:
             plan.notes.insert(0, note)
@@ -819,7 +827,10 @@ def run_campaign(
             hooks.plan(plan)
         if hooks.confirm and not hooks.confirm(plan):
             return RunReport(outcomes=[], results_path=None, launched=False)
-        journal.remember_options(choices.to_json())
+        # Before anything is sent: the slot each row got, so that a later run, of a sheet
+        # with rows added or moved, keeps every row already sent at its time.
+        slotted = [p for p in report.planned if p.slotted and p.has_body and not p.has_errors]
+        journal.remember_options(with_slot_pins(choices, slotted).to_json())
         return event_loop.run(
             _send(report, plan, key, url, executor, results, journal, hooks, write=write)
         )
@@ -930,8 +941,11 @@ def _stopping_on_signals(stop: asyncio.Event, hooks: RunHooks) -> Iterator[None]
                 loop.remove_signal_handler(sig)
 
 
-def local_zone(options: PlanOptions) -> tzinfo:
-    """The zone to show times in: ``--timezone`` if given, else the machine's."""
+def local_zone(options: PlanOptions, plan: LaunchPlan | None = None) -> tzinfo:
+    """The zone to show times in: the plan's (``--timezone``, or the one the journal
+    remembered), else ``--timezone`` if given, else the machine's."""
+    if plan is not None and plan.timezone:
+        options = replace(options, timezone=plan.timezone)
     if options.timezone:
         from zoneinfo import ZoneInfo
 

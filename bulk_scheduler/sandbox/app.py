@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bulk_scheduler.api.contract import API_PREFIX, POST_STATUSES
-from bulk_scheduler.sandbox import checks
+from bulk_scheduler.sandbox import checks, platform_settings
 from bulk_scheduler.sandbox.config import FAULT_FIELDS, SandboxConfig
 from bulk_scheduler.sandbox.lifecycle import Lifecycle
 from bulk_scheduler.sandbox.schema import schema_issues
@@ -330,6 +330,20 @@ class SandboxApp:
         music = checks.music_problem(body, accounts)
         if music:
             return failure(400, "invalid_music_url", music)
+        refused = platform_settings.settings_problem(body, accounts)
+        if refused:
+            return failure(400, "validation_failed", refused)
+        spam = platform_settings.drafts_problem(
+            body,
+            schedule.at or now,
+            accounts,
+            (
+                (post.body, post.scheduled_at or post.created_at, post.account_ids)
+                for post in state.posts.values()
+            ),
+        )
+        if spam:
+            return failure(400, platform_settings.SPAM_RISK_CODE, spam)
         unreachable = await checks.reachability_problem(body, self.config.fetch_loopback_media)
         if unreachable:
             return failure(400, "media_unreachable", unreachable)

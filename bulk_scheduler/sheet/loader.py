@@ -11,6 +11,8 @@ what every format shares:
   one is close); a column with values but no header is a ``blank-header``
   warning. Two headers meaning the same column, or a missing required column,
   make the file unusable.
+- A workbook's ``groups`` tab (not the campaign's own) is read as its account groups
+  (``groups.py``) into ``Campaign.groups``.
 - Fully blank rows are skipped but keep their number: ``row_number`` is always
   the row the spreadsheet shows. Trailing blank columns are dropped.
 
@@ -67,6 +69,7 @@ from bulk_scheduler.sheet.file_guard import (
     MAX_SHEET_CELLS,
     check_file_size,
 )
+from bulk_scheduler.sheet.groups import groups_tab_name, read_groups_tab
 from bulk_scheduler.sheet.results import is_formula_like
 from bulk_scheduler.sheet.xlsx_reader import read_xlsx
 
@@ -119,7 +122,11 @@ def load_campaign(
 
     with collector_paused():
         source = _read(file, name, extension, sheet, max_bytes)
-        return _campaign(file, name, source, tuple(required), max_rows)
+        campaign = _campaign(file, name, source, tuple(required), max_rows)
+    tab = groups_tab_name(source.sheet_names, source.sheet_name)
+    if tab is not None:
+        campaign.groups = read_groups_tab(file, name, tab)
+    return campaign
 
 
 def campaign_from_cells(
