@@ -6,12 +6,13 @@ the user gives others, and says which ones it reused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bulk_scheduler.checks.planner import PlanOptions
 from bulk_scheduler.launch.journal import remembered_options
+from bulk_scheduler.sheet.read_options import ReadOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,8 @@ class PlanningChoices:
     sheet: str | None = None
     skip_invalid: bool = False
     reused: tuple[str, ...] = ()  # the options taken from the journal, as flags
+    # How the file is read: --header-row, --encoding, --include-hidden.
+    reading: ReadOptions = field(default_factory=ReadOptions)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +35,9 @@ class PlanningChoices:
             "default_accounts": list(self.options.default_accounts),
             "sheet": self.sheet,
             "skip_invalid": self.skip_invalid,
+            "header_row": self.reading.header_row,
+            "encoding": self.reading.encoding,
+            "include_hidden": self.reading.include_hidden,
         }
 
     def with_remembered(self, journal_file: Path | None) -> PlanningChoices:
@@ -54,7 +60,19 @@ class PlanningChoices:
         if not skip and saved.get("skip_invalid") is True:
             skip = True
             reused.append("--skip-invalid")
-        return PlanningChoices(options, sheet, skip, tuple(reused))
+        reading = self.reading
+        header_row = saved.get("header_row")
+        if reading.header_row is None and type(header_row) is int and header_row > 0:
+            reading = replace(reading, header_row=header_row)
+            reused.append(f"--header-row {header_row}")
+        if reading.encoding is None and isinstance(saved.get("encoding"), str):
+            reading = replace(reading, encoding=saved["encoding"])
+            reused.append(f"--encoding {saved['encoding']}")
+        if not reading.include_hidden and saved.get("include_hidden") is True:
+            # Rows an earlier run sent must stay rows of the campaign, not posts it lost.
+            reading = replace(reading, include_hidden=True)
+            reused.append("--include-hidden")
+        return PlanningChoices(options, sheet, skip, tuple(reused), reading)
 
     def note(self) -> str | None:
         if not self.reused:

@@ -786,15 +786,16 @@ def _rows_at_once(
     ``cap``, with each step mapped over the rows in C rather than looped over in Python;
     None for any other sheet (:func:`_rows` then says what is wrong, if anything)."""
     data = grid[1:]
+    end = first_row + len(data)
     lengths = list(map(len, data))
     # A blank row is one whose every cell is None (the CSV reader's blank rows are []).
     filled = list(map(ne, map(list.count, data, repeat(None)), lengths))
     if False in filled:
         data = list(compress(data, filled))
-        numbers: Iterable[int] = compress(range(first_row, first_row + len(data)), filled)
+        numbers: Iterable[int] = compress(range(first_row, end), filled)
         lengths = list(compress(lengths, filled))
     else:
-        numbers = range(first_row, first_row + len(data))
+        numbers = range(first_row, end)
     if len(lengths) > cap or (lengths and (min(lengths) != width or max(lengths) != width)):
         return None
     return list(map(CampaignRow, numbers, repeat(index), repeat(letters), data))
