@@ -27,6 +27,7 @@ from bulk_scheduler.sheet.xlsx_reader import (
     choose_sheet,
     convert_rows,
     fill_merged_ranges,
+    open_workbook,
 )
 
 __all__ = ["read_calamine"]
@@ -41,7 +42,7 @@ def read_calamine(path: Path, name: str, sheet: str | None, kind: str) -> XlsxTa
     if kind == "ods":
         check_workbook_archive(path, name)
     try:
-        with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+        with open_workbook(path) as workbook:
             sheet_names = list(workbook.sheet_names)
             chosen = choose_sheet(sheet_names, sheet, name)
             calamine_sheet = workbook.get_sheet_by_name(chosen)

@@ -98,7 +98,7 @@ def read_xlsx(
     # Before calamine opens it: opening inflates the shared strings.
     check_workbook_archive(path, name, archive_limits)
     try:
-        with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+        with open_workbook(path) as workbook:
             sheet_names = list(workbook.sheet_names)
             chosen = choose_sheet(sheet_names, sheet, name)
             # Before calamine loads the sheet: it allocates every cell from A1 to the last.
@@ -135,6 +135,19 @@ def read_xlsx(
         _put(rows, row_number - 1, column, None)
     fill_merged_ranges(rows, merged)
     return XlsxTable(rows, chosen, sheet_names, uncalculated, marks.hidden_rows, marks.links)
+
+
+def open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
+    """calamine's workbook at ``path``. calamine picks its reader by the extension when it
+    knows it, so a file named for another format than it is (an ``.xls`` renamed
+    ``.xlsx``) is opened from its bytes, which calamine reads by content."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        from bulk_scheduler.sheet.file_kind import kind_of_extension, sniff_kind
+
+        if sniff_kind(path) not in (None, kind_of_extension(path.suffix.lower())):
+            with path.open("rb") as handle:
+                return python_calamine.CalamineWorkbook.from_filelike(handle)
+    return python_calamine.CalamineWorkbook.from_path(path)
 
 
 def inspect_workbook(
