@@ -144,7 +144,8 @@ def open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         from bulk_scheduler.sheet.file_kind import kind_of_extension, sniff_kind
 
-        if sniff_kind(path) not in (None, kind_of_extension(path.suffix.lower())):
+        actual = sniff_kind(path)
+        if actual in ("xlsx", "xls", "ods") and actual != kind_of_extension(path.suffix.lower()):
             with path.open("rb") as handle:
                 return python_calamine.CalamineWorkbook.from_filelike(handle)
     return python_calamine.CalamineWorkbook.from_path(path)
