@@ -217,3 +217,6 @@ class Campaign:
     # How the file was read, when it was not the obvious way, one line each for the
     # output: "header on row 4", "using tab 'Plan' (...)", "read as Windows-1252".
     notes: list[str] = field(default_factory=list)
+    # The rows the sheet hides that were not read (``--include-hidden`` reads them): not
+    # sent, but still the sheet's rows, which the results sheet must not take for free.
+    hidden: list[CampaignRow] = field(default_factory=list)

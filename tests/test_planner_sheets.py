@@ -236,6 +236,28 @@ def test_a_run_does_not_send_hidden_rows_and_the_results_keep_them_hidden(
     assert sheet.auto_filter.ref is not None
 
 
+def test_a_done_row_hidden_later_is_neither_sent_nor_added_again(
+    tmp_path: Path, api_env: Any
+) -> None:
+    campaign = tmp_path / "plan.xlsx"
+    shutil.copy(PLANNERS / "cancelled_hidden.xlsx", campaign)
+    first = invoke("run", campaign, "--yes", "--no-media-check")
+    assert first.exit_code == 0, first.output
+    results = tmp_path / "plan.results.xlsx"
+    # The user filters the done rows out of view (here: hides row 2, done) and runs again.
+    book = load_workbook(results)
+    book["Posts"].row_dimensions[2].hidden = True
+    book.save(results)
+    second = invoke("run", results, "--yes", "--no-media-check")
+    assert second.exit_code == 0, second.output
+    assert api_env.stats()["posts_total"] == 4  # nothing sent twice
+    sheet = load_workbook(results)["Posts"]
+    assert sheet.max_row == 13  # no row added for the hidden row's post
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(2, header.index("result") + 1).value == "created"
+    assert sheet.row_dimensions[2].hidden
+
+
 # --- encodings ---------------------------------------------------------------------------
 
 

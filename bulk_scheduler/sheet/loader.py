@@ -453,10 +453,15 @@ def _campaign(
         first_row=header_row + 1,
     )
     issues = [*source.issues, *_header_issues(headers, columns, grid, header_row, pair)]
+    hidden: list[CampaignRow] = []
     if source.hidden_rows:
-        rows, hidden_issue = _hidden_rows(rows, source.hidden_rows, include_hidden)
+        kept, hidden_issue = _hidden_rows(rows, source.hidden_rows, include_hidden)
         if hidden_issue is not None:
             issues.append(hidden_issue)
+        if len(kept) < len(rows):
+            kept_numbers = {row.row_number for row in kept}
+            hidden = [row for row in rows if row.row_number not in kept_numbers]
+        rows = kept
     if not rows:  # run refuses such a file as a whole, so the dry run reports it
         issues.append(error("no-data-rows", "no data rows below the header: nothing to send"))
     followed = _follow_links(rows, columns, source.links) if source.links else []
@@ -491,6 +496,7 @@ def _campaign(
         header_row=header_row,
         above_header=above,
         notes=source.notes,
+        hidden=hidden,
     )
 
 
