@@ -44,6 +44,7 @@ _PUBLIC = {
     "load_campaign": "sheet.loader",
     "run_campaign": "launch.orchestrator",
     "validate_campaign": "launch.dry_run",
+    "ReadOptions": "sheet.read_options",
 }
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "LaunchPlan",
     "PartnerClient",
     "PlanOptions",
+    "ReadOptions",
     "RowIssue",
     "RowOutcome",
     "RowResult",
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, RunReport, run_campaign
     from bulk_scheduler.outcome import RowOutcome, RowResult
     from bulk_scheduler.sheet.loader import load_campaign
+    from bulk_scheduler.sheet.read_options import ReadOptions
 
 
 def __getattr__(name: str) -> Any:

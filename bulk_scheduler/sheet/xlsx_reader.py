@@ -19,9 +19,16 @@ values as the user sees them in Excel and fills in what calamine does not report
   columns is layout, and copying a caption into the next column would invent data.
   Merges that start in the header row are left alone.
 
-Formulas and error cells are found by streaming the sheet's XML from the zip,
-and only when a quick byte scan finds a ``<f>`` or ``t="e"`` at all, so plain
-sheets pay one decompression pass and nothing more. Small parts (workbook,
+- Hidden rows (``<row hidden="1">``: hidden by hand, or filtered out by an
+  autofilter, which Excel records alike) are listed in ``XlsxTable.hidden_rows``.
+- Links: a cell's hyperlink (``<hyperlink ref="D2" r:id=...>``, its address in the
+  sheet's relationships) and a ``=HYPERLINK("url", ...)`` formula give
+  ``XlsxTable.links``; the loader decides where a link stands for the cell.
+
+Formulas, error cells, hidden rows and links are found by streaming the sheet's XML
+from the zip, and only when a quick byte scan finds a ``<f>``, ``t="e"``,
+``hidden=`` or ``hyperlink`` at all, so plain sheets pay one decompression pass and
+nothing more. Small parts (workbook,
 relationships) are parsed with defusedxml; the sheet itself, once the byte scan
 has refused any DTD, with the stdlib's C parser for speed.
 
