@@ -111,6 +111,24 @@ def test_a_csv_keeps_its_title_rows_in_the_results_sheet(tmp_path: Path, api_env
     assert rows[3][0] == "Hello" and "created" in rows[3]
 
 
+def test_a_workbook_with_a_title_gets_its_results_beside_the_header_on_row_4(
+    tmp_path: Path,
+) -> None:
+    campaign = tmp_path / "title_rows.xlsx"
+    shutil.copy(PLANNERS / "title_rows.xlsx", campaign)
+    result = invoke("run", campaign, "--sandbox", "--yes", "--no-media-check")
+    assert result.exit_code == 0, result.output
+    assert "note: header on row 4" in result.output
+    sheet = load_workbook(tmp_path / "title_rows.results.xlsx")["Campaign"]
+    assert sheet["A1"].value == "Spring launch – content plan"
+    assert "A1:E1" in {str(merged) for merged in sheet.merged_cells.ranges}
+    header = [cell.value for cell in sheet[4]]
+    assert header[:5] == ["Caption", "Accounts", "Media", "Scheduled at", "Timezone"]
+    result_column = header.index("result") + 1
+    assert [sheet.cell(row, result_column).value for row in (5, 6, 7)] == ["created"] * 3
+    assert all(sheet.cell(row, result_column).value is None for row in (1, 2, 3))
+
+
 # --- the plan on a later tab -------------------------------------------------------------
 
 

@@ -18,7 +18,13 @@ import codecs
 
 from bulk_scheduler.errors import CampaignFileError
 
-__all__ = ["check_encoding", "detect_encoding", "encoding_label", "unreadable_text"]
+__all__ = [
+    "check_encoding",
+    "detect_encoding",
+    "encoding_label",
+    "refuse_encoding",
+    "unreadable_text",
+]
 
 # Preferred when the detector's guess and this one read the bytes the same: the code page
 # Excel writes "CSV" in on Western Windows machines.

@@ -142,15 +142,15 @@ def load_campaign(
     name = os.fspath(path)
     file = Path(path)
     extension = file.suffix.lower()
-    if extension == ".numbers":
-        raise CampaignFileError(_NUMBERS_MESSAGE.format(name=name))
-    if extension not in SUPPORTED_EXTENSIONS:
+    if extension not in (*SUPPORTED_EXTENSIONS, ".numbers"):
         shown = f"'{file.suffix}'" if file.suffix else "(no extension)"
         raise CampaignFileError(
             f"{name}: unsupported file type {shown}; use one of {', '.join(SUPPORTED_EXTENSIONS)}"
         )
     if not file.exists():
         raise CampaignFileError(f"{name}: file not found")
+    if extension == ".numbers":  # a file, or the folder a Numbers document can be
+        raise CampaignFileError(_NUMBERS_MESSAGE.format(name=name))
     if file.is_dir():
         raise CampaignFileError(f"{name}: is a folder, not a campaign file")
     check_file_size(file, name, max_bytes)
