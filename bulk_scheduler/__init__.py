@@ -55,6 +55,7 @@ _PUBLIC = {
     # For PlanOptions(slots=..., groups=...), as --slots and --groups make them.
     "parse_slots": "checks.slots",
     "read_groups_file": "sheet.groups",
+    "ReadOptions": "sheet.read_options",
 }
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "LaunchPlan",
     "PartnerClient",
     "PlanOptions",
+    "ReadOptions",
     "Retry",
     "RowIssue",
     "RowOutcome",
@@ -124,6 +126,7 @@ if TYPE_CHECKING:
     from bulk_scheduler.outcome import RowOutcome, RowResult
     from bulk_scheduler.sheet.groups import read_groups_file
     from bulk_scheduler.sheet.loader import load_campaign
+    from bulk_scheduler.sheet.read_options import ReadOptions
 
 
 def __getattr__(name: str) -> Any:

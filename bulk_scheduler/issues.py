@@ -365,6 +365,38 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         MEDIA,
         "The video or image is far from 9:16 portrait, which is recommended.",
     ),
+    # sheet: how a planner's file was read
+    _code(
+        "file-type-mismatch",
+        WARNING,
+        SHEET,
+        "The file's bytes are another format than its name says; it was read as what it is.",
+    ),
+    _code(
+        "hidden-rows-skipped",
+        WARNING,
+        SHEET,
+        "Rows hidden in the sheet (by hand or by a filter) are not sent; --include-hidden "
+        "sends them.",
+    ),
+    _code(
+        "hidden-rows-included",
+        WARNING,
+        SHEET,
+        "Rows hidden in the sheet are sent, as --include-hidden asks.",
+    ),
+    _code(
+        "hyperlink-target-used",
+        WARNING,
+        SHEET,
+        "A media cell shows text and links to a web address; the link's address is used.",
+    ),
+    _code(
+        "date-time-incomplete",
+        ERROR,
+        SHEET,
+        "A row has a date but no time, or a time but no date, in separate columns.",
+    ),
 )
 
 # The codes each severity allows, for the cheap check in the helpers below (they run once

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -28,6 +28,7 @@ from bulk_scheduler.errors import (
     CampaignInvalidError,
     ConfigurationError,
 )
+from bulk_scheduler.sheet.read_options import ReadOptions
 
 if TYPE_CHECKING:  # the HTTP side is imported only by the commands that go online
     from bulk_scheduler.api.client import ApiKey
@@ -85,6 +86,7 @@ class CampaignInput:
     media_check: bool
     max_rows: int
     max_file_mb: int
+    reading: ReadOptions = field(default_factory=ReadOptions)
 
 
 def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,6 +106,9 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
         groups_path: Path | None,
         slots: str | None,
         start: str | None,
+        header_row: int | None,
+        encoding: str | None,
+        include_hidden: bool,
         **kwargs: Any,
     ) -> Any:
         plan = _plan_options(timezone_name, default_accounts, date_format)
@@ -114,13 +119,18 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
             media_check=not no_media_check,
             max_rows=max_rows,
             max_file_mb=max_file_mb,
+            reading=_read_options(header_row, encoding, include_hidden),
         )
         return func(*args, source=source, **kwargs)
 
     for option in reversed(
         [
             click.argument("campaign", type=click.Path(path_type=Path, dir_okay=False)),
-            click.option("--sheet", metavar="NAME", help="XLSX tab to read (default: the first)."),
+            click.option(
+                "--sheet",
+                metavar="NAME",
+                help="Workbook tab to read (default: the first with the campaign's columns).",
+            ),
             click.option(
                 "--timezone",
                 "timezone_name",
@@ -175,6 +185,22 @@ def campaign_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 metavar="DATE",
                 help="First day of the posting slots, YYYY-MM-DD (default: now, kept for re-runs).",
             ),
+            click.option(
+                "--header-row",
+                type=click.IntRange(min=1),
+                metavar="N",
+                help="The row holding the column names (default: found in the first 30 rows).",
+            ),
+            click.option(
+                "--encoding",
+                metavar="NAME",
+                help="Encoding of a CSV, e.g. windows-1252 (default: UTF-8, else detected).",
+            ),
+            click.option(
+                "--include-hidden",
+                is_flag=True,
+                help="Also send the rows the workbook hides (by hand or with a filter).",
+            ),
         ]
     ):
         with_source = option(with_source)
@@ -207,6 +233,20 @@ def _queue_options(
         except BulkSchedulerError as exc:
             fail(f"--groups: {exc}")
     return plan
+
+
+def _read_options(
+    header_row: int | None, encoding: str | None, include_hidden: bool
+) -> ReadOptions:
+    from bulk_scheduler.sheet.csv_encoding import check_encoding
+
+    codec = None
+    if encoding is not None:
+        try:
+            codec = check_encoding(encoding)
+        except ValueError as exc:
+            fail(f"--encoding: {exc}")
+    return ReadOptions(header_row=header_row, encoding=codec, include_hidden=include_hidden)
 
 
 def _plan_options(timezone_name: str | None, default_accounts: str | None, date_format):
@@ -351,9 +391,9 @@ def validate(
     probe_bar = ProbeBar(enabled=not quiet and sys.stderr.isatty())
     # Plan as run would: with the options an earlier run of this campaign kept.
     try:
-        choices = PlanningChoices(source.plan, source.sheet).with_remembered(
-            default_journal_path(source.path)
-        )
+        choices = PlanningChoices(
+            source.plan, source.sheet, reading=source.reading
+        ).with_remembered(default_journal_path(source.path))
     except BulkSchedulerError as exc:
         fail(str(exc))
     if (reused := choices.note()) is not None and not quiet:
@@ -364,6 +404,7 @@ def validate(
                 source.path,
                 choices.options,
                 sheet=choices.sheet,
+                reading=choices.reading,
                 max_rows=source.max_rows,
                 max_bytes=source.max_file_mb * 1024 * 1024,
                 api_key=(key or os.environ.get(API_KEY_ENV)) if online else None,
@@ -464,7 +505,8 @@ def run(
     if not yes and not interactive:
         fail("no terminal to confirm on: pass --yes to launch without confirmation")
     if results_path:
-        wanted = ".xlsx" if campaign.suffix.lower() in (".xlsx", ".xlsm") else campaign.suffix
+        workbooks = (".xlsx", ".xlsm", ".xls", ".ods")
+        wanted = ".xlsx" if campaign.suffix.lower() in workbooks else campaign.suffix
         if results_path.suffix.lower() != wanted.lower():
             fail(f"--results {results_path.name}: use the campaign's format ({wanted})")
     bars = not quiet and sys.stderr.isatty()
@@ -507,6 +549,7 @@ def run(
                 api_key=key,
                 base_url=url,
                 sheet=source.sheet,
+                reading=source.reading,
                 results_path=results_path,
                 skip_invalid=skip_invalid,
                 journal_path=journal_path,

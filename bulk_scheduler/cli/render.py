@@ -26,7 +26,8 @@ def render_issues(report: ValidationReport, *, limit: int | None = None, zone: t
     posting slots gave (in ``zone``), and totals."""
     campaign = report.campaign
     where = campaign.path.name + (f" (sheet {campaign.sheet_name})" if campaign.sheet_name else "")
-    lines: list[str] = []
+    # How the file was read, when not the obvious way (header row, tab, encoding).
+    lines: list[str] = [f"note: {printable(note)}" for note in campaign.notes]
     issues = report.issues
     shown = 0
     current: int | str | None = "start"

@@ -7,7 +7,7 @@ the user gives others, and says which ones it reused.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from bulk_scheduler.checks.rules import slot_key
 from bulk_scheduler.checks.slots import SlotSyntaxError, parse_slots
 from bulk_scheduler.errors import ConfigurationError
 from bulk_scheduler.launch.journal import remembered_options
+from bulk_scheduler.sheet.read_options import ReadOptions
 
 # Without --start, posting slots start this long after the moment the campaign is first
 # planned (then the journal keeps that start): time to read the plan and confirm it, so
@@ -34,6 +35,8 @@ class PlanningChoices:
     sheet: str | None = None
     skip_invalid: bool = False
     reused: tuple[str, ...] = ()  # the options taken from the journal, as flags
+    # How the file is read: --header-row, --encoding, --include-hidden.
+    reading: ReadOptions = field(default_factory=ReadOptions)
 
     def to_json(self) -> dict[str, Any]:
         options = self.options
@@ -48,6 +51,9 @@ class PlanningChoices:
             "slots_start": start.isoformat() if start is not None else None,
             "groups": {k: list(v) for k, v in options.groups.items()} if options.groups else None,
             "slot_times": {k: v.isoformat() for k, v in (options.slot_pins or {}).items()} or None,
+            "header_row": self.reading.header_row,
+            "encoding": self.reading.encoding,
+            "include_hidden": self.reading.include_hidden,
         }
 
     def with_remembered(self, journal_file: Path | None) -> PlanningChoices:
@@ -82,7 +88,19 @@ class PlanningChoices:
                 "--slots needs --timezone: the time zone the slots are in, e.g. "
                 "--timezone Europe/Paris"
             )
-        return PlanningChoices(options, sheet, skip, tuple(reused))
+        reading = self.reading
+        header_row = saved.get("header_row")
+        if reading.header_row is None and type(header_row) is int and header_row > 0:
+            reading = replace(reading, header_row=header_row)
+            reused.append(f"--header-row {header_row}")
+        if reading.encoding is None and isinstance(saved.get("encoding"), str):
+            reading = replace(reading, encoding=saved["encoding"])
+            reused.append(f"--encoding {saved['encoding']}")
+        if not reading.include_hidden and saved.get("include_hidden") is True:
+            # Rows an earlier run sent must stay rows of the campaign, not posts it lost.
+            reading = replace(reading, include_hidden=True)
+            reused.append("--include-hidden")
+        return PlanningChoices(options, sheet, skip, tuple(reused), reading)
 
     def note(self) -> str | None:
         if not self.reused:

@@ -29,6 +29,7 @@ from bulk_scheduler.issues import RowIssue
 from bulk_scheduler.sheet.columns import REQUIRED_COLUMNS
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.loader import load_campaign
+from bulk_scheduler.sheet.read_options import ReadOptions
 
 if TYPE_CHECKING:  # media (and its HTTP library) and pandas load only when used
     import pandas as pd
@@ -95,6 +96,8 @@ class ValidationReport:
             "errors": self.error_count,
             "warnings": self.warning_count,
             "issues": [issue.to_dict() for issue in self.issues],
+            "header_row": self.campaign.header_row,
+            "notes": list(self.campaign.notes),
         }
 
     def to_pandas(self) -> pd.DataFrame:
@@ -154,6 +157,7 @@ def validate_campaign(
     options: PlanOptions | None = None,
     *,
     sheet: str | None = None,
+    reading: ReadOptions | None = None,
     accounts: Sequence[Account] | None = None,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
@@ -173,12 +177,16 @@ def validate_campaign(
 
     ``path`` may be a pandas DataFrame instead, read as if saved as a sheet (header row 1,
     first row 2; see ``sheet/dataframe.py``); its campaign's ``path`` is ``dataframe``.
+    ``reading`` says how to read a file (``ReadOptions``: header row, CSV encoding,
+    hidden rows).
 
     Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
     base URL, and ``FatalApiError`` when the API refuses the key or cannot be reached.
     """
     options = options or PlanOptions()
-    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign = load_for(
+        path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes, reading=reading
+    )
     if api_key is not None and accounts is None:
         # The HTTP client loads only here: an offline dry run never needs it.
         from bulk_scheduler.api.client import ApiKey, resolve_base_url
@@ -198,6 +206,7 @@ def load_for(
     sheet: str | None = None,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    reading: ReadOptions | None = None,
 ) -> Campaign:
     """Load a campaign; ``accounts`` is not a required column when default accounts are set.
 
@@ -212,7 +221,12 @@ def load_for(
 
         return campaign_from_dataframe(path, required=required, max_rows=max_rows)
     return load_campaign(
-        path, sheet=sheet, required=required, max_rows=max_rows, max_bytes=max_bytes
+        path,
+        sheet=sheet,
+        required=required,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        reading=reading,
     )
 
 

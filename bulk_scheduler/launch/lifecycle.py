@@ -146,8 +146,14 @@ def _open(
     campaign_path = Path(path)
     journal_file = Path(journal_path) if journal_path else default_journal_path(campaign_path)
     choices = PlanningChoices(plan_options or PlanOptions(), sheet).with_remembered(journal_file)
+    # Read as the runs read it: the journal keeps --header-row, --encoding, --include-hidden.
     campaign = load_for(
-        campaign_path, choices.options, sheet=choices.sheet, max_rows=max_rows, max_bytes=max_bytes
+        campaign_path,
+        choices.options,
+        sheet=choices.sheet,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        reading=choices.reading,
     )
     if not journal_file.is_file():
         raise ConfigurationError(

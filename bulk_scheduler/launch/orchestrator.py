@@ -74,6 +74,7 @@ from bulk_scheduler.launch.workspace import fetch_accounts, media_options
 from bulk_scheduler.media.preflight import facts_from_json, facts_to_json
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
+from bulk_scheduler.sheet.read_options import ReadOptions
 from bulk_scheduler.sheet.results import (
     check_writable,
     default_results_path,
@@ -421,7 +422,7 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
         last_publish=max(times) if times else None,
         immediate=sum(1 for p in to_send if p.publish_at is None),
         warnings=sum(1 for p in to_send for issue in p.issues if not issue.is_error),
-        notes=renamed_result_columns(report.campaign),
+        notes=[*report.campaign.notes, *renamed_result_columns(report.campaign)],
         accounts_used={platform: sorted(found) for platform, found in sorted(names.items())},
         workspaces=sorted(workspaces),
         sent_before=sent_before,
@@ -715,6 +716,7 @@ def run_campaign(
     api_key: str | ApiKey | None = None,
     base_url: str | None = None,
     sheet: str | None = None,
+    reading: ReadOptions | None = None,
     results_path: str | Path | None = None,
     skip_invalid: bool = False,
     write: bool = True,
@@ -761,10 +763,19 @@ def run_campaign(
     journal_file = Path(journal_path) if journal_path else None
     if journal_file is None and campaign_file is not None and not journal_in_memory:
         journal_file = default_journal_path(campaign_file)
-    choices = PlanningChoices(plan_options or PlanOptions(), sheet, skip_invalid)
+    choices = PlanningChoices(
+        plan_options or PlanOptions(), sheet, skip_invalid, reading=reading or ReadOptions()
+    )
     choices = choices.with_remembered(journal_file)
     options, sheet, skip_invalid = choices.options, choices.sheet, choices.skip_invalid
-    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign = load_for(
+        path,
+        options,
+        sheet=sheet,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        reading=choices.reading,
+    )
     campaign_path = campaign.path
     if not campaign.rows:
         raise CampaignFileError(f"{campaign_path}: no data rows below the header: nothing to send")

@@ -83,10 +83,14 @@ def record_view(
             shown[row.row_number] = _with_cells(row.original, entry.cells, columns)
     rows = list(campaign.rows)
     view = dict(outcomes)
-    next_row = max((row.row_number for row in campaign.rows), default=1) + 1
+    # After every row of the sheet, the hidden ones not read included: never onto one.
+    every_row = [*campaign.rows, *campaign.hidden]
+    next_row = max((row.row_number for row in every_row), default=1) + 1
     for entry in known.values():
         if entry.external_id in seen or not entry.done or not entry.cells:
             continue
+        if any(_is_row_of(row, entry) for row in campaign.hidden):
+            continue  # its row is in the sheet, hidden (and not read): nothing is missing
         assert entry.outcome is not None  # done
         rows.append(CampaignRow(next_row, dict(entry.cells), {}, []))
         shown[next_row] = _with_cells([], entry.cells, columns)
@@ -97,6 +101,15 @@ def record_view(
         )
         next_row += 1
     return replace(campaign, rows=rows, shown=shown), view
+
+
+def _is_row_of(row: CampaignRow, entry: JournalEntry) -> bool:
+    """Whether a row not read (hidden) is the one ``entry``'s post was made from: its own
+    external_id, or the very cells that were sent."""
+    own = row.text("external_id")
+    if own:
+        return own == entry.external_id
+    return not entry.cells.get("external_id") and not changed_cells(row, entry.cells)
 
 
 def _with_cells(

@@ -78,8 +78,6 @@ RESULT_COLUMN_NOTES: dict[str, str] = {
 }
 
 XLSX_SUFFIXES = frozenset({".xlsx"})
-# The sheet row that holds the headers: the loader reads them from row 1 (loader.py).
-_HEADER_ROW = 1
 DELIMITED_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 
 
@@ -91,8 +89,9 @@ _logger = logging.getLogger(__name__)
 def default_results_path(campaign_path: Path) -> Path:
     """Where the results of ``campaign_path`` go: ``<stem>.results.<ext>`` beside it.
 
-    A results sheet given as input is updated in place, and ``.xlsm`` becomes
-    ``.xlsx`` (the results sheet never carries macros):
+    A results sheet given as input is updated in place, and ``.xlsm``, ``.xls`` and
+    ``.ods`` become ``.xlsx`` (the results sheet never carries macros, and is written
+    as XLSX):
 
     >>> default_results_path(Path("may.csv"))
     PosixPath('may.results.csv')
@@ -103,7 +102,9 @@ def default_results_path(campaign_path: Path) -> Path:
     """
     campaign_path = Path(campaign_path)
     suffix = campaign_path.suffix
-    is_xlsm = suffix.lower() == ".xlsm"
+    # .xlsm, .xls and .ods campaigns get an .xlsx results sheet (no macros; the formats
+    # we read but do not write).
+    is_xlsm = suffix.lower() in (".xlsm", ".xls", ".ods")
     extension = ".xlsx" if is_xlsm else suffix
     stem = campaign_path.stem
     if stem.lower().endswith(".results"):
@@ -155,7 +156,7 @@ def write_results(
                         rows,
                         added,
                         summary_rows,
-                        _HEADER_ROW,
+                        campaign.header_row,
                     )
                     return
                 except WorkbookNotReusableError as exc:
@@ -178,7 +179,9 @@ def write_results(
         delimiter, encoding = _delimited_style(campaign, suffix)
 
         def write(handle: IO[bytes]) -> None:
-            _write_delimited(handle, headers, rows, delimiter, encoding)
+            # The rows above the header (a planner's title) stay above it.
+            above = campaign.above_header if campaign.format in ("csv", "tsv") else []
+            _write_delimited(handle, headers, rows, delimiter, encoding, above)
 
     else:
         raise ConfigurationError(
@@ -445,10 +448,13 @@ def _write_delimited(
     rows: Iterable[Sequence[CellValue]],
     delimiter: str,
     encoding: str,
+    above: Sequence[Sequence[CellValue]] = (),
 ) -> None:
     # Only result text can be new to the file; 'replace' keeps a legacy encoding writable.
     text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
     writer = csv.writer(text, delimiter=delimiter)
+    for row in above:  # the rows above the header, as they were
+        writer.writerow([_csv_text(value) for value in row])
     writer.writerow([_csv_text(header) for header in headers])
     for row in rows:
         writer.writerow([_csv_text(value) for value in row])
