@@ -32,6 +32,15 @@ COLUMN_OF = {
     "scheduled_at": "G",
     "timezone": "H",
     "example": "J",  # after the notes column (I)
+    "tiktok.privacy_level": "K",
+    "tiktok.post_mode": "L",
+    "tiktok.title": "M",
+    "tiktok.disable_comment": "N",
+    "tiktok.video_cover_timestamp_ms": "O",
+    "pinterest.board_id": "P",
+    "pinterest.title": "Q",
+    "pinterest.link": "R",
+    "pinterest.tags": "S",
 }
 # Rules a committed file cannot trigger against the sandbox, each tested on its own below
 # or in tests/test_validator.py: "too soon" depends on the moment of the run, the sandbox
@@ -133,19 +142,19 @@ def test_the_report_is_grouped_by_code_with_totals() -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[:2] == [
-        "errors (29):",
+        "errors (39):",
         "  caption-missing: row 2 (B2): caption is blank; write the text of the post",
     ]
     assert "  scheduled-at-no-time: 2 rows (25, 29)" in lines
     # Warnings are folded behind the errors, with how to see them.
-    assert lines[-2].startswith("6 warning(s) folded: account-unresolved-offline (2), ")
+    assert lines[-2].startswith("7 warning(s) folded: account-unresolved-offline (2), ")
     assert "--all shows them" in lines[-2]
     assert lines[-1] == (
-        "every_mistake.xlsx (sheet Mistakes): 39 rows checked (offline), 8 ready, "
-        "2 to check online, 29 with errors; 29 error(s), 6 warning(s)"
+        "every_mistake.xlsx (sheet Mistakes): 59 rows checked (offline), 18 ready, "
+        "2 to check online, 39 with errors; 39 error(s), 7 warning(s)"
     )
     shown = invoke("validate", EVERY_MISTAKE, "--offline", "--all").stdout.splitlines()
-    assert "warnings (6):" in shown
+    assert "warnings (7):" in shown
     assert "  unknown-column: row 1 (I1): unknown column 'notes' is ignored" in shown
     errors_only = invoke("validate", EVERY_MISTAKE, "--offline", "--errors-only").stdout
     assert "warning" not in errors_only.splitlines()[-2]

@@ -145,7 +145,7 @@ def test_times_people_write(tmp_path: Path) -> None:
 
 
 def test_a_german_excel_csv_reads_dotted_dates_day_first(tmp_path: Path) -> None:
-    status, report, bodies = validate(FIXTURES / "german_excel.csv", tmp_path, "--sandbox")
+    status, report, bodies = validate(FIXTURES / "german_excel_utf8.csv", tmp_path, "--sandbox")
     assert status == 0, report["issues"]
     assert report["rows"] == 3
     assert bodies[2]["caption"] == "Frühlingsangebot: 20 % auf alles!"

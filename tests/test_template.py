@@ -26,8 +26,8 @@ from bulk_scheduler.sheet.template import SHEET_COLUMNS, write_template
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # The CSV's header: every column, the example marker last. The XLSX tabs leave the
 # marker out (their examples are on a tab of their own).
-HEADERS = [column.name for column in COLUMNS]
 SHEET_HEADERS = [column.name for column in SHEET_COLUMNS]
+HEADERS = [*SHEET_HEADERS, "example"]  # the CSV template's: the marker last
 EXAMPLE_ROW_MESSAGE = "example row: delete it or clear the `example` marker"
 SEEDED_IDS = {account["id"] for account in SEED_ACCOUNTS if account["status"] == "active"}
 
@@ -133,8 +133,12 @@ def test_xlsx_every_header_has_a_note_from_the_column_table(either_tab: Workshee
 
 
 def test_xlsx_media_type_has_a_drop_down(either_tab: Worksheet) -> None:
-    (drop_down,) = either_tab.data_validations.dataValidation
     letter = openpyxl.utils.get_column_letter(SHEET_HEADERS.index("media_type") + 1)
+    (drop_down,) = [
+        found
+        for found in either_tab.data_validations.dataValidation
+        if str(found.sqref).startswith(f"{letter}2:")
+    ]
 
     assert drop_down.type == "list"
     assert drop_down.formula1 == '"video,slideshow,text"'
@@ -312,7 +316,7 @@ def test_the_csv_template_reports_every_example_row_on_its_marker(tmp_path: Path
             "message": EXAMPLE_ROW_MESSAGE,
             "row": row,
             "column": "example",
-            "cell": f"I{row}",
+            "cell": f"{openpyxl.utils.get_column_letter(len(HEADERS))}{row}",
         }
         for row in (2, 3, 4)
     ]

@@ -27,19 +27,20 @@ Decisions the planner makes:
   Blank, no, n, false and 0 leave the row alone; any other text is the same error, since
   whether to post cannot be guessed.
 - external_id: the cell's text, else ``bs-`` + 24 hex digits of a BLAKE2b hash of the row's
-  content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url), each
-  field length-prefixed. The row number is not part of it, so the id survives reordering
-  and re-runs; any change to what would be sent changes it (the API answers ``409`` when
-  one id comes with two bodies). Accounts count by id once resolved, by the token as
-  written while they are not (offline), so an offline id can differ from the online one.
+  content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url, and the
+  settings blocks when it has any), each field length-prefixed. The row number is not part
+  of it, so the id survives reordering and re-runs; any change to what would be sent
+  changes it (the API answers ``409`` when one id comes with two bodies). Accounts count
+  by id once resolved, by the token as written while they are not (offline), so an offline
+  id can differ from the online one.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from operator import attrgetter, itemgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -53,6 +54,7 @@ from bulk_scheduler.api.contract import (
 )
 from bulk_scheduler.campaign import CampaignRow, CellValue, ColumnIndex, cell_text, column_values
 from bulk_scheduler.checks.accounts import AccountDirectory, AccountsReading, read_accounts
+from bulk_scheduler.checks.groups import expand_groups
 from bulk_scheduler.checks.media_urls import (
     MEDIA_TYPE_ALIASES,
     URL_SEPARATORS_HINT,
@@ -76,6 +78,8 @@ from bulk_scheduler.checks.schedule import (
     to_utc,
     zone_or_problem,
 )
+from bulk_scheduler.checks.settings import PlatformSettings, read_settings, settings_columns
+from bulk_scheduler.checks.slots import SlotSchedule
 from bulk_scheduler.issues import RowIssue, error, row_issue, shorten, warning
 
 GENERATED_ID_PREFIX = "bs-"
@@ -90,12 +94,25 @@ EXAMPLE_ROW_MESSAGE = "example row: delete it or clear the `example` marker"
 @dataclass(frozen=True, slots=True)
 class PlanOptions:
     """Options that apply to every row (the command line's ``--timezone``, ``--accounts``,
-    ``--date-format``). ``now`` is an aware UTC time; None means the real clock."""
+    ``--date-format``, ``--groups``, ``--slots``, ``--start``). ``now`` is an aware UTC
+    time; None means the real clock.
+
+    ``groups`` maps each account group's name (lower case, without ``#``) to its accounts
+    as written; None when the campaign defines none. ``slots`` places the rows with a
+    blank ``scheduled_at`` (``slots.py``), from ``slots_start``: a date (its midnight in
+    ``timezone``) or an aware instant; ``slot_pins`` keeps the slots of rows placed
+    before."""
 
     timezone: str | None = None
     default_accounts: tuple[str, ...] = ()
     date_format: Literal["dmy", "mdy"] | None = None
     now: datetime | None = None
+    groups: Mapping[str, tuple[str, ...]] | None = None
+    slots: SlotSchedule | None = None
+    slots_start: date | datetime | None = None
+    # The slot each row got in an earlier run, by its content (rules.slot_key): kept, so
+    # that a row added or moved later never moves a row already sent.
+    slot_pins: Mapping[str, datetime] | None = None
 
 
 class PlannedRow:
@@ -140,6 +157,8 @@ class PlannedRow:
         "publish_at",
         "resolved_accounts",
         "row",
+        "settings",
+        "slotted",
     )
 
     def __init__(
@@ -163,6 +182,7 @@ class PlannedRow:
         account_ids: tuple[str, ...] = (),
         resolved_accounts: tuple[Account, ...] = (),
         content_key: tuple[object, ...] = (),
+        settings: PlatformSettings | None = None,
     ) -> None:
         self.row = row
         self.external_id = external_id
@@ -183,6 +203,9 @@ class PlannedRow:
         self.account_ids = account_ids
         self.resolved_accounts = resolved_accounts
         self.content_key = content_key
+        # The tiktok, pinterest and settings blocks; whether publish_at is a posting slot.
+        self.settings = settings
+        self.slotted = False
 
     @property
     def scheduled_at(self) -> str | None:
@@ -231,6 +254,7 @@ class PlannedRow:
             scheduled_at=self.scheduled_at,
             external_id=self.external_id,
             music_url=self.music_url,
+            settings=self.settings,
         )
 
     def __repr__(self) -> str:
@@ -424,6 +448,7 @@ class RowPlanner:
         musics = [None if m is None else cell_text(m).strip() or None for m in music_cells]
         readings = self._accounts_column(rows, account_cells, issues)
         publish_ats, unreads = self._schedules(rows, when_cells, zone_cells, issues)
+        platform_settings = _settings_column(rows, media, issues)
 
         append = planned.append
         for (
@@ -438,6 +463,7 @@ class RowPlanner:
             publish_at,
             unread,
             written_id,
+            settings,
         ) in zip(
             rows,
             issues,
@@ -450,6 +476,7 @@ class RowPlanner:
             publish_ats,
             unreads,
             id_cells,
+            platform_settings,
             strict=True,
         ):
             keys, ids = reading.keys, reading.ids
@@ -463,6 +490,8 @@ class RowPlanner:
                 unread if publish_at is None else publish_at,
                 music_url,
             )
+            if settings is not None:  # only then: the ids of rows without settings stay
+                content_key += (settings.key,)
             if written_id is None:
                 external_id = ""
             elif isinstance(written_id, str):
@@ -507,6 +536,7 @@ class RowPlanner:
                 ids,
                 reading.resolved,
                 content_key,
+                settings,
             )
             append(plan)
             if then is not None:
@@ -562,10 +592,22 @@ class RowPlanner:
         return found  # type: ignore[return-value]  # no None left
 
     def _read_accounts(self, text: str) -> AccountsReading:
-        """Read an accounts cell's text (the ``--accounts`` default when it is blank)."""
+        """Read an accounts cell's text (the ``--accounts`` default when it is blank),
+        its ``#group`` names expanded first (``groups.py``)."""
+        source = "accounts"
         if (not text or text.isspace()) and self._default_accounts:
-            return read_accounts(self._default_accounts, self._directory, "--accounts")
-        return read_accounts(text, self._directory, "accounts")
+            text, source = self._default_accounts, "--accounts"
+        if "#" not in text:
+            return read_accounts(text, self._directory, source)
+        expansion = expand_groups(text, self._options.groups)
+        reading = read_accounts(expansion.text, self._directory, source)
+        if not expansion.problems:
+            return reading
+        return replace(
+            reading,
+            named=reading.named + len(expansion.unknown),
+            problems=(*expansion.problems, *reading.problems),
+        )
 
     def _schedules(
         self,
@@ -748,6 +790,27 @@ def _add_account_issues(row: CampaignRow, reading: AccountsReading, issues: list
         issues.append(row_issue(severity, code, message, **where))
 
 
+def _settings_column(
+    rows: Sequence[CampaignRow],
+    media: Sequence[tuple[MediaType | None, bool, str]],
+    issues: list[list[RowIssue]],
+) -> Sequence[PlatformSettings | None]:
+    """Each row's settings blocks (``settings.py``); all None when the sheet has no
+    settings column, which costs one look at the first row's columns."""
+    columns = settings_columns(list(rows[0].values)) if rows else ()
+    if not columns:
+        return [None] * len(rows)
+    cells = list(zip(*column_values(rows, columns), strict=True))
+    return [
+        None
+        if row_cells.count(None) == len(row_cells)
+        else read_settings(row, columns, row_cells, media_type, row_issues)
+        for row, row_cells, (media_type, _, _), row_issues in zip(
+            rows, cells, media, issues, strict=True
+        )
+    ]
+
+
 def generated_external_id(content_key: tuple[Any, ...]) -> str:
     """``bs-`` + 24 hex digits of the row's content's BLAKE2b hash (96 bits; BLAKE2b rather
     than SHA-256 because it costs far less per call, and this runs for every row).
@@ -755,7 +818,7 @@ def generated_external_id(content_key: tuple[Any, ...]) -> str:
     The content is serialised with each field length-prefixed (lists joined by new lines,
     which URLs and account keys never contain), so no two contents share a serialisation.
     """
-    caption, media, urls, keys, when, music = content_key
+    caption, media, urls, keys, when, music, *settings = content_key
     schedule = when if isinstance(when, str) else format_utc(when)
     urls_text = "\n".join(urls)
     keys_text = "\n".join(keys)
@@ -764,6 +827,8 @@ def generated_external_id(content_key: tuple[Any, ...]) -> str:
         f"{len(caption)}:{caption}{len(media)}:{media}{len(urls_text)}:{urls_text}"
         f"{len(keys_text)}:{keys_text}{len(schedule)}:{schedule}{len(music)}:{music}"
     )
+    if settings:  # the settings blocks, when the row has any
+        serialised += f"{len(settings[0])}:{settings[0]}"
     digest = hashlib.blake2b(serialised.encode("utf-8", "surrogatepass"), digest_size=12)
     return GENERATED_ID_PREFIX + digest.hexdigest()
 
@@ -777,6 +842,7 @@ def build_payload(
     scheduled_at: str | None,
     external_id: str,
     music_url: str | None,
+    settings: PlatformSettings | None = None,
 ) -> dict[str, Any]:
     """The exact JSON body of ``POST /posts`` for values already read and checked; keys
     in the order :meth:`PostCreateBody.to_json` gives, unset fields absent.
@@ -792,6 +858,8 @@ def build_payload(
     data["external_id"] = external_id
     if music_url:
         data["music_url"] = music_url
+    if settings is not None:
+        data.update(settings.body_parts())
     return data
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from bulk_scheduler.api.contract import (
     EXTERNAL_ID_MAX_LENGTH,
@@ -34,9 +35,17 @@ from bulk_scheduler.api.contract import (
 )
 from bulk_scheduler.campaign import CampaignRow
 from bulk_scheduler.checks.accounts import AccountDirectory, describe_account, is_inactive
+from bulk_scheduler.checks.groups import groups_note
 from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, URL_SEPARATORS_HINT, is_http_url
-from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, RowPlanner
+from bulk_scheduler.checks.planner import (
+    PlannedRow,
+    PlanOptions,
+    RowPlanner,
+    generated_external_id,
+)
 from bulk_scheduler.checks.schedule import check_timezone, format_utc
+from bulk_scheduler.checks.settings_rules import check_drafts_per_day, check_settings
+from bulk_scheduler.checks.slots import SlotPlacer, start_instant
 from bulk_scheduler.issues import (
     ISSUE_CODES,
     Severity,
@@ -74,8 +83,16 @@ def plan_and_validate(
     with collector_paused():
         rules = _RowRules(options, accounts)
         planner = RowPlanner(options, accounts)
-        planned = planner.plan_rows(list(rows), then=rules.check)
+        if options.slots is None:
+            planned = planner.plan_rows(list(rows), then=rules.check)
+        else:  # the slots are placed once every row's time and accounts are read
+            planned = planner.plan_rows(list(rows))
+            place_in_slots(planned, options)
+            for plan in planned:
+                rules.check(plan)
         _check_duplicates(planned, rules.distinct(len(planned)))
+        if rules.drafts:
+            check_drafts_per_day(planned, rules.now)
     if notes is not None:
         notes.extend(planner.notes)
     return planned
@@ -92,7 +109,61 @@ def validate_plan(
     for plan in planned:
         rules.check(plan)
     _check_duplicates(planned)
+    if rules.drafts:
+        check_drafts_per_day(planned, rules.now)
     return planned
+
+
+def place_in_slots(planned: list[PlannedRow], options: PlanOptions) -> None:
+    """Give each row whose ``scheduled_at`` cell is blank the first posting slot free for
+    its accounts, in sheet order (``slots.py``); its generated external_id follows its new
+    time. Needs ``options.slots`` and ``options.timezone``; without ``slots_start`` the
+    slots start from now (the launch fixes a start, so that re-runs place rows alike)."""
+    schedule = options.slots
+    if schedule is None:
+        return
+    if not options.timezone:
+        raise ValueError("--slots needs --timezone: the time zone the slots are in")
+    zone = ZoneInfo(options.timezone)
+    start = options.slots_start or options.now or datetime.now(UTC)
+    placer = SlotPlacer(schedule, start_instant(start, zone), zone)
+    pins = dict(options.slot_pins or {})
+    blank: list[PlannedRow] = []
+    for plan in planned:
+        if plan.publish_at is not None:
+            placer.take(plan.account_keys, plan.publish_at)
+        elif _blank_cell(plan.row.values.get("scheduled_at")):
+            pinned = pins.pop(slot_key(plan), None) if pins else None
+            if pinned is None:
+                blank.append(plan)
+            else:  # placed by an earlier run: it keeps its slot, whatever came before it
+                placer.take(plan.account_keys, pinned)
+                _give_slot(plan, pinned)
+    for plan in blank:
+        _give_slot(plan, placer.place(plan.account_keys))
+
+
+def slot_key(plan: PlannedRow) -> str:
+    """What identifies a row placed in a slot across runs: its content but its time (the
+    generated id of that content with no time), so that the row keeps its slot when rows
+    are added, removed or moved around it."""
+    key = list(plan.content_key)
+    key[4] = "slot"
+    return generated_external_id(tuple(key))
+
+
+def _give_slot(plan: PlannedRow, moment: datetime) -> None:
+    plan.publish_at = moment
+    plan.slotted = True
+    key = list(plan.content_key)
+    key[4] = moment
+    plan.content_key = tuple(key)
+    if plan.external_id_generated:
+        plan.external_id = generated_external_id(plan.content_key)
+
+
+def _blank_cell(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 class _RowRules:
@@ -110,6 +181,8 @@ class _RowRules:
         # the CPU's cache: when none repeats, the duplicate rules have nothing to find.
         self.captions: set[str] = set()
         self.external_ids: set[str] = set()
+        self.groups = options.groups
+        self.drafts = False  # whether a row sends to the TikTok drafts inbox
 
     def distinct(self, count: int) -> bool:
         """True when the ``count`` rows checked share no caption and no external_id."""
@@ -127,12 +200,12 @@ class _RowRules:
             if not caption or 4 * len(caption) > strictest:
                 _check_caption(plan, online, self.limits)
             if any_inactive or len(plan.account_keys) > MAX_ACCOUNTS:
-                _check_accounts(plan)
+                _check_accounts(plan, self.groups)
         else:
             if not caption or 2 * len(caption) > HOSTED_CAPTION_LIMIT:
                 _check_caption(plan, online, self.limits)
             if len(plan.account_keys) > MAX_ACCOUNTS:
-                _check_accounts(plan)
+                _check_accounts(plan, self.groups)
         # _plainly_good_media, inlined: it runs for every row.
         media_type = plan.media_type
         if media_type == "video":
@@ -151,6 +224,10 @@ class _RowRules:
             _check_schedule(plan, self.now)
         if len(plan.external_id) > EXTERNAL_ID_MAX_LENGTH:
             _check_external_id(plan)
+        settings = plan.settings
+        if settings is not None or "pinterest" in plan.platforms:
+            check_settings(plan, online)
+            self.drafts = self.drafts or (settings is not None and settings.drafts)
         if plan.issues and plan.has_body and plan.has_errors:
             plan.body = None
         self.captions.add(caption)
@@ -494,14 +571,15 @@ def _is_tiktok_url(url: str) -> bool:
 # --- accounts --------------------------------------------------------------------------
 
 
-def _check_accounts(plan: PlannedRow) -> None:
+def _check_accounts(plan: PlannedRow, groups: Mapping[str, tuple[str, ...]] | None) -> None:
     count = len(plan.account_keys)
     if count > MAX_ACCOUNTS:
+        expanded = groups_note(plan.row.text("accounts"), groups)
         plan.issues.append(
             error(
                 "accounts-too-many",
-                f"{count} accounts in one row; a post can go to at most {MAX_ACCOUNTS} — "
-                "split the row in two",
+                f"{count} accounts in one row{expanded}; a post can go to at most "
+                f"{MAX_ACCOUNTS} — split the row in two",
                 **_where(plan, "accounts"),
             )
         )
@@ -653,4 +731,11 @@ def rule_severity(code: str) -> Severity | None:
     return entry.severity
 
 
-__all__ = ["RULES", "plan_and_validate", "rule_severity", "validate_plan"]
+__all__ = [
+    "RULES",
+    "place_in_slots",
+    "plan_and_validate",
+    "rule_severity",
+    "slot_key",
+    "validate_plan",
+]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -29,6 +29,7 @@ from bulk_scheduler.issues import RowIssue, shorten
 from bulk_scheduler.sheet.columns import REQUIRED_COLUMNS
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.loader import load_campaign
+from bulk_scheduler.sheet.read_options import ReadOptions
 
 if TYPE_CHECKING:  # media (and its HTTP library) and pandas load only when used
     import pandas as pd
@@ -116,8 +117,9 @@ class ValidationReport:
             "invalid_rows": len(self.invalid_rows),
             "errors": self.error_count,
             "warnings": self.warning_count,
-            "notes": list(self.notes),
             "issues": self._issue_dicts(),
+            "header_row": self.campaign.header_row,
+            "notes": [*self.campaign.notes, *self.notes],
         }
 
     def _issue_dicts(self) -> list[dict[str, Any]]:
@@ -150,9 +152,12 @@ def validate_rows(
     """Plan and validate a loaded campaign.
 
     ``accounts`` (from ``GET /accounts``) enables the online rules; ``media`` the media
-    preflight (each distinct URL probed once; ``media_cache`` holds facts already known).
+    preflight; the campaign's groups tab gives the account groups unless ``options`` has
+    some (``--groups``) (each distinct URL probed once; ``media_cache`` holds facts already known).
     """
     directory = AccountDirectory(accounts) if accounts is not None else None
+    if options.groups is None and campaign.groups is not None:  # the workbook's groups tab
+        options = replace(options, groups=campaign.groups)
     notes: list[str] = []
     planned = plan_and_validate(campaign.rows, options, directory, notes)
     if media is not None:
@@ -186,6 +191,7 @@ def validate_campaign(
     options: PlanOptions | None = None,
     *,
     sheet: str | None = None,
+    reading: ReadOptions | None = None,
     accounts: Sequence[Account] | None = None,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
@@ -205,12 +211,16 @@ def validate_campaign(
 
     ``path`` may be a pandas DataFrame instead, read as if saved as a sheet (header row 1,
     first row 2; see ``sheet/dataframe.py``); its campaign's ``path`` is ``dataframe``.
+    ``reading`` says how to read a file (``ReadOptions``: header row, CSV encoding,
+    hidden rows).
 
     Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
     base URL, and ``FatalApiError`` when the API refuses the key or cannot be reached.
     """
     options = options or PlanOptions()
-    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign = load_for(
+        path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes, reading=reading
+    )
     if api_key is not None and accounts is None:
         # The HTTP client loads only here: an offline dry run never needs it.
         from bulk_scheduler.api.client import ApiKey, resolve_base_url
@@ -230,6 +240,7 @@ def load_for(
     sheet: str | None = None,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    reading: ReadOptions | None = None,
 ) -> Campaign:
     """Load a campaign; ``accounts`` is not a required column when default accounts are set.
 
@@ -244,7 +255,12 @@ def load_for(
 
         return campaign_from_dataframe(path, required=required, max_rows=max_rows)
     return load_campaign(
-        path, sheet=sheet, required=required, max_rows=max_rows, max_bytes=max_bytes
+        path,
+        sheet=sheet,
+        required=required,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        reading=reading,
     )
 
 
