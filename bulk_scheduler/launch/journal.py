@@ -202,6 +202,12 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The database (autocommit), for the tables other modules keep in the journal
+        (``launch.lifecycle_journal``)."""
+        return self._db
+
     # -- meta ------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:

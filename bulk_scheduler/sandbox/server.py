@@ -176,6 +176,10 @@ class SandboxServer:
         """Change fault knobs at run time, e.g. ``set_faults(error_rate=0)``."""
         return self._call("POST", "faults", json=faults)["faults"]
 
+    def publish(self, advance_seconds: float = 0) -> dict[str, Any]:
+        """``POST /__sandbox/publish``: advance the clock, then deliver every due post."""
+        return self._call("POST", "publish", json={"advance_seconds": advance_seconds})
+
     def _call(self, method: str, name: str, json: object = None) -> dict[str, Any]:
         if self._control is None:
             self._control = httpx.Client(base_url=self.root_url, timeout=10, trust_env=False)
@@ -257,6 +261,7 @@ def describe(base_url: str, api_key: str) -> str:
             "Seeded accounts:",
             *table,
             "",
-            "Sandbox controls: GET /__sandbox/stats, POST /__sandbox/reset, POST /__sandbox/faults",
+            "Sandbox controls: GET /__sandbox/stats, POST /__sandbox/reset, "
+            "POST /__sandbox/faults, POST /__sandbox/publish",
         ]
     )
