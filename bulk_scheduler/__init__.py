@@ -44,6 +44,19 @@ _PUBLIC = {
     "load_campaign": "sheet.loader",
     "run_campaign": "launch.orchestrator",
     "validate_campaign": "launch.dry_run",
+    "refresh_status": "launch.lifecycle",
+    "cancel_posts": "launch.lifecycle",
+    "StatusReport": "launch.lifecycle",
+    "CancelReport": "launch.lifecycle",
+    "CancelPlan": "launch.lifecycle",
+    "Update": "launch.changes",
+    "Retry": "launch.changes",
+    "ChangeResult": "launch.changes",
+    # For PlanOptions(slots=..., groups=...), as --slots and --groups make them.
+    "parse_slots": "checks.slots",
+    "read_groups_file": "sheet.groups",
+    "ReadOptions": "sheet.read_options",
+    "write_calendar": "launch.calendar_page",
 }
 
 __all__ = [
@@ -54,6 +67,9 @@ __all__ = [
     "CampaignFileError",
     "CampaignInvalidError",
     "CampaignRow",
+    "CancelPlan",
+    "CancelReport",
+    "ChangeResult",
     "ConfigurationError",
     "ExecutorOptions",
     "FatalApiError",
@@ -61,23 +77,33 @@ __all__ = [
     "LaunchPlan",
     "PartnerClient",
     "PlanOptions",
+    "ReadOptions",
+    "Retry",
     "RowIssue",
     "RowOutcome",
     "RowResult",
     "RunHooks",
     "RunReport",
     "Severity",
+    "StatusReport",
+    "Update",
     "ValidationReport",
     "__version__",
+    "cancel_posts",
     "load_campaign",
+    "parse_slots",
+    "read_groups_file",
+    "refresh_status",
     "run_campaign",
     "validate_campaign",
+    "write_calendar",
 ]
 
 if TYPE_CHECKING:
     from bulk_scheduler.api.client import ApiKey, PartnerClient
     from bulk_scheduler.campaign import Campaign, CampaignRow
     from bulk_scheduler.checks.planner import PlanOptions
+    from bulk_scheduler.checks.slots import parse_slots
     from bulk_scheduler.errors import (
         ApiError,
         BulkSchedulerError,
@@ -88,11 +114,22 @@ if TYPE_CHECKING:
         JournalBusyError,
     )
     from bulk_scheduler.issues import RowIssue, Severity
+    from bulk_scheduler.launch.calendar_page import write_calendar
+    from bulk_scheduler.launch.changes import ChangeResult, Retry, Update
     from bulk_scheduler.launch.dry_run import ValidationReport, validate_campaign
     from bulk_scheduler.launch.executor import ExecutorOptions
+    from bulk_scheduler.launch.lifecycle import (
+        CancelPlan,
+        CancelReport,
+        StatusReport,
+        cancel_posts,
+        refresh_status,
+    )
     from bulk_scheduler.launch.orchestrator import LaunchPlan, RunHooks, RunReport, run_campaign
     from bulk_scheduler.outcome import RowOutcome, RowResult
+    from bulk_scheduler.sheet.groups import read_groups_file
     from bulk_scheduler.sheet.loader import load_campaign
+    from bulk_scheduler.sheet.read_options import ReadOptions
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,7 @@ from bulk_scheduler.issues import RowIssue
 CellValue = str | int | float | bool | datetime | date | time | None
 
 # "dataframe": cells taken from a pandas DataFrame (``sheet/dataframe.py``), not a file.
-FileFormat = Literal["csv", "tsv", "xlsx", "xlsm", "dataframe"]
+FileFormat = Literal["csv", "tsv", "xlsx", "xlsm", "dataframe", "xls", "ods"]
 
 
 def cell_ref(column_index: int, row_number: int) -> str:
@@ -210,3 +210,16 @@ class Campaign:
     # cells in column order): the cells that were sent for its post, from the journal,
     # where the sheet now holds others or has no row for it.
     shown: dict[int, list[CellValue]] = field(default_factory=dict)
+    # The account groups of the workbook's ``groups`` tab (name -> accounts as written),
+    # None when it has none (``sheet/groups.py``).
+    groups: dict[str, tuple[str, ...]] | None = None
+    # The sheet row holding the headers (1-based), and the rows above it as read (a
+    # planner's title and notes), which the results sheet keeps.
+    header_row: int = 1
+    above_header: list[list[CellValue]] = field(default_factory=list)
+    # How the file was read, when it was not the obvious way, one line each for the
+    # output: "header on row 4", "using tab 'Plan' (...)", "read as Windows-1252".
+    notes: list[str] = field(default_factory=list)
+    # The rows the sheet hides that were not read (``--include-hidden`` reads them): not
+    # sent, but still the sheet's rows, which the results sheet must not take for free.
+    hidden: list[CampaignRow] = field(default_factory=list)

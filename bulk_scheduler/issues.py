@@ -166,7 +166,7 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "account-malformed",
         ERROR,
         CHECKS,
-        "An account is not a UUID, @username or platform:username.",
+        "An account is not a UUID, @username, platform:username, bare username or profile URL.",
     ),
     _code(
         "account-duplicate",
@@ -236,6 +236,20 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "A time without an offset, and no timezone column or --timezone.",
     ),
     _code("timezone-unknown", ERROR, CHECKS, "The timezone cell is not an IANA time zone name."),
+    _code(
+        "scheduled-at-zone-ambiguous",
+        ERROR,
+        CHECKS,
+        "The zone abbreviation after the time names several zones (IST, CST); the message "
+        "lists them.",
+    ),
+    _code(
+        "scheduled-at-order-conflict",
+        ERROR,
+        CHECKS,
+        "The scheduled_at column settles its day/month order both ways (13/03 in one cell, "
+        "3/13 in another); the cells that disagree with most are errors.",
+    ),
     # checks: external_id and duplicates
     _code("external-id-too-long", ERROR, CHECKS, "external_id is longer than 128 characters."),
     _code(
@@ -245,6 +259,86 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         "external_id is used by an earlier row with different content.",
     ),
     _code("duplicate-row", ERROR, CHECKS, "The row would send the same post as an earlier row."),
+    # checks: per-platform settings (tiktok.*, pinterest.*, settings.<provider>.<key>)
+    _code(
+        "setting-switch-invalid",
+        ERROR,
+        CHECKS,
+        "A TikTok switch (disable_comment, user_consent, …) is not yes/no, TRUE/FALSE, ✓ or 1/0.",
+    ),
+    _code(
+        "tiktok-privacy-invalid",
+        ERROR,
+        CHECKS,
+        "tiktok.privacy_level is not Public, Friends, Followers or Only me.",
+    ),
+    _code("tiktok-post-mode-invalid", ERROR, CHECKS, "tiktok.post_mode is not Direct or Drafts."),
+    _code(
+        "tiktok-cover-invalid",
+        ERROR,
+        CHECKS,
+        "tiktok.video_cover_timestamp_ms is not a whole number of milliseconds (0 or more).",
+    ),
+    _code(
+        "setting-too-long",
+        ERROR,
+        CHECKS,
+        "A setting is longer than the API allows (TikTok title: 90 for a slideshow, 2,200 for "
+        "a video; description 4,000; Pinterest board 128, title 100, link 2,048, tag 100; "
+        "YouTube title 100).",
+    ),
+    _code(
+        "pinterest-link-invalid",
+        ERROR,
+        CHECKS,
+        "pinterest.link is not an absolute http(s) URL.",
+    ),
+    _code("pinterest-tags-too-many", ERROR, CHECKS, "pinterest.tags lists more than 30 tags."),
+    _code(
+        "tiktok-settings-not-tiktok",
+        ERROR,
+        CHECKS,
+        "The row has tiktok.* settings but an account is not a BYO TikTok account.",
+    ),
+    _code(
+        "tiktok-pinterest-both",
+        ERROR,
+        CHECKS,
+        "The row has both tiktok.* and pinterest.* settings; one post takes only one of them.",
+    ),
+    _code(
+        "tiktok-drafts-not-slideshow",
+        ERROR,
+        CHECKS,
+        "tiktok.post_mode is Drafts (MEDIA_UPLOAD), which TikTok takes only for slideshows.",
+    ),
+    _code(
+        "tiktok-drafts-too-many",
+        WARNING,
+        CHECKS,
+        "More than 5 drafts-mode posts to one TikTok account within 24 hours: TikTok refuses "
+        "them (spam_risk_too_many_pending_share).",
+    ),
+    _code(
+        "pinterest-no-account",
+        ERROR,
+        CHECKS,
+        "The row has pinterest.* settings but none of its accounts is a Pinterest account.",
+    ),
+    _code(
+        "pinterest-board-missing",
+        WARNING,
+        CHECKS,
+        "A Pinterest account is targeted with no pinterest.board_id: the pin goes to the "
+        "account's default board.",
+    ),
+    # checks: account groups
+    _code(
+        "account-group-unknown",
+        ERROR,
+        CHECKS,
+        "The accounts cell names a #group that the groups tab (or --groups file) does not define.",
+    ),
     # media: what the probe finds online
     _code(
         "media-unreachable",
@@ -284,6 +378,38 @@ ISSUE_CODES: Mapping[str, IssueCode] = _registry(
         WARNING,
         MEDIA,
         "The video or image is far from 9:16 portrait, which is recommended.",
+    ),
+    # sheet: how a planner's file was read
+    _code(
+        "file-type-mismatch",
+        WARNING,
+        SHEET,
+        "The file's bytes are another format than its name says; it was read as what it is.",
+    ),
+    _code(
+        "hidden-rows-skipped",
+        WARNING,
+        SHEET,
+        "Rows hidden in the sheet (by hand or by a filter) are not sent; --include-hidden "
+        "sends them.",
+    ),
+    _code(
+        "hidden-rows-included",
+        WARNING,
+        SHEET,
+        "Rows hidden in the sheet are sent, as --include-hidden asks.",
+    ),
+    _code(
+        "hyperlink-target-used",
+        WARNING,
+        SHEET,
+        "A media cell shows text and links to a web address; the link's address is used.",
+    ),
+    _code(
+        "date-time-incomplete",
+        ERROR,
+        SHEET,
+        "A row has a date but no time, or a time but no date, in separate columns.",
     ),
     # media: files on the user's disk named in media_urls (media/local_files.py)
     _code(
@@ -394,3 +520,9 @@ def issue_codes_markdown() -> str:
 
 def _severities(entry: IssueCode) -> str:
     return " or ".join(entry.severities)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with "…": how a message quotes a long cell
+    (a 2,000-character caption or URL would drown the message it is quoted in)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

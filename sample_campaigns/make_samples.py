@@ -192,6 +192,8 @@ def every_mistake() -> None:
         "timezone": "",
     }
     slides = "\n".join(f"{CDN}/mistakes/s{i}.jpg" for i in range(36))
+    two_slides = f"{CDN}/mistakes/s1.jpg|{CDN}/mistakes/s2.jpg"
+    pins = seed.BYO_PINTEREST_ID
     many = ", ".join(f"00000000-0000-4000-8000-{i:012d}" for i in range(11))
     cases: list[tuple[str, dict[str, object]]] = [
         ("caption-missing", {"caption": ""}),
@@ -254,24 +256,81 @@ def every_mistake() -> None:
         ("duplicate-row", {"caption": "twice", "scheduled_at": "2036-09-05T10:00:00Z"}),
         ("media-unreachable (online)", {"media_urls": "https://media.example.invalid/a.mp4"}),
         ("example-row", {"example": "yes"}),
+        # per-platform settings
+        ("setting-switch-invalid", {"tiktok.disable_comment": "maybe"}),
+        ("tiktok-privacy-invalid", {"tiktok.privacy_level": "Strangers"}),
+        ("tiktok-post-mode-invalid", {"tiktok.post_mode": "Sideways"}),
+        ("tiktok-cover-invalid", {"tiktok.video_cover_timestamp_ms": "1.5s"}),
+        (
+            "setting-too-long",
+            {"media_type": "slideshow", "media_urls": two_slides, "tiktok.title": "t" * 91},
+        ),
+        ("pinterest-link-invalid", {"accounts": pins, "pinterest.link": "shop.example.com/a"}),
+        (
+            "pinterest-tags-too-many",
+            {"accounts": pins, "pinterest.tags": ", ".join(f"tag{n}" for n in range(31))},
+        ),
+        (
+            "tiktok-settings-not-tiktok",
+            {"accounts": seed.HOSTED_TIKTOK_ID, "tiktok.privacy_level": "Public"},
+        ),
+        ("tiktok-pinterest-both", {"tiktok.privacy_level": "Public", "pinterest.board_id": "b1"}),
+        ("tiktok-drafts-not-slideshow", {"tiktok.post_mode": "Drafts"}),
+        *[
+            (
+                "(drafts-mode post, one of 6 in a day)" if n < 5 else "tiktok-drafts-too-many",
+                {
+                    "media_type": "slideshow",
+                    "media_urls": two_slides,
+                    "accounts": seed.BYO_TIKTOK_LOOKS_ID,
+                    "scheduled_at": f"2036-09-10T{9 + n:02d}:00:00Z",
+                    "tiktok.post_mode": "Drafts",
+                },
+            )
+            for n in range(6)
+        ],
+        ("pinterest-no-account", {"pinterest.board_id": "b1"}),
+        ("pinterest-board-missing", {"accounts": pins, "pinterest.title": "Spring looks"}),
+        # account groups (the groups tab defines spring-launch)
+        ("(a group: #spring-launch)", {"accounts": "#spring-launch"}),
+        ("account-group-unknown", {"accounts": "#sprnig-launch"}),
     ]
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Mistakes"
     columns = list(base)
-    # The example marker comes after the notes, so that the notes stay in column I.
-    sheet.append([*columns, "notes", "example"])
+    # The example marker and the settings come after the notes, so that the notes stay in
+    # column I; the settings columns are headed as people write them.
+    settings = {
+        "tiktok.privacy_level": "TikTok privacy",
+        "tiktok.post_mode": "TikTok post mode",
+        "tiktok.title": "TikTok title",
+        "tiktok.disable_comment": "TikTok disable comments",
+        "tiktok.video_cover_timestamp_ms": "tiktok.video_cover_timestamp_ms",
+        "pinterest.board_id": "Pin board",
+        "pinterest.title": "Pin title",
+        "pinterest.link": "Pin link",
+        "pinterest.tags": "Pin tags",
+    }
+    sheet.append([*columns, "notes", "example", *settings.values()])
     for index, (code, change) in enumerate(cases):
-        values = {**base, "example": "", **change}
+        values = {**base, "example": "", **dict.fromkeys(settings, ""), **change}
         if "caption" not in change:
             values["caption"] = f"Row for {code} ({index})"
         marker = values["example"] or None
-        sheet.append([values[c] if values[c] != "" else None for c in columns] + [code, marker])
+        sheet.append(
+            [values[c] if values[c] != "" else None for c in columns]
+            + [code, marker]
+            + [values[c] or None for c in settings]
+        )
     for row in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
         if isinstance(row[0].value, datetime):
             row[0].number_format = "yyyy-mm-dd hh:mm"
     _styled(book)
+    groups = book.create_sheet("groups")
+    groups.append(["group", "accounts"])
+    groups.append(["spring-launch", f"{seed.BYO_TIKTOK_ID}, {seed.BYO_INSTAGRAM_ID}"])
     book.save(HERE / "every_mistake.xlsx")
 
 

@@ -82,6 +82,6 @@ class CannedServer(LoopbackServer):
                 if reply.declared_length:
                     self.close_connection = True
 
-            do_GET = do_POST = _answer
+            do_GET = do_POST = do_PATCH = _answer
 
         self._serve(_QuietServer(("127.0.0.1", 0), Handler))

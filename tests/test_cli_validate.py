@@ -32,11 +32,29 @@ COLUMN_OF = {
     "scheduled_at": "G",
     "timezone": "H",
     "example": "J",  # after the notes column (I)
+    "tiktok.privacy_level": "K",
+    "tiktok.post_mode": "L",
+    "tiktok.title": "M",
+    "tiktok.disable_comment": "N",
+    "tiktok.video_cover_timestamp_ms": "O",
+    "pinterest.board_id": "P",
+    "pinterest.title": "Q",
+    "pinterest.link": "R",
+    "pinterest.tags": "S",
 }
 # Rules a committed file cannot trigger against the sandbox, each tested on its own below
 # or in tests/test_validator.py: "too soon" depends on the moment of the run, the sandbox
 # lists only active accounts, and Excel gives a date-time at 00:00 as a plain date.
-NOT_IN_EVERY_MISTAKE = {"scheduled-at-too-soon", "account-inactive", "scheduled-at-midnight"}
+# A day/month conflict would settle the order of the whole column (so its ambiguous row
+# would no longer be), and the zone abbreviations came later: both are tested in
+# tests/test_validator.py and tests/test_planner_values.py.
+NOT_IN_EVERY_MISTAKE = {
+    "scheduled-at-too-soon",
+    "account-inactive",
+    "scheduled-at-midnight",
+    "scheduled-at-order-conflict",
+    "scheduled-at-zone-ambiguous",
+}
 ONLY_OFFLINE = {"account-unresolved-offline"}
 
 
@@ -119,17 +137,28 @@ def test_a_clean_campaign_exits_0(tmp_path: Path) -> None:
     assert "4 ready" in result.output
 
 
-def test_the_report_is_grouped_by_row_with_totals() -> None:
+def test_the_report_is_grouped_by_code_with_totals() -> None:
     result = invoke("validate", EVERY_MISTAKE, "--offline")
     assert result.exit_code == 1
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[:2] == [
-        "row 1",
-        "  I1     warning  unknown-column               unknown column 'notes' is ignored",
+        "errors (39):",
+        "  caption-missing: row 2 (B2): caption is blank; write the text of the post",
     ]
-    assert "row 2" in lines
-    assert lines[lines.index("row 2") + 1].split()[:3] == ["B2", "error", "caption-missing"]
-    assert lines[-1].startswith("every_mistake.xlsx (sheet Mistakes): 39 rows checked (offline)")
+    assert "  scheduled-at-no-time: 2 rows (25, 29)" in lines
+    # Warnings are folded behind the errors, with how to see them.
+    assert lines[-2].startswith("7 warning(s) folded: account-unresolved-offline (2), ")
+    assert "--all shows them" in lines[-2]
+    assert lines[-1] == (
+        "every_mistake.xlsx (sheet Mistakes): 59 rows checked (offline), 18 ready, "
+        "2 to check online, 39 with errors; 39 error(s), 7 warning(s)"
+    )
+    shown = invoke("validate", EVERY_MISTAKE, "--offline", "--all").stdout.splitlines()
+    assert "warnings (7):" in shown
+    assert "  unknown-column: row 1 (I1): unknown column 'notes' is ignored" in shown
+    errors_only = invoke("validate", EVERY_MISTAKE, "--offline", "--errors-only").stdout
+    assert "warning" not in errors_only.splitlines()[-2]
+    assert "unknown-column" not in errors_only
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])

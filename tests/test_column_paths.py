@@ -194,7 +194,7 @@ def _rows(seed: int) -> list[list[str]]:
             rng.choice(["Hello", "", " Hi\r\n", "Same"]),
             rng.choice(["", "video", "slideshow", "bogus"]),
             rng.choice([*urls, ""]),
-            rng.choice([ACCOUNT, "@genviral", "", "nope"]),
+            rng.choice([ACCOUNT, "@genviral", "", "no pe"]),
             rng.choice(times),
             rng.choice(zones),
             rng.choice(["", "https://www.tiktok.com/@g/video/1"]),
@@ -283,8 +283,8 @@ def test_accounts_cells_read_in_blocks_are_read_as_each_row_alone(
 ) -> None:
     # Blocks of three: cells first seen in this block, earlier in it, or in an earlier one.
     monkeypatch.setattr(planner, "_BLOCK_ROWS", 3)
-    cells: list[CellValue] = [ACCOUNT, "", "nope", f"{ACCOUNT},{ACCOUNT.upper()}", "  ", 884]
-    cells += ["@genviral", ACCOUNT, "nope", 884, "", f"{ACCOUNT};@genviral", None, "nope"]
+    cells: list[CellValue] = [ACCOUNT, "", "no pe", f"{ACCOUNT},{ACCOUNT.upper()}", "  ", 884]
+    cells += ["@genviral", ACCOUNT, "no pe", 884, "", f"{ACCOUNT};@genviral", None, "no pe"]
     rows = [make_row(n + 2, accounts=cell, caption=f"Post {n}") for n, cell in enumerate(cells)]
     options = PlanOptions(timezone="UTC", default_accounts=default_accounts, now=NOW)
     together = RowPlanner(options).plan_rows(rows)

@@ -228,8 +228,18 @@ def test_to_pandas_holds_the_reports_issues() -> None:
         tuple(None if pd.isna(value) else value for value in record)
         for record in issues.itertuples(index=False)
     ]
+    context = report.row_context()
     assert as_records == [
-        (i.row, i.cell, i.column, i.severity.value, i.code, i.message) for i in report.issues
+        (
+            i.row,
+            i.cell,
+            i.column,
+            i.severity.value,
+            i.code,
+            i.message,
+            *context.get(i.row, ("", "")),
+        )
+        for i in report.issues
     ]
     empty = issues_frame([])
     assert (list(empty.columns), len(empty)) == (list(REPORT_FIELDS), 0)

@@ -61,8 +61,9 @@ def test_a_bad_byte_late_in_the_file_wins_over_an_earlier_bad_row(tmp_path: Path
     long_cell = "x" * 200_000  # over the csv module's field limit: a bad row early on
     body = f"caption,accounts\n{long_cell},a\n" + "ok,a\n" * 30_000
     path.write_bytes(body.encode() + b"\xff\n")
+    # Named UTF-8 (a file that is not UTF-8 is otherwise read in the encoding detected).
     with pytest.raises(CampaignFileError, match=r"byte 0xff on line 30003"):
-        read_csv(path, path.name)
+        read_csv(path, path.name, encoding="utf-8")
 
 
 def test_a_quote_left_open_far_from_the_end_of_a_big_file_is_found(tmp_path: Path) -> None:

@@ -355,19 +355,18 @@ def test_an_empty_file_is_an_error() -> None:
     assert load_error(path) == f"{path}: the file is empty"
 
 
-def test_a_blank_first_row_is_an_error(tmp_path: Path) -> None:
+def test_a_blank_first_row_above_the_header_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "campaign.csv"
     path.write_text(",,\ncaption,accounts\nhello,@a\n", encoding="utf-8")
-    assert load_error(path) == (
-        f"{path}: row 1 of the file is blank; the first row must hold the column names"
-    )
+    campaign = load_campaign(path)
+    assert (campaign.header_row, campaign.notes) == (2, ["header on row 2"])
+    assert [(row.row_number, row.values["caption"]) for row in campaign.rows] == [(3, "hello")]
 
 
-def test_excel_ansi_csv_is_refused_with_how_to_save_it() -> None:
-    path = fixture("excel_windows_ansi.csv")
-    assert load_error(path) == (
-        f"{path}: is not UTF-8 text (byte 0xe9 on line 2); save it as 'CSV UTF-8'"
-    )
+def test_excel_ansi_csv_is_read_in_its_code_page() -> None:
+    campaign = load("excel_windows_ansi.csv")
+    assert (campaign.encoding, campaign.notes) == ("cp1252", ["read as Windows-1252"])
+    assert campaign.rows[0].values["caption"] == "Café opening"
 
 
 def test_utf16_without_a_bom_is_refused(tmp_path: Path) -> None:
@@ -412,10 +411,11 @@ def test_the_file_is_named_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_an_unsupported_extension_lists_the_supported_ones(tmp_path: Path) -> None:
-    path = tmp_path / "campaign.ods"
+    path = tmp_path / "campaign.pdf"
     path.write_bytes(b"")
     assert load_error(path) == (
-        f"{path}: unsupported file type '.ods'; use one of .csv, .tsv, .txt, .xlsx, .xlsm"
+        f"{path}: unsupported file type '.pdf'; use one of .csv, .tsv, .txt, .xlsx, .xlsm, "
+        ".xls, .ods"
     )
 
 
@@ -440,12 +440,10 @@ def test_max_rows_counts_data_rows_not_blank_lines() -> None:
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
-def test_the_first_sheet_is_read_by_default() -> None:
-    path = fixture("multi_sheet_dates.xlsx")
-    assert load_error(path) == (
-        f"{path}: missing required columns 'caption', 'accounts' in sheet 'Read me' "
-        "(found: How to use this workbook)"
-    )
+def test_the_first_sheet_with_the_campaign_columns_is_read_by_default() -> None:
+    campaign = load("multi_sheet_dates.xlsx")
+    assert campaign.sheet_name == "Posts"
+    assert campaign.notes == ["using tab 'Posts' (the first tab with the campaign's columns)"]
 
 
 def test_a_sheet_is_chosen_by_name() -> None:
@@ -593,12 +591,16 @@ def test_an_xlsm_workbook_is_read_like_an_xlsx() -> None:
     }
 
 
-def test_a_file_that_is_not_a_workbook_is_an_error_saying_what_to_do() -> None:
-    path = fixture("csv_renamed.xlsx")
-    assert load_error(path) == (
-        f"{path}: is not an Excel workbook (invalid Zip archive: Could not find EOCD); "
-        "open it and save it as .xlsx"
-    )
+def test_a_csv_named_xlsx_is_read_as_csv_with_a_warning() -> None:
+    campaign = load("csv_renamed.xlsx")
+    assert campaign.format == "csv"
+    assert [(issue.code, issue.message) for issue in campaign.issues] == [
+        (
+            "file-type-mismatch",
+            "csv_renamed.xlsx is a text file (CSV), not what its .xlsx name says; it was "
+            "read as what it is (rename it to match)",
+        )
+    ]
 
 
 def test_prefixed_sheet_xml_still_reports_formulas_and_errors() -> None:

@@ -56,4 +56,4 @@ def test_an_unknown_option_value_lists_the_valid_ones() -> None:
 def test_a_report_of_an_unknown_kind_lists_the_kinds(tmp_path: Path) -> None:
     status, lines = run_cli("validate", VIDEO, "--offline", "--report", str(tmp_path / "r.txt"))
     assert status == 2
-    assert lines == ["Error: --report r.txt: use a .csv, .xlsx or .json file"]
+    assert lines == ["Error: --report r.txt: use a .csv, .xlsx, .json or .html file"]

@@ -178,6 +178,6 @@ def test_validate_campaign_online_finds_what_the_validate_command_finds(
 
     report = validate_campaign(campaign, api_key=api_env.api_key, base_url=api_env.base_url)
     assert report.online
-    assert [issue.to_dict() for issue in report.issues] == by_cli
+    assert report.to_json()["issues"] == by_cli
     missing = [issue for issue in report.issues if issue.cell == "D4"]
     assert missing and missing[0].is_error  # the 404 was probed, not guessed

@@ -263,7 +263,14 @@ def test_account_tokens_are_classified() -> None:
     assert parse_account_token(HOSTED_TIKTOK_ID.upper()).kind == "id"
     assert parse_account_token("@genviral").kind == "username"
     assert parse_account_token("tiktok:genviral").kind == "platform_username"
-    assert parse_account_token("genviral").kind == "malformed"
+    assert parse_account_token("tiktok:@genviral").key == "tiktok:genviral"
+    assert parse_account_token("genviral").kind == "bare"
+    assert parse_account_token("https://www.tiktok.com/@Genviral").key == "tiktok:genviral"
+    assert parse_account_token("x.com/genviral").key == "x:genviral"
+    assert parse_account_token("twitter:genviral").key == "x:genviral"
+    assert parse_account_token("linkedin.com/company/genviral/").key == "linkedin:genviral"
+    assert parse_account_token("gen viral").kind == "malformed"
+    assert parse_account_token("884").kind == "malformed"
     assert parse_account_token("0f4f54d4-8cce-4fb7-8c7b").kind == "malformed"
 
 

@@ -289,9 +289,11 @@ def test_original_results_original_and_a_renamed_copy_keep_the_record_true(
     assert_the_record_holds(results, api_env, 7)
 
     # The original again: its three rows still hold the invalid cells, and lack the added row.
+    # Their edits cannot be applied (PATCH): each is named, nothing is sent for them.
     third = invoke("run", plan, "--yes")
-    assert third.exit_code == 0, third.output
-    assert "changed after its post was created" in third.output
+    assert third.exit_code == 1, third.output
+    assert "row 4 (row-0002) cannot be updated: caption: caption is 2,300" in third.output
+    assert "PATCH /posts/{id}" not in api_env.stats()["requests_by_route"]
     assert_the_record_holds(results, api_env, 7)
     shown = {row["external_id"]: row for row in read_results(results)}
     assert shown["row-0002"]["caption"] == "A caption of a sensible length"
@@ -310,7 +312,7 @@ def test_original_results_original_and_a_renamed_copy_keep_the_record_true(
     }
 
     fifth = invoke("run", plan, "--yes")  # and the original once more
-    assert fifth.exit_code == 0, fifth.output
+    assert fifth.exit_code == 1, fifth.output  # the same three edits that cannot be applied
     assert_the_record_holds(results, api_env, 7)
 
 
@@ -409,7 +411,9 @@ def test_an_xlsx_record_keeps_the_users_columns_and_adds_the_posts_of_other_vers
     assert set(shown) == {"row-0000", "row-0001", "row-0002"}
     sent = {post.body["external_id"]: post.body for post in api_env._sandbox.state.posts.values()}
     assert shown["row-0000"]["caption"] == sent["row-0000"]["caption"]
-    assert "A caption changed after posting" in shown["row-0000"]["warnings"]
+    # The edit was applied to the post (PATCH), not sent as a second post.
+    assert sent["row-0000"]["caption"] == "A caption changed after posting"
+    assert shown["row-0000"]["last_action"].startswith("updated caption")
     assert "row-not-in-sheet" in shown["row-0002"]["warnings"]
     assert shown["row-0002"]["caption"] == sent["row-0002"]["caption"]
     assert shown["row-0002"]["result (bulk-scheduler)"] == "created"

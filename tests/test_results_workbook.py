@@ -39,6 +39,7 @@ from bulk_scheduler.sandbox.server import SandboxServer
 from bulk_scheduler.sheet import xlsx_sheet_rewrite
 from bulk_scheduler.sheet.columns import RESULT_COLUMNS
 from bulk_scheduler.sheet.loader import load_campaign
+from bulk_scheduler.sheet.read_options import ReadOptions
 from bulk_scheduler.sheet.results import RESULT_COLUMN_NOTES, RESULT_FILLS, write_results
 from bulk_scheduler.sheet.xlsx_cells import CellRenderer
 from tests.conftest import FIXTURES
@@ -57,10 +58,15 @@ HEADER = [
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 MONEY_FORMAT = "#,##0.00"
 DATA_ROWS = (2, 3, 4, 6)  # row 5 is blank: not a campaign row
-NEW_COLUMNS = [c for c in RESULT_COLUMNS if c != "external_id"]  # J to T
-LAST = "T"
+NEW_COLUMNS = [c for c in RESULT_COLUMNS if c != "external_id"]  # from J on
+LAST = openpyxl.utils.get_column_letter(9 + len(NEW_COLUMNS))
 SUBMITTED = datetime(2031, 3, 1, 8, 0, 5, tzinfo=UTC)
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+# The user's workbook hides row 3, a campaign row: read it (hidden rows are skipped by
+# default) to check that the results keep it hidden.
+ALL_ROWS = ReadOptions(include_hidden=True)
 
 
 def invoke(*args: str | Path) -> Any:
@@ -227,7 +233,8 @@ def assert_user_workbook_kept(path: Path) -> None:
 @pytest.fixture
 def results_after_one_run(tmp_path: Path, api_env: SandboxServer) -> Iterator[Path]:
     campaign = user_workbook(tmp_path / "may.xlsx")
-    result = invoke("run", campaign, "--yes", "--sheet", "Posts")
+    # Row 3 is hidden: sent all the same (hidden rows are skipped by default).
+    result = invoke("run", campaign, "--yes", "--sheet", "Posts", "--include-hidden")
     assert result.exit_code == 0, result.output
     yield tmp_path / "may.results.xlsx"
 
@@ -296,7 +303,9 @@ def test_a_fixed_row_is_sent_again_and_only_its_cells_change(
     book = openpyxl.load_workbook(campaign)
     book["Posts"]["D4"] = "https://media.example.invalid/missing.mp4"
     book.save(campaign)
-    first = invoke("run", campaign, "--yes", "--sheet", "Posts", "--no-media-check")
+    first = invoke(
+        "run", campaign, "--yes", "--sheet", "Posts", "--no-media-check", "--include-hidden"
+    )
     assert first.exit_code == 1
     path = tmp_path / "may.results.xlsx"
     posts = openpyxl.load_workbook(path)["Posts"]
@@ -382,7 +391,8 @@ def macro_workbook(path: Path) -> Path:
 
 def test_an_xlsm_campaign_gives_a_macro_free_xlsx(tmp_path: Path, api_env: SandboxServer) -> None:
     campaign = macro_workbook(tmp_path / "may.xlsm")
-    result = invoke("run", campaign, "--yes", "--sheet", "Posts")
+    # Row 3 is hidden: sent all the same (hidden rows are skipped by default).
+    result = invoke("run", campaign, "--yes", "--sheet", "Posts", "--include-hidden")
     assert result.exit_code == 0, result.output
     path = tmp_path / "may.results.xlsx"
     with zipfile.ZipFile(path) as archive:
@@ -432,7 +442,7 @@ def test_a_sheet_without_notes_gets_notes_on_the_new_headers(tmp_path: Path) -> 
 
 
 def test_formula_like_result_text_is_a_text_cell(tmp_path: Path) -> None:
-    campaign = load_campaign(user_workbook(tmp_path / "may.xlsx"), sheet="Posts")
+    campaign = load_campaign(user_workbook(tmp_path / "may.xlsx"), sheet="Posts", reading=ALL_ROWS)
     write_results(campaign, outcomes_for(campaign, RowResult.REJECTED), tmp_path / "out.xlsx")
 
     with zipfile.ZipFile(tmp_path / "out.xlsx") as archive:
@@ -537,7 +547,7 @@ def test_a_summary_tab_of_the_users_own_is_kept_and_ours_is_replaced(tmp_path: P
 def test_a_failed_write_leaves_the_old_results_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    campaign = load_campaign(user_workbook(tmp_path / "may.xlsx"), sheet="Posts")
+    campaign = load_campaign(user_workbook(tmp_path / "may.xlsx"), sheet="Posts", reading=ALL_ROWS)
     target = tmp_path / "may.results.xlsx"
     target.write_bytes(b"previous results")
     real = xlsx_sheet_rewrite._Rewriter._row_end
@@ -560,7 +570,7 @@ def test_a_workbook_that_cannot_be_copied_still_gets_its_results(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     source = user_workbook(tmp_path / "may.xlsx")
-    campaign = load_campaign(source, sheet="Posts")
+    campaign = load_campaign(source, sheet="Posts", reading=ALL_ROWS)
     source.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # replaced meanwhile by an empty zip
     with caplog.at_level(logging.WARNING):
         write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
@@ -573,7 +583,7 @@ def test_a_workbook_that_cannot_be_copied_still_gets_its_results(
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_reads_the_results_workbook(tmp_path: Path) -> None:
-    campaign = load_campaign(user_workbook(tmp_path / "may.xlsx"), sheet="Posts")
+    campaign = load_campaign(user_workbook(tmp_path / "may.xlsx"), sheet="Posts", reading=ALL_ROWS)
     write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
     # The CSV filter's last option (-1) writes every tab to out-<tab>.csv (LibreOffice 7.2+).
     options = "44,34,76,1,,0,false,true,false,false,false,-1"
@@ -758,7 +768,7 @@ def test_a_workbook_as_excel_writes_it_keeps_its_markup(tmp_path: Path) -> None:
     # The ignorable prefixes stay declared where Excel looks for them.
     assert 'mc:Ignorable="x14ac xr xr2 xr3"' in sheet
     assert 'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"' in sheet
-    assert '<row r="1" spans="1:16" x14ac:dyDescent="0.25">' in sheet
+    assert f'<row r="1" spans="1:{4 + len(RESULT_COLUMNS)}" x14ac:dyDescent="0.25">' in sheet
     # The user's formula stays; the calculation chain goes (Excel rebuilds it).
     assert "<f>DATE(2036,6,2)+TIME(9,0,0)</f>" in sheet
     assert "xl/calcChain.xml" not in names and "calcChain" not in types + rels
@@ -815,7 +825,7 @@ def test_a_workbook_swapped_for_a_hostile_one_is_not_read(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     source = user_workbook(tmp_path / "may.xlsx")
-    campaign = load_campaign(source, sheet="Posts")
+    campaign = load_campaign(source, sheet="Posts", reading=ALL_ROWS)
     shutil.copy(FIXTURES / "hostile" / "xxe_workbook.xlsx", source)
     with caplog.at_level(logging.WARNING):
         write_results(campaign, outcomes_for(campaign), tmp_path / "out.xlsx")
@@ -902,4 +912,4 @@ def test_a_sheet_with_notes_of_its_own_keeps_them_and_gets_ours(tmp_path: Path) 
     with zipfile.ZipFile(tmp_path / "out.xlsx") as archive:
         drawing = next(n for n in archive.namelist() if n.endswith(".vml"))
         shapes = re.findall(rb'id="_x0000_s(\d+)"', archive.read(drawing))
-    assert len(shapes) == len(set(shapes)) == len(HEADER[:8]) + len(NEW_COLUMNS)
+    assert len(shapes) == len(set(shapes)) == len(list(before[1])) + len(NEW_COLUMNS)

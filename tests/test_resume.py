@@ -194,7 +194,7 @@ def test_a_second_run_of_the_same_campaign_is_refused(tmp_path: Path) -> None:
     assert set(stats["posts_by_external_id"].values()) == {1}
 
 
-def test_a_done_row_edited_afterwards_is_not_sent_again_and_is_named(tmp_path: Path) -> None:
+def test_a_done_row_edited_afterwards_is_updated_not_sent_again(tmp_path: Path) -> None:
     campaign = write_campaign(tmp_path / "c.csv", 3)
     with SandboxServer() as server:
         first = start_run(campaign, server, "--quiet")
@@ -211,10 +211,13 @@ def test_a_done_row_edited_afterwards_is_not_sent_again_and_is_named(tmp_path: P
         again = start_run(results, server)
         out, err = again.communicate(timeout=60)
         assert again.returncode == 0, err
-        assert server.stats()["create_requests"] == before
-    assert "row 3 (kill-0001) changed after its post was created" in out + err
+        stats = server.stats()
+        assert stats["create_requests"] == before
+    assert "1 to update (caption on row 3)" in out + err
+    assert stats["updates_by_external_id"] == {"kill-0001": 1}
     final = read_results(results)
-    assert "row-changed-after-created" in final[1]["warnings"]
+    assert final[1]["caption"] == "An edited caption"
+    assert "row-changed-after-created" not in final[1]["warnings"]
 
 
 def test_results_lost_in_a_crash_are_rebuilt_from_the_journal(tmp_path: Path) -> None:

@@ -371,6 +371,7 @@ def test_get_post_shows_one_state_per_account(api: httpx.Client) -> None:
         "published_at",
         "published_url",
         "error_message",
+        "last_attempted_at",
     }
 
 

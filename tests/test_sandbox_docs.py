@@ -26,7 +26,12 @@ from bulk_scheduler.sandbox.state import SandboxState
 from tests.conftest import ROOT
 
 STATS_FIELDS = tuple(SandboxState().stats())
-ENDPOINTS = ("GET /__sandbox/stats", "POST /__sandbox/reset", "POST /__sandbox/faults")
+ENDPOINTS = (
+    "GET /__sandbox/stats",
+    "POST /__sandbox/reset",
+    "POST /__sandbox/faults",
+    "POST /__sandbox/publish",
+)
 # The address the examples use: `bulk-scheduler sandbox` with its default port.
 DOCUMENTED_ROOT = "http://127.0.0.1:8787"
 
@@ -139,6 +144,14 @@ def test_each_readme_example_answers_as_documented(sandbox: SandboxServer) -> No
     assert set(faults.json()["faults"]) == FAULT_FIELDS
     assert sandbox.config.error_rate == 0.2 and sandbox.config.retry_after
 
+    publish = send(EXAMPLES["POST /__sandbox/publish"], sandbox)
+    documented = EXAMPLES["POST /__sandbox/publish"].answer
+    assert publish.status_code == 200
+    assert {k: v for k, v in publish.json().items() if k != "now"} == {
+        k: v for k, v in documented.items() if k != "now"
+    }
+    assert list(publish.json()) == list(documented)
+
 
 def test_the_stats_example_counts_what_the_readme_says_it_does(
     tmp_path: Path, api_env: SandboxServer
@@ -154,7 +167,7 @@ def test_the_stats_example_counts_what_the_readme_says_it_does(
     for field, value in documented.items():
         if isinstance(value, dict):  # trimmed in the README: its entries are the sandbox's
             assert value.items() <= answer[field].items(), field
-        elif field != "max_in_flight":  # how many overlap depends on the machine's pace
+        elif field not in ("max_in_flight", "now"):  # the machine's pace, and its clock
             assert answer[field] == value, field
 
 
@@ -186,6 +199,7 @@ def test_the_help_has_a_curl_example_per_endpoint(help_text: str) -> None:
     assert "$ curl -s http://127.0.0.1:8787/__sandbox/stats\n" in help_text
     assert "$ curl -s -X POST http://127.0.0.1:8787/__sandbox/reset\n" in help_text
     assert "$ curl -s -X POST http://127.0.0.1:8787/__sandbox/faults \\\n" in help_text
+    assert "$ curl -s -X POST http://127.0.0.1:8787/__sandbox/publish \\\n" in help_text
 
 
 def test_the_help_keeps_to_80_columns(help_text: str) -> None:

@@ -13,6 +13,7 @@ from bulk_scheduler.checks.schedule import (
     ScheduleError,
     check_timezone,
     format_utc,
+    infer_date_order,
     localize,
     parse_scheduled_at,
     to_utc,
@@ -108,7 +109,7 @@ def test_a_date_without_a_time_is_refused(written: object) -> None:
         "2031-03-01 25:00",
         "2031-03-01 13:00 PM",
         "2031-03-01 9",
-        "01/03/31 09:00",
+        "01/03/031 09:00",
         "Smarch 1, 2031 09:00",
         time(9, 0),
         True,
@@ -230,3 +231,78 @@ def test_check_timezone_refuses_a_made_up_zone() -> None:
 def test_zone_or_problem_gives_the_reason_instead_of_raising() -> None:
     assert zone_or_problem(" Europe/Paris ") == PARIS
     assert "not an IANA time zone" in str(zone_or_problem("Nowhere/Land"))
+
+
+# --- dates people write (issue 15) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("10.03.2027 17:15", datetime(2027, 3, 10, 17, 15)),  # dotted: day first
+        ("10.03.27 17:15", datetime(2027, 3, 10, 17, 15)),  # two-digit year: 2000 + yy
+        ("3/14/27 9:00 PM", datetime(2027, 3, 14, 21, 0)),
+        ("Mar 3, 2027 9:00 AM", datetime(2027, 3, 3, 9, 0)),
+        ("3 March 2027 17:15", datetime(2027, 3, 3, 17, 15)),
+    ],
+)
+def test_dates_people_write(written: str, expected: datetime) -> None:
+    assert parse_scheduled_at(written) == expected
+
+
+@pytest.mark.parametrize("written", ["now", "NOW", " Now ", ""])
+def test_now_and_blank_mean_immediately(written: str) -> None:
+    assert parse_scheduled_at(written) is None
+
+
+def test_a_dotted_date_is_never_month_first() -> None:
+    assert schedule_error("03.14.2027 09:00").code == "scheduled-at-invalid"
+
+
+def test_a_zone_name_after_the_time_is_used() -> None:
+    moment = parse_scheduled_at("2027-07-01 10:00 Europe/Paris")
+    assert moment is not None and moment.tzinfo is not None
+    assert format_utc(localize(moment.replace(tzinfo=None), moment.tzinfo)) == (  # type: ignore[arg-type]
+        "2027-07-01T08:00:00Z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2027-07-01 10:00 CET", "2027-07-01T09:00:00Z"),
+        ("2027-01-15 10:00 EST", "2027-01-15T15:00:00Z"),
+        ("Mar 3, 2027 9:00 AM PST", "2027-03-03T17:00:00Z"),
+        ("2027-07-01 10:00 BST", "2027-07-01T09:00:00Z"),
+    ],
+)
+def test_an_abbreviation_with_one_offset_is_that_offset(written: str, utc: str) -> None:
+    moment = parse_scheduled_at(written)
+    assert moment is not None
+    assert format_utc(moment) == utc
+
+
+@pytest.mark.parametrize("abbreviation", ["IST", "CST"])
+def test_an_ambiguous_abbreviation_lists_the_choices(abbreviation: str) -> None:
+    problem = schedule_error(f"2027-07-01 10:00 {abbreviation}")
+    assert problem.code == "scheduled-at-zone-ambiguous"
+    assert " or " in problem.message and "+0" in problem.message
+
+
+@pytest.mark.parametrize("written", ["next tuesday", "2027-07-01 10:00 XYZ", "31.02.2027 9:00"])
+def test_every_rejected_date_names_the_formats_that_work(written: str) -> None:
+    assert "14.03.2031 09:00" in schedule_error(written).message
+    assert "Mar 14, 2031 9:00 AM" in schedule_error(written).message
+
+
+def test_a_column_order_is_inferred_from_the_cells_that_settle_it() -> None:
+    found = infer_date_order(["4/1/2027 9:00", "3/14/2027 9:00:00", "2027-01-01 10:00"], [2, 3, 4])
+    assert found.order == "mdy" and not found.conflicts
+    assert found.note() == "scheduled_at read as month/day (row 3 has 3/14/2027 9:00:00)"
+
+
+def test_a_column_that_contradicts_itself_names_the_cells_that_disagree() -> None:
+    found = infer_date_order(["3/14/2027 9:00", "3/15/2027 9:00", "25/3/2027 9:00"], [2, 3, 4])
+    assert found.order == "mdy"
+    assert list(found.conflicts) == [4]
+    assert "day first" in found.conflicts[4] and "row 2" in found.conflicts[4]

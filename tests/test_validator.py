@@ -15,6 +15,7 @@ from bulk_scheduler.checks.rules import plan_and_validate, validate_plan
 from bulk_scheduler.issues import ISSUE_CODES, RowIssue, Severity, Stage, codes_of
 from bulk_scheduler.sandbox.seed import (
     BYO_INSTAGRAM_ID,
+    BYO_PINTEREST_ID,
     BYO_TIKTOK_ID,
     HOSTED_TIKTOK_ID,
     SEED_ACCOUNTS,
@@ -154,7 +155,7 @@ CASES = [
     # accounts
     Case("accounts-missing", ERROR, "F2", [{"accounts": None}]),
     Case("accounts-too-many", ERROR, "F2", [{"accounts": ",".join(IDS)}], says=["11", "10"]),
-    Case("account-malformed", ERROR, "F2", [{"accounts": "genviral"}], says=["'genviral'"]),
+    Case("account-malformed", ERROR, "F2", [{"accounts": "gen viral"}], says=["'gen viral'"]),
     Case("account-duplicate", WARNING, "F2", [{"accounts": f"{BYO_TIKTOK_ID},{BYO_TIKTOK_ID}"}]),
     Case(
         "account-unknown",
@@ -192,6 +193,20 @@ CASES = [
     Case("scheduled-at-invalid", ERROR, "G2", [{"scheduled_at": "next tuesday"}]),
     Case("scheduled-at-no-time", ERROR, "G2", [{"scheduled_at": "2031-03-01"}]),
     Case("scheduled-at-ambiguous", ERROR, "G2", [{"scheduled_at": "01/03/2031 09:00"}]),
+    Case(
+        "scheduled-at-zone-ambiguous",
+        ERROR,
+        "G2",
+        [{"scheduled_at": "2031-03-01 09:00 IST"}],
+        says=["Asia/Kolkata", "Europe/Dublin"],
+    ),
+    Case(
+        "scheduled-at-order-conflict",
+        ERROR,
+        "G3",
+        [{"scheduled_at": "3/14/2031 09:00"}, {"scheduled_at": "25/03/2031 09:00"}],
+        says=["row 2", "day first"],
+    ),
     Case("scheduled-at-nonexistent", ERROR, "G2", [{"scheduled_at": "2031-03-30 02:30"}]),
     Case("scheduled-at-ambiguous-dst", ERROR, "G2", [{"scheduled_at": "2031-10-26 02:30"}]),
     Case("scheduled-at-midnight", WARNING, "G2", [{"scheduled_at": datetime(2031, 3, 1)}]),
@@ -234,6 +249,137 @@ CASES = [
         None,
         [{"external_id": "a"}, {"external_id": "b"}],
         says=["row 2", "twice"],
+    ),
+    # per-platform settings
+    Case(
+        "setting-switch-invalid",
+        ERROR,
+        "N2",
+        [{"accounts": BYO_TIKTOK_ID, "tiktok.disable_comment": "maybe"}],
+        says=["'maybe'", "yes or no"],
+    ),
+    Case(
+        "tiktok-privacy-invalid",
+        ERROR,
+        "J2",
+        [{"accounts": BYO_TIKTOK_ID, "tiktok.privacy_level": "Strangers"}],
+        says=["Only me"],
+    ),
+    Case(
+        "tiktok-post-mode-invalid",
+        ERROR,
+        "K2",
+        [{"accounts": BYO_TIKTOK_ID, "tiktok.post_mode": "Sideways"}],
+        says=["Drafts"],
+    ),
+    Case(
+        "tiktok-cover-invalid",
+        ERROR,
+        "V2",
+        [{"accounts": BYO_TIKTOK_ID, "tiktok.video_cover_timestamp_ms": "1.5s"}],
+        says=["milliseconds"],
+    ),
+    Case(
+        "setting-too-long",
+        ERROR,
+        "L2",
+        [{"accounts": BYO_TIKTOK_ID, "media_urls": IMAGES, "tiktok.title": "t" * 91}],
+        says=["91", "90 for a slideshow"],
+    ),
+    Case(
+        "setting-too-long",
+        ERROR,
+        "X2",
+        [{"accounts": BYO_PINTEREST_ID, "pinterest.title": "p" * 101}],
+        accounts=ONLINE,
+        says=["101", "100"],
+    ),
+    Case(
+        "pinterest-link-invalid",
+        ERROR,
+        "Y2",
+        [{"pinterest.link": "shop.example.com/spring"}],
+        says=["https://"],
+    ),
+    Case(
+        "pinterest-tags-too-many",
+        ERROR,
+        "Z2",
+        [{"pinterest.tags": ", ".join(f"tag{n}" for n in range(31))}],
+        says=["31 tags", "30"],
+    ),
+    Case(
+        "tiktok-settings-not-tiktok",
+        ERROR,
+        "J2",
+        [{"accounts": f"{BYO_TIKTOK_ID}, {HOSTED_TIKTOK_ID}", "tiktok.privacy_level": "Public"}],
+        accounts=ONLINE,
+        says=["@genviral_hosted (hosted TikTok)"],
+    ),
+    Case(
+        "tiktok-settings-not-tiktok",
+        ERROR,
+        "K2",
+        [{"accounts": "tiktok:genviral, instagram:genviral.ig", "tiktok.post_mode": "Direct"}],
+        says=["instagram:genviral.ig is not"],
+    ),
+    Case(
+        "tiktok-pinterest-both",
+        ERROR,
+        "W2",
+        [{"accounts": BYO_TIKTOK_ID, "tiktok.privacy_level": "Public", "pinterest.board_id": "b1"}],
+        says=["separate rows"],
+    ),
+    Case(
+        "tiktok-drafts-not-slideshow",
+        ERROR,
+        "K2",
+        [{"accounts": BYO_TIKTOK_ID, "tiktok.post_mode": "Drafts"}],
+        says=["slideshows", "video"],
+    ),
+    Case(
+        "tiktok-drafts-too-many",
+        WARNING,
+        "K7",
+        [
+            {
+                "caption": f"Draft {n}",
+                "accounts": BYO_TIKTOK_ID,
+                "media_urls": IMAGES,
+                "scheduled_at": f"2031-03-01 {9 + n:02d}:00",
+                "tiktok.post_mode": "Drafts",
+            }
+            for n in range(6)
+        ],
+        accounts=ONLINE,
+        says=["rows 2, 3, 4, 5, 6", "@genviral (TikTok)", "spam_risk_too_many_pending_share"],
+    ),
+    Case(
+        "pinterest-no-account",
+        ERROR,
+        "W2",
+        [{"accounts": BYO_TIKTOK_ID, "pinterest.board_id": "b1"}],
+        accounts=ONLINE,
+        says=["Pinterest account"],
+    ),
+    Case(
+        "pinterest-board-missing",
+        WARNING,
+        "W2",
+        [{"accounts": BYO_PINTEREST_ID, "pinterest.link": "https://shop.example.com/a"}],
+        accounts=ONLINE,
+        says=["@genviral.pins (Pinterest)", "default board"],
+    ),
+    # account groups
+    Case(
+        "account-group-unknown",
+        ERROR,
+        "F2",
+        [{"accounts": "#sprnig-launch"}],
+        options=PlanOptions(
+            timezone="Europe/Paris", now=NOW, groups={"spring-launch": (HOSTED_TIKTOK_ID,)}
+        ),
+        says=["#sprnig-launch", "did you mean #spring-launch?"],
     ),
 ]
 

@@ -410,6 +410,9 @@ class PartnerClient:
         self._posts_headers = httpx.Headers({**self._headers, **_JSON_BODY})
         # Opened on first use, inside the running event loop that will use it.
         self._http: httpx.AsyncClient | None = None
+        # Requests sent to the endpoints other than POST /posts (whose attempts the
+        # executor counts), for a command's summary.
+        self.other_requests = 0
 
     def __repr__(self) -> str:
         return f"PartnerClient(base_url={self.base_url!r})"
@@ -493,6 +496,7 @@ class PartnerClient:
         """Send one request (with JSON already encoded as ``content``) and read a
         bounded answer. ``httpx.TransportError`` propagates."""
         http = self._client()
+        self.other_requests += 1
         request = http.build_request(
             method,
             url,
@@ -707,6 +711,29 @@ class PartnerClient:
             return [Post.model_validate(item) for item in items or []]
         except (ValidationError, TypeError):
             raise ApiError(f"GET {self.base_url}/posts: unexpected answer") from None
+
+    async def update_post(self, post_id: str, fields: Mapping[str, Any]) -> CreatedPost:
+        """``PATCH /posts/{id}`` with only the fields to change: ``{id, status, scheduled_at,
+        warnings}``. Raises :class:`ApiError` (its ``status`` None when no answer came)."""
+        data = await self._data("PATCH", f"posts/{post_id}", json_body=dict(fields))
+        try:
+            return CreatedPost.model_validate(data)
+        except ValidationError:
+            raise ApiError(
+                f"PATCH {self.base_url}/posts/{post_id}: unexpected answer", 200, "malformed"
+            ) from None
+
+    async def retry_posts(
+        self, post_ids: Iterable[str], account_ids: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """``POST /posts/retry`` (1-20 failed or partial posts, optionally only some of their
+        accounts): ``{retried, ids, failed, errors?}``."""
+        body: dict[str, Any] = {"post_ids": list(post_ids)}
+        accounts = list(account_ids or [])
+        if accounts:
+            body["account_ids"] = accounts
+        data = await self._data("POST", "posts/retry", json_body=body)
+        return data if isinstance(data, dict) else {}
 
     async def delete_posts(self, post_ids: Iterable[str]) -> dict[str, Any]:
         """``POST /posts/delete`` (1-50 ids): ``deletedIds``, ``blockedStatuses``, ``skipped``…"""

@@ -49,6 +49,44 @@ PLATFORM_CAPTION_LIMITS: dict[str, int] = {
 }
 TIKTOK_PHOTO_CAPTION_LIMIT = 4000
 
+# Per-platform settings (``tiktok``, ``pinterest``, ``settings.<provider>``): the contract
+# package's enums and limits, in UTF-16 code units as the server counts them.
+TIKTOK_PRIVACY_LEVELS = (
+    "PUBLIC_TO_EVERYONE",
+    "MUTUAL_FOLLOW_FRIENDS",
+    "FOLLOWER_OF_CREATOR",
+    "SELF_ONLY",
+)
+TIKTOK_POST_MODES = ("DIRECT_POST", "MEDIA_UPLOAD")
+TIKTOK_DRAFTS_MODE = "MEDIA_UPLOAD"
+TIKTOK_VIDEO_TITLE_MAX_LENGTH = 2200
+TIKTOK_PHOTO_TITLE_MAX_LENGTH = 90
+TIKTOK_DESCRIPTION_MAX_LENGTH = 4000
+# TikTok refuses drafts uploads beyond about this many pending per account in 24 hours.
+TIKTOK_PENDING_DRAFTS_PER_DAY = 5
+PINTEREST_BOARD_ID_MAX_LENGTH = 128
+PINTEREST_TITLE_MAX_LENGTH = 100
+PINTEREST_LINK_MAX_LENGTH = 2048
+PINTEREST_TAG_MAX_LENGTH = 100
+PINTEREST_MAX_TAGS = 30
+YOUTUBE_TITLE_MAX_LENGTH = 100
+# The providers ``settings`` may carry, each a free-form object.
+SETTINGS_PROVIDERS = (
+    "x",
+    "twitter",
+    "youtube",
+    "reddit",
+    "threads",
+    "bluesky",
+    "tiktok",
+    "pinterest",
+    "instagram",
+    "instagram-standalone",
+    "facebook",
+    "linkedin",
+    "linkedin-page",
+)
+
 POST_STATUSES = (
     "draft",
     "pending",
@@ -197,9 +235,11 @@ class AccountState(_Lenient):
     published_at: str | None = None
     published_url: str | None = None
     error_message: str | None = None
+    last_attempted_at: str | None = None
 
 
 class PostAccounts(_Lenient):
+    total: int | None = None
     states: list[AccountState] = Field(default_factory=list)
 
 
@@ -213,6 +253,18 @@ class Post(_Lenient):
     external_id: str | None = None
     created_at: str | None = None
     accounts: PostAccounts | None = None
+    media: dict[str, Any] | None = None
+    music_url: str | None = None
+
+
+# Statuses in which a post can still be edited (PATCH) or deleted; the others are final
+# or past editing. Statuses a retry applies to. Statuses after which nothing changes.
+EDITABLE_STATUSES = frozenset({"draft", "pending", "scheduled", "retry", "failed"})
+RETRYABLE_STATUSES = frozenset({"failed", "partial"})
+FINAL_STATUSES = frozenset({"posted", "failed", "partial", "canceled"})
+MAX_RETRY_POST_IDS = 20
+MAX_DELETE_POST_IDS = 50
+MAX_LIST_LIMIT = 100
 
 
 class ErrorBody(_Lenient):

@@ -1,6 +1,11 @@
 """The workspace's accounts (``GET /accounts``) and how a sheet names them.
 
-A sheet names an account by its id, ``@username`` or ``platform:username``:
+A sheet names an account by its id, ``@username``, ``platform:username`` (or
+``platform:@username``), a bare ``username`` (when it names one account), or the profile's
+URL on a supported platform (``https://www.tiktok.com/@brand``, ``instagram.com/brand``,
+``youtube.com/@Brand``, ``x.com/brand``, ``linkedin.com/company/brand``...). A cell's
+accounts are separated by commas, semicolons, new lines, " and " or "/" (a URL's own
+slashes are not separators):
 
 >>> from bulk_scheduler.api.contract import Account
 >>> account = Account(id="0f4f54d4-8cce-4fb7-8c7b-befbcb8af812", platform="tiktok",
@@ -12,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,9 +25,9 @@ from functools import lru_cache
 from typing import Literal
 
 from bulk_scheduler.api.contract import Account
-from bulk_scheduler.issues import Severity
+from bulk_scheduler.issues import Severity, shorten
 
-TokenKind = Literal["id", "username", "platform_username", "malformed"]
+TokenKind = Literal["id", "username", "platform_username", "bare", "malformed"]
 
 # The shape the API's schema accepts (zod's uuid): 8-4-4-4-12 hex digits.
 UUID_PATTERN = re.compile(
@@ -30,6 +36,56 @@ UUID_PATTERN = re.compile(
 _USERNAME = r"[\w.\-]{1,100}"
 _AT_USERNAME = re.compile(rf"@({_USERNAME})")
 _PLATFORM_USERNAME = re.compile(rf"([a-z][a-z0-9_\-]{{0,30}})\s*:\s*@?({_USERNAME})", re.IGNORECASE)
+_BARE_USERNAME = re.compile(_USERNAME)
+# Other names of a platform, as people write them before the ":" (and as a listing might).
+PLATFORM_ALIASES: dict[str, str] = {
+    "twitter": "x",
+    "ig": "instagram",
+    "insta": "instagram",
+    "yt": "youtube",
+    "tt": "tiktok",
+    "fb": "facebook",
+    "li": "linkedin",
+    "bsky": "bluesky",
+}
+# A profile's URL on a supported platform (scheme and www. optional): the host names the
+# platform, the path the username (see _PROFILE_PATHS).
+_PROFILE_URL = re.compile(
+    r"(?:https?://)?(?:www\.|m\.|mobile\.)?"
+    r"(?P<host>tiktok\.com|instagram\.com|youtube\.com|pinterest\.[a-z]{2,3}(?:\.[a-z]{2})?"
+    r"|facebook\.com|fb\.com|linkedin\.com|x\.com|twitter\.com|threads\.net|threads\.com"
+    r"|bsky\.app|reddit\.com)"
+    r"/(?P<path>[^?#\s]*)(?:[?#]\S*)?",
+    re.IGNORECASE,
+)
+_PLATFORM_OF_HOST: dict[str, str] = {
+    "tiktok": "tiktok",
+    "instagram": "instagram",
+    "youtube": "youtube",
+    "pinterest": "pinterest",
+    "facebook": "facebook",
+    "fb": "facebook",
+    "linkedin": "linkedin",
+    "x": "x",
+    "twitter": "x",
+    "threads": "threads",
+    "bsky": "bluesky",
+    "reddit": "reddit",
+}
+# Path prefixes before the username, per platform ("" : the first segment, "@" optional).
+_PROFILE_PATHS: dict[str, tuple[str, ...]] = {
+    "youtube": ("c/", "user/", ""),
+    "linkedin": ("company/", "in/", "showcase/"),
+    "bluesky": ("profile/",),
+    "reddit": ("user/", "u/"),
+}
+# Separators besides "," ";" and new lines: " and ", and "/" with spaces around it.
+_WORD_SEPARATORS = re.compile(r"\s+(?:and|&)\s+|\s+/\s+", re.IGNORECASE)
+# What an account token may be written as, for messages.
+ACCOUNT_FORMS = (
+    "an account id (a UUID), @username, platform:username (e.g. tiktok:@genviral), a bare "
+    "username that names one account, or a profile URL (https://www.tiktok.com/@genviral)"
+)
 
 # Statuses that mean an account cannot publish, should a listing ever include one.
 INACTIVE_STATUSES = frozenset({"inactive", "disconnected", "disabled", "expired", "revoked"})
@@ -61,13 +117,57 @@ class AccountToken:
 
 
 def split_account_tokens(text: str) -> list[str]:
-    """The account tokens of a cell: split on commas, semicolons and new lines, stripped,
-    blanks dropped.
+    """The account tokens of a cell: split on commas, semicolons, new lines, " and " and
+    "/", stripped, blanks dropped. A URL's slashes are not separators: a piece that is a
+    URL (it has ``://`` or starts with a supported platform's host) is kept whole.
 
     Split on each separator with ``str`` methods: with the blanks dropped, the same
     tokens as a regex split on runs of them, at a third of the cost."""
     parts = text.replace(",", "\n").replace(";", "\n").replace("\r", "\n").split("\n")
-    return list(filter(None, map(str.strip, parts)))
+    tokens = list(filter(None, map(str.strip, parts)))
+    if "/" not in text and "&" not in text:
+        lower = text.lower()
+        if " and" not in lower and "\tand" not in lower:
+            return tokens  # the usual separators only (string scans, not a regex: per cell)
+    found: list[str] = []
+    for token in tokens:
+        for piece in _WORD_SEPARATORS.split(token) if " " in token else (token,):
+            piece = piece.strip()
+            if "/" in piece and not ("://" in piece or _PROFILE_URL.fullmatch(piece)):
+                found.extend(filter(None, map(str.strip, piece.split("/"))))
+            elif piece:
+                found.append(piece)
+    return found
+
+
+_HEX_AND_DASHES = re.compile(r"[0-9a-f\-]+", re.IGNORECASE)
+
+
+def _is_name_like(token: str) -> bool:
+    """A bare token is taken as a username when it has a letter and is not a broken
+    account id (hex digits and dashes: ``0f4f54d4-8cce-4fb7``): ``884`` or a truncated
+    UUID is a mistake to point out, not a name to look up."""
+    if not any(character.isalpha() for character in token):
+        return False
+    return not ("-" in token and _HEX_AND_DASHES.fullmatch(token))
+
+
+def platform_key(platform: str) -> str:
+    """A platform's name as keys hold it: lower case, aliases resolved (twitter -> x)."""
+    lower = platform.lower()
+    return PLATFORM_ALIASES.get(lower, lower)
+
+
+def _profile_username(platform: str, path: str) -> str | None:
+    """The username in a profile URL's path, or None when the path names none."""
+    path = path.strip("/")
+    for prefix in _PROFILE_PATHS.get(platform, ("",)):
+        if prefix and not path.lower().startswith(prefix):
+            continue
+        name = path[len(prefix) :].split("/", 1)[0].lstrip("@")
+        if name and _BARE_USERNAME.fullmatch(name):
+            return name
+    return None
 
 
 @lru_cache(maxsize=8192)
@@ -83,10 +183,21 @@ def parse_account_token(text: str) -> AccountToken:
     match = _AT_USERNAME.fullmatch(token)
     if match is not None:
         return AccountToken(token, "username", "@" + match.group(1).lower())
+    if "/" in token:
+        match = _PROFILE_URL.fullmatch(token)
+        if match is not None:
+            host = match["host"].lower().split(".", 1)[0]
+            platform = _PLATFORM_OF_HOST[host]
+            username = _profile_username(platform, match["path"])
+            if username is not None:
+                return AccountToken(token, "platform_username", f"{platform}:{username.lower()}")
+        return AccountToken(token, "malformed", token)
     match = _PLATFORM_USERNAME.fullmatch(token)
     if match is not None:
-        platform, username = match.group(1).lower(), match.group(2).lower()
+        platform, username = platform_key(match.group(1)), match.group(2).lower()
         return AccountToken(token, "platform_username", f"{platform}:{username}")
+    if _BARE_USERNAME.fullmatch(token) and _is_name_like(token):
+        return AccountToken(token, "bare", "@" + token.lower())
     return AccountToken(token, "malformed", token)
 
 
@@ -147,7 +258,7 @@ class AccountDirectory:
             if account.username:
                 username = account.username.lower().lstrip("@")
                 self._by_username.setdefault(username, []).append(account)
-                key = f"{account.platform.lower()}:{username}"
+                key = f"{platform_key(account.platform)}:{username}"
                 self._by_platform_username.setdefault(key, []).append(account)
 
     def __len__(self) -> int:
@@ -169,7 +280,7 @@ class AccountDirectory:
         """:meth:`resolve` for an already parsed token."""
         if token.kind == "id":
             return self._by_id.get(token.key)
-        if token.kind == "username":
+        if token.kind == "username" or token.kind == "bare":
             found = self._by_username.get(token.key[1:], [])
         elif token.kind == "platform_username":
             found = self._by_platform_username.get(token.key, [])
@@ -178,6 +289,25 @@ class AccountDirectory:
         if not found:
             return None
         return found[0] if len(found) == 1 else list(found)
+
+    def suggest(self, token: AccountToken) -> list[str]:
+        """Up to two of the workspace's accounts a token not found may mean, as
+        ``platform:username``: close spellings of its username."""
+        if token.kind not in ("username", "platform_username", "bare"):
+            return []
+        wanted = token.key.rpartition(":")[2].lstrip("@")
+        scored = []
+        for username in difflib.get_close_matches(wanted, list(self._by_username), n=3):
+            ratio = difflib.SequenceMatcher(None, wanted, username).ratio()
+            scored.append((ratio, username))
+        # The best match, and another only when it is about as close (a clear typo of one
+        # name should not be offered two).
+        close = [name for ratio, name in scored if scored and ratio >= scored[0][0] - 0.05]
+        return [
+            f"{platform_key(account.platform)}:{account.username}"
+            for username in close
+            for account in self._by_username[username]
+        ][:2]
 
 
 _READINGS_CACHE_LIMIT = 65_536
@@ -227,8 +357,8 @@ def _read(
                 Severity.ERROR,
                 "account-malformed",
                 f"{_listed(malformed, quote=True)} in {source} {_is_are(malformed)} not an "
-                "account: write the account id (a UUID), @username or platform:username "
-                "(e.g. tiktok:genviral)",
+                f"account: write {ACCOUNT_FORMS}; separate accounts with commas, semicolons, "
+                "new lines, ' and ' or '/'",
             )
         )
     keys: list[str] = []
@@ -249,7 +379,9 @@ def _read(
         else:
             found = directory.resolve_token(token)
             if found is None:
-                unknown.append(token.text)
+                guesses = directory.suggest(token)
+                guess = f" (did you mean {' or '.join(guesses)}?)" if guesses else ""
+                unknown.append(shorten(token.text) + guess)
             elif isinstance(found, list):
                 names = ", ".join(f"{a.platform}:{a.username}" for a in found)
                 problems.append(
@@ -316,7 +448,7 @@ def _read(
 
 
 def _listed(items: list[str], quote: bool = False) -> str:
-    shown = [f"'{item}'" if quote else item for item in items[:5]]
+    shown = [f"'{shorten(item)}'" if quote else item for item in items[:5]]
     if len(items) > 5:
         shown.append(f"{len(items) - 5} more")
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]

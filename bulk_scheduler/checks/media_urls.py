@@ -3,6 +3,8 @@ videos from images by their file extension.
 
 >>> split_media_urls("https://cdn.example.com/a.jpg | https://cdn.example.com/b.jpg")
 ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg']
+>>> split_media_urls("https://cdn.example.com/a.jpg,https://cdn.example.com/b.jpg")
+['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg']
 >>> rewrite_drive_url("https://drive.google.com/file/d/1AbC_d-9/view?usp=sharing")
 'https://drive.google.com/uc?export=download&id=1AbC_d-9'
 >>> infer_media_type(["https://cdn.example.com/clip.MP4"])
@@ -118,12 +120,33 @@ _DRIVE_QUERY = re.compile(
 _DRIVE_RESOURCE_KEY = re.compile(r"[?&]resourcekey=([A-Za-z0-9_\-]+)")
 
 
+# What every message about a media cell says, since a wrong separator is the usual cause.
+URL_SEPARATORS_HINT = "separate URLs with commas, |, new lines or spaces"
+# Within a line: a comma or spaces before the next http(s)://, or a comma followed by a
+# space (a URL holds neither a space nor, unencoded, ", ").
+_INLINE_SEPARATOR = re.compile(r",\s*(?=(?i:https?)://)|\s+(?=(?i:https?)://)|,\s")
+
+
 def split_media_urls(text: str) -> list[str]:
-    """The URLs of a ``media_urls`` cell, in order: split on new lines and ``|``, stripped,
-    blanks dropped. Never on commas: they are legal inside URLs."""
+    """The URLs of a ``media_urls`` cell, in order, stripped, blanks dropped: split on new
+    lines and ``|``, and on commas and spaces where the next URL starts (``http(s)://``)
+    or a comma is followed by a space. A comma inside a URL (``/w_400,h_600/``) stays.
+
+    New lines and ``|`` are split with ``str`` methods (most lists use them); only a
+    piece that still holds a comma or whitespace goes through the regex."""
     if "\r" in text:
         text = text.replace("\r", "\n")
-    return list(filter(None, map(str.strip, text.replace("|", "\n").split("\n"))))
+    pieces = list(filter(None, map(str.strip, text.replace("|", "\n").split("\n"))))
+    joined = "\n".join(pieces)
+    if "," not in joined and " " not in joined and "\t" not in joined:
+        return pieces  # one URL per line or per "|": nearly every list
+    found: list[str] = []
+    for piece in pieces:
+        if "," in piece or " " in piece or "\t" in piece:
+            found.extend(filter(None, map(str.strip, _INLINE_SEPARATOR.split(piece))))
+        else:
+            found.append(piece)
+    return found
 
 
 def rewrite_drive_url(url: str) -> str:

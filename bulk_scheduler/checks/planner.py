@@ -11,30 +11,37 @@ Decisions the planner makes:
 - caption: kept exactly as written, except that ``\\r\\n`` and ``\\r`` become ``\\n`` and
   whitespace-only lines at the start and end are dropped (a number cell becomes its text).
 - media: see ``media_urls.py``; a row with no URLs and a blank media type is text-only.
-- accounts: a blank cell takes ``PlanOptions.default_accounts``. Offline (no directory) an
-  id is taken as written but ``@username`` and ``platform:username`` cannot be looked up:
-  the row gets the warning ``account-unresolved-offline`` and no body (it is not an
-  error: the row may well be fine online).
+- accounts: a blank cell takes ``PlanOptions.default_accounts``. Ids, ``@username``,
+  ``platform:username``, bare usernames and profile URLs are read (``accounts.py``).
+  Offline (no directory) an id is taken as written but names cannot be looked up: the row
+  gets the warning ``account-unresolved-offline`` and no body (it is not an error: the row
+  is "to check online").
 - scheduled_at: see ``schedule.py``; sent in UTC with ``Z`` and whole seconds. A naive
-  time takes the row's ``timezone`` cell, else ``PlanOptions.timezone``.
+  time takes the row's ``timezone`` cell, else ``PlanOptions.timezone``; a zone written
+  after the time wins. Without ``--date-format``, the day/month order of the whole column
+  is taken from the cells that settle it (``infer_date_order``), named in
+  :attr:`RowPlanner.notes`; a cell that settles it the other way is
+  ``scheduled-at-order-conflict``.
 - example: a row the ``example`` column marks (yes, y, true, 1, x, ✓, any case) is an
   example, as the CSV template's rows are: the error ``example-row``, so it is never sent.
   Blank, no, n, false and 0 leave the row alone; any other text is the same error, since
   whether to post cannot be guessed.
 - external_id: the cell's text, else ``bs-`` + 24 hex digits of a BLAKE2b hash of the row's
-  content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url), each
-  field length-prefixed. The row number is not part of it, so the id survives reordering
-  and re-runs; any change to what would be sent changes it (the API answers ``409`` when
-  one id comes with two bodies). Accounts count by id once resolved, by the token as
-  written while they are not (offline), so an offline id can differ from the online one.
+  content (caption, media type and URLs, accounts, scheduled_at in UTC, music_url, and the
+  settings blocks when it has any), each field length-prefixed. The row number is not part
+  of it, so the id survives reordering and re-runs; any change to what would be sent
+  changes it (the API answers ``409`` when one id comes with two bodies). Accounts count
+  by id once resolved, by the token as written while they are not (offline), so an offline
+  id can differ from the online one.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from operator import attrgetter, itemgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -45,11 +52,13 @@ from bulk_scheduler.api.contract import (
     Account,
     PostCreateBody,
 )
-from bulk_scheduler.campaign import CampaignRow, CellValue, cell_text, column_values
+from bulk_scheduler.campaign import CampaignRow, CellValue, ColumnIndex, cell_text, column_values
 from bulk_scheduler.checks.accounts import AccountDirectory, AccountsReading, read_accounts
+from bulk_scheduler.checks.groups import expand_groups
 from bulk_scheduler.checks.local_media import LocalFile, LocalMedia, content_key_urls
 from bulk_scheduler.checks.media_urls import (
     MEDIA_TYPE_ALIASES,
+    URL_SEPARATORS_HINT,
     MediaType,
     infer_from_extensions,
     inspect_url_lists,
@@ -59,8 +68,10 @@ from bulk_scheduler.checks.media_urls import (
 )
 from bulk_scheduler.checks.schedule import (
     DateFormat,
+    DateOrder,
     ScheduleError,
     format_utc,
+    infer_date_order,
     localize,
     localize_all,
     parse_iso_column,
@@ -68,7 +79,9 @@ from bulk_scheduler.checks.schedule import (
     to_utc,
     zone_or_problem,
 )
-from bulk_scheduler.issues import RowIssue, error, row_issue, warning
+from bulk_scheduler.checks.settings import PlatformSettings, read_settings, settings_columns
+from bulk_scheduler.checks.slots import SlotSchedule
+from bulk_scheduler.issues import RowIssue, error, row_issue, shorten, warning
 
 GENERATED_ID_PREFIX = "bs-"
 
@@ -82,12 +95,25 @@ EXAMPLE_ROW_MESSAGE = "example row: delete it or clear the `example` marker"
 @dataclass(frozen=True, slots=True)
 class PlanOptions:
     """Options that apply to every row (the command line's ``--timezone``, ``--accounts``,
-    ``--date-format``). ``now`` is an aware UTC time; None means the real clock."""
+    ``--date-format``, ``--groups``, ``--slots``, ``--start``). ``now`` is an aware UTC
+    time; None means the real clock.
+
+    ``groups`` maps each account group's name (lower case, without ``#``) to its accounts
+    as written; None when the campaign defines none. ``slots`` places the rows with a
+    blank ``scheduled_at`` (``slots.py``), from ``slots_start``: a date (its midnight in
+    ``timezone``) or an aware instant; ``slot_pins`` keeps the slots of rows placed
+    before."""
 
     timezone: str | None = None
     default_accounts: tuple[str, ...] = ()
     date_format: Literal["dmy", "mdy"] | None = None
     now: datetime | None = None
+    groups: Mapping[str, tuple[str, ...]] | None = None
+    slots: SlotSchedule | None = None
+    slots_start: date | datetime | None = None
+    # The slot each row got in an earlier run, by its content (rules.slot_key): kept, so
+    # that a row added or moved later never moves a row already sent.
+    slot_pins: Mapping[str, datetime] | None = None
 
 
 class PlannedRow:
@@ -133,6 +159,8 @@ class PlannedRow:
         "publish_at",
         "resolved_accounts",
         "row",
+        "settings",
+        "slotted",
     )
 
     def __init__(
@@ -156,6 +184,7 @@ class PlannedRow:
         account_ids: tuple[str, ...] = (),
         resolved_accounts: tuple[Account, ...] = (),
         content_key: tuple[object, ...] = (),
+        settings: PlatformSettings | None = None,
         local_media: tuple[LocalFile, ...] = (),
     ) -> None:
         self.row = row
@@ -177,6 +206,9 @@ class PlannedRow:
         self.account_ids = account_ids
         self.resolved_accounts = resolved_accounts
         self.content_key = content_key
+        # The tiktok, pinterest and settings blocks; whether publish_at is a posting slot.
+        self.settings = settings
+        self.slotted = False
         # The media parts that name files on disk (``checks/local_media.py``).
         self.local_media = local_media
 
@@ -227,6 +259,7 @@ class PlannedRow:
             scheduled_at=self.scheduled_at,
             external_id=self.external_id,
             music_url=self.music_url,
+            settings=self.settings,
         )
 
     def __repr__(self) -> str:
@@ -275,6 +308,26 @@ _PLANNED_COLUMNS = (
 _BLOCK_ROWS = 2048
 
 
+_VALUES = attrgetter("_values")
+_ORIGINAL = attrgetter("original")
+
+
+class _RowNumbers(Sequence[int]):
+    """The row numbers of ``rows``, read when asked (few are: those that settle a column's
+    day/month order)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Sequence[CampaignRow]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> int:  # type: ignore[override]
+        return self._rows[index].row_number
+
+
 class RowPlanner:
     """:func:`plan_row` for the rows of one run.
 
@@ -290,6 +343,8 @@ class RowPlanner:
     __slots__ = (
         "_any_reading_has_issues",
         "_date_format",
+        "_date_order",
+        "_date_order_rows",
         "_declared",
         "_default_accounts",
         "_directory",
@@ -297,6 +352,7 @@ class RowPlanner:
         "_options",
         "_readings",
         "_zones",
+        "notes",
     )
 
     def __init__(
@@ -310,6 +366,13 @@ class RowPlanner:
         # Files on disk named in media cells, as the media package found them.
         self._local = local or None
         self._date_format = options.date_format
+        # What the scheduled_at column says about its day/month order (plan_rows).
+        self._date_order = DateOrder()
+        # The rows whose scheduled_at column's order is still to infer: done when a block
+        # first reads a cell one by one (a column of ISO times never needs it).
+        self._date_order_rows: Sequence[CampaignRow] = ()
+        # Lines for the plan: what the planner decided for the whole sheet.
+        self.notes: list[str] = []
         self._default_accounts = "\n".join(options.default_accounts)
         # accounts cell text -> its reading; timezone cell text -> its zone, the problem
         # with it, or None when blank.
@@ -337,9 +400,32 @@ class RowPlanner:
         column read to the last.
         """
         planned: list[PlannedRow] = []
+        if self._options.date_format is None:
+            self._date_order_rows = rows
         for start in range(0, len(rows), _BLOCK_ROWS):
             self._plan_block(rows[start : start + _BLOCK_ROWS], planned, then)
         return planned
+
+    def _infer_date_order(self, rows: Sequence[CampaignRow]) -> None:
+        """The day/month order of the whole scheduled_at column, when its cells settle it
+        (``--date-format`` is not given): used for every row, and named in the notes."""
+        shared = rows[0]._values
+        # C calls over the column.
+        if type(shared) is ColumnIndex and len(set(map(id, map(_VALUES, rows)))) == 1:
+            index = shared.get("scheduled_at")
+            if index is None:
+                return
+            cells: list[CellValue] = list(map(itemgetter(index), map(_ORIGINAL, rows)))
+        else:
+            cells = [row.values.get("scheduled_at") for row in rows]
+        found = infer_date_order(cells, _RowNumbers(rows))
+        if found.order is None:
+            return
+        self._date_order = found
+        self._date_format = found.order
+        note = found.note()
+        if note is not None:
+            self.notes.append(note)
 
     def _plan_block(
         self,
@@ -383,6 +469,7 @@ class RowPlanner:
         musics = [None if m is None else cell_text(m).strip() or None for m in music_cells]
         readings = self._accounts_column(rows, account_cells, issues)
         publish_ats, unreads = self._schedules(rows, when_cells, zone_cells, issues)
+        platform_settings = _settings_column(rows, media, issues)
 
         append = planned.append
         if locals_of is None:
@@ -399,6 +486,7 @@ class RowPlanner:
             publish_at,
             unread,
             written_id,
+            settings,
             local_files,
         ) in zip(
             rows,
@@ -412,6 +500,7 @@ class RowPlanner:
             publish_ats,
             unreads,
             id_cells,
+            platform_settings,
             locals_of,
             strict=True,
         ):
@@ -426,6 +515,8 @@ class RowPlanner:
                 unread if publish_at is None else publish_at,
                 music_url,
             )
+            if settings is not None:  # only then: the ids of rows without settings stay
+                content_key += (settings.key,)
             if written_id is None:
                 external_id = ""
             elif isinstance(written_id, str):
@@ -470,6 +561,7 @@ class RowPlanner:
                 ids,
                 reading.resolved,
                 content_key,
+                settings,
                 local_files,
             )
             append(plan)
@@ -526,10 +618,22 @@ class RowPlanner:
         return found  # type: ignore[return-value]  # no None left
 
     def _read_accounts(self, text: str) -> AccountsReading:
-        """Read an accounts cell's text (the ``--accounts`` default when it is blank)."""
+        """Read an accounts cell's text (the ``--accounts`` default when it is blank),
+        its ``#group`` names expanded first (``groups.py``)."""
+        source = "accounts"
         if (not text or text.isspace()) and self._default_accounts:
-            return read_accounts(self._default_accounts, self._directory, "--accounts")
-        return read_accounts(text, self._directory, "accounts")
+            text, source = self._default_accounts, "--accounts"
+        if "#" not in text:
+            return read_accounts(text, self._directory, source)
+        expansion = expand_groups(text, self._options.groups)
+        reading = read_accounts(expansion.text, self._directory, source)
+        if not expansion.problems:
+            return reading
+        return replace(
+            reading,
+            named=reading.named + len(expansion.unknown),
+            problems=(*expansion.problems, *reading.problems),
+        )
 
     def _schedules(
         self,
@@ -548,6 +652,9 @@ class RowPlanner:
                 return localize_all(moments, zones), [""] * len(moments)
             except (ScheduleError, OverflowError):
                 pass  # a time in a gap or overlap, or at the edge of the calendar: row by row
+        if self._date_order_rows:  # the first cells read one by one: infer the order first
+            self._infer_date_order(self._date_order_rows)
+            self._date_order_rows = ()
         read = list(map(self._schedule, rows, when_cells, zone_cells, issues))
         if not read:
             return [], []
@@ -584,11 +691,19 @@ class RowPlanner:
         """
         if value is None:
             return None, ""
+        conflict = self._date_order.conflicts.get(row.row_number)
+        if conflict is not None:
+            issues.append(
+                error("scheduled-at-order-conflict", conflict, **_where(row, "scheduled_at"))
+            )
+            return None, cell_text(value).strip()
         try:
             moment = parse_scheduled_at(value, self._date_format)
             if moment is None:
                 return None, ""
-            if moment.tzinfo is None:
+            if type(moment.tzinfo) is ZoneInfo:  # a zone name after the time
+                utc = localize(moment.replace(tzinfo=None), moment.tzinfo)
+            elif moment.tzinfo is None:
                 if isinstance(value, datetime) and not (
                     moment.hour or moment.minute or moment.second
                 ):
@@ -701,6 +816,27 @@ def _add_account_issues(row: CampaignRow, reading: AccountsReading, issues: list
         issues.append(row_issue(severity, code, message, **where))
 
 
+def _settings_column(
+    rows: Sequence[CampaignRow],
+    media: Sequence[tuple[MediaType | None, bool, str]],
+    issues: list[list[RowIssue]],
+) -> Sequence[PlatformSettings | None]:
+    """Each row's settings blocks (``settings.py``); all None when the sheet has no
+    settings column, which costs one look at the first row's columns."""
+    columns = settings_columns(list(rows[0].values)) if rows else ()
+    if not columns:
+        return [None] * len(rows)
+    cells = list(zip(*column_values(rows, columns), strict=True))
+    return [
+        None
+        if row_cells.count(None) == len(row_cells)
+        else read_settings(row, columns, row_cells, media_type, row_issues)
+        for row, row_cells, (media_type, _, _), row_issues in zip(
+            rows, cells, media, issues, strict=True
+        )
+    ]
+
+
 def generated_external_id(content_key: tuple[Any, ...]) -> str:
     """``bs-`` + 24 hex digits of the row's content's BLAKE2b hash (96 bits; BLAKE2b rather
     than SHA-256 because it costs far less per call, and this runs for every row).
@@ -708,7 +844,7 @@ def generated_external_id(content_key: tuple[Any, ...]) -> str:
     The content is serialised with each field length-prefixed (lists joined by new lines,
     which URLs and account keys never contain), so no two contents share a serialisation.
     """
-    caption, media, urls, keys, when, music = content_key
+    caption, media, urls, keys, when, music, *settings = content_key
     schedule = when if isinstance(when, str) else format_utc(when)
     urls_text = "\n".join(urls)
     keys_text = "\n".join(keys)
@@ -717,6 +853,8 @@ def generated_external_id(content_key: tuple[Any, ...]) -> str:
         f"{len(caption)}:{caption}{len(media)}:{media}{len(urls_text)}:{urls_text}"
         f"{len(keys_text)}:{keys_text}{len(schedule)}:{schedule}{len(music)}:{music}"
     )
+    if settings:  # the settings blocks, when the row has any
+        serialised += f"{len(settings[0])}:{settings[0]}"
     digest = hashlib.blake2b(serialised.encode("utf-8", "surrogatepass"), digest_size=12)
     return GENERATED_ID_PREFIX + digest.hexdigest()
 
@@ -730,6 +868,7 @@ def build_payload(
     scheduled_at: str | None,
     external_id: str,
     music_url: str | None,
+    settings: PlatformSettings | None = None,
 ) -> dict[str, Any]:
     """The exact JSON body of ``POST /posts`` for values already read and checked; keys
     in the order :meth:`PostCreateBody.to_json` gives, unset fields absent.
@@ -745,6 +884,8 @@ def build_payload(
     data["external_id"] = external_id
     if music_url:
         data["music_url"] = music_url
+    if settings is not None:
+        data.update(settings.body_parts())
     return data
 
 
@@ -819,7 +960,7 @@ def _inspect_local(
 def _cell_urls(cell: CellValue) -> tuple[str, ...]:
     """A ``media_urls`` cell's URLs, after the Drive rewrite."""
     text = cell if isinstance(cell, str) else cell_text(cell)
-    if "\n" in text or "|" in text or "\r" in text:
+    if "\n" in text or "|" in text or "," in text or " " in text or "\r" in text or "\t" in text:
         urls = tuple(split_media_urls(text))
     else:  # one URL, the common case: no need to split
         text = text.strip()
@@ -856,13 +997,14 @@ def _read_media_type(
         return media_type, True, media_type
     inferred = infer_from_extensions(inspected[0])
     if inferred is None:
-        example = urls[0] if len(urls) == 1 else f"{len(urls)} URLs such as {urls[0]}"
+        first = shorten(urls[0])
+        example = first if len(urls) == 1 else f"{len(urls)} URLs such as {first}"
         issues.append(
             error(
                 "media-type-unknown",
                 f"cannot tell whether {example} is a video or images: the file name in the "
                 "link does not say (Google Drive links never do); fill media_type with video "
-                "or slideshow",
+                f"or slideshow ({URL_SEPARATORS_HINT})",
                 **_where(row, "media_type"),
             )
         )

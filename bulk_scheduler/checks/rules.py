@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from bulk_scheduler.api.contract import (
     EXTERNAL_ID_MAX_LENGTH,
@@ -34,11 +35,27 @@ from bulk_scheduler.api.contract import (
 )
 from bulk_scheduler.campaign import CampaignRow
 from bulk_scheduler.checks.accounts import AccountDirectory, describe_account, is_inactive
+from bulk_scheduler.checks.groups import groups_note
 from bulk_scheduler.checks.local_media import LocalMedia, local_issues
-from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, is_http_url
-from bulk_scheduler.checks.planner import PlannedRow, PlanOptions, RowPlanner
+from bulk_scheduler.checks.media_urls import KIND_BY_EXTENSION, URL_SEPARATORS_HINT, is_http_url
+from bulk_scheduler.checks.planner import (
+    PlannedRow,
+    PlanOptions,
+    RowPlanner,
+    generated_external_id,
+)
 from bulk_scheduler.checks.schedule import check_timezone, format_utc
-from bulk_scheduler.issues import ISSUE_CODES, Severity, Stage, codes_of, error, warning
+from bulk_scheduler.checks.settings_rules import check_drafts_per_day, check_settings
+from bulk_scheduler.checks.slots import SlotPlacer, start_instant
+from bulk_scheduler.issues import (
+    ISSUE_CODES,
+    Severity,
+    Stage,
+    codes_of,
+    error,
+    shorten,
+    warning,
+)
 from bulk_scheduler.memory import collector_paused
 
 # A view of the registry: the codes of this stage (the planner's and the rules'), each
@@ -54,11 +71,14 @@ def plan_and_validate(
     rows: Iterable[CampaignRow],
     options: PlanOptions,
     accounts: AccountDirectory | None = None,
+    notes: list[str] | None = None,
     local: LocalMedia | None = None,
 ) -> list[PlannedRow]:
     """Plan every row and validate it; then the rules across rows. ``accounts`` (the
-    workspace's directory) enables the online rules; ``local`` holds the files on disk
-    that media cells name (``media/local_files.py`` finds them).
+    workspace's directory) enables the online rules. ``notes``, when given, gets the
+    planner's decisions for the whole sheet (the day/month order it inferred, say);
+    ``local`` holds the files on disk that media cells name (``media/local_files.py``
+    finds them).
 
     Raises ValueError when ``options.timezone`` is not a time zone.
     """
@@ -66,8 +86,19 @@ def plan_and_validate(
         check_timezone(options.timezone)
     with collector_paused():
         rules = _RowRules(options, accounts)
-        planned = RowPlanner(options, accounts, local).plan_rows(list(rows), then=rules.check)
+        planner = RowPlanner(options, accounts, local)
+        if options.slots is None:
+            planned = planner.plan_rows(list(rows), then=rules.check)
+        else:  # the slots are placed once every row's time and accounts are read
+            planned = planner.plan_rows(list(rows))
+            place_in_slots(planned, options)
+            for plan in planned:
+                rules.check(plan)
         _check_duplicates(planned, rules.distinct(len(planned)))
+        if rules.drafts:
+            check_drafts_per_day(planned, rules.now)
+    if notes is not None:
+        notes.extend(planner.notes)
     return planned
 
 
@@ -82,7 +113,61 @@ def validate_plan(
     for plan in planned:
         rules.check(plan)
     _check_duplicates(planned)
+    if rules.drafts:
+        check_drafts_per_day(planned, rules.now)
     return planned
+
+
+def place_in_slots(planned: list[PlannedRow], options: PlanOptions) -> None:
+    """Give each row whose ``scheduled_at`` cell is blank the first posting slot free for
+    its accounts, in sheet order (``slots.py``); its generated external_id follows its new
+    time. Needs ``options.slots`` and ``options.timezone``; without ``slots_start`` the
+    slots start from now (the launch fixes a start, so that re-runs place rows alike)."""
+    schedule = options.slots
+    if schedule is None:
+        return
+    if not options.timezone:
+        raise ValueError("--slots needs --timezone: the time zone the slots are in")
+    zone = ZoneInfo(options.timezone)
+    start = options.slots_start or options.now or datetime.now(UTC)
+    placer = SlotPlacer(schedule, start_instant(start, zone), zone)
+    pins = dict(options.slot_pins or {})
+    blank: list[PlannedRow] = []
+    for plan in planned:
+        if plan.publish_at is not None:
+            placer.take(plan.account_keys, plan.publish_at)
+        elif _blank_cell(plan.row.values.get("scheduled_at")):
+            pinned = pins.pop(slot_key(plan), None) if pins else None
+            if pinned is None:
+                blank.append(plan)
+            else:  # placed by an earlier run: it keeps its slot, whatever came before it
+                placer.take(plan.account_keys, pinned)
+                _give_slot(plan, pinned)
+    for plan in blank:
+        _give_slot(plan, placer.place(plan.account_keys))
+
+
+def slot_key(plan: PlannedRow) -> str:
+    """What identifies a row placed in a slot across runs: its content but its time (the
+    generated id of that content with no time), so that the row keeps its slot when rows
+    are added, removed or moved around it."""
+    key = list(plan.content_key)
+    key[4] = "slot"
+    return generated_external_id(tuple(key))
+
+
+def _give_slot(plan: PlannedRow, moment: datetime) -> None:
+    plan.publish_at = moment
+    plan.slotted = True
+    key = list(plan.content_key)
+    key[4] = moment
+    plan.content_key = tuple(key)
+    if plan.external_id_generated:
+        plan.external_id = generated_external_id(plan.content_key)
+
+
+def _blank_cell(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 class _RowRules:
@@ -100,6 +185,8 @@ class _RowRules:
         # the CPU's cache: when none repeats, the duplicate rules have nothing to find.
         self.captions: set[str] = set()
         self.external_ids: set[str] = set()
+        self.groups = options.groups
+        self.drafts = False  # whether a row sends to the TikTok drafts inbox
 
     def distinct(self, count: int) -> bool:
         """True when the ``count`` rows checked share no caption and no external_id."""
@@ -117,12 +204,12 @@ class _RowRules:
             if not caption or 4 * len(caption) > strictest:
                 _check_caption(plan, online, self.limits)
             if any_inactive or len(plan.account_keys) > MAX_ACCOUNTS:
-                _check_accounts(plan)
+                _check_accounts(plan, self.groups)
         else:
             if not caption or 2 * len(caption) > HOSTED_CAPTION_LIMIT:
                 _check_caption(plan, online, self.limits)
             if len(plan.account_keys) > MAX_ACCOUNTS:
-                _check_accounts(plan)
+                _check_accounts(plan, self.groups)
         # _plainly_good_media, inlined: it runs for every row.
         media_type = plan.media_type
         if media_type == "video":
@@ -145,6 +232,10 @@ class _RowRules:
             _check_schedule(plan, self.now)
         if len(plan.external_id) > EXTERNAL_ID_MAX_LENGTH:
             _check_external_id(plan)
+        settings = plan.settings
+        if settings is not None or "pinterest" in plan.platforms:
+            check_settings(plan, online)
+            self.drafts = self.drafts or (settings is not None and settings.drafts)
         if plan.issues and plan.has_body and plan.has_errors:
             plan.body = None
         self.captions.add(caption)
@@ -265,7 +356,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 "media-url-invalid",
                 f"{_listed(list(invalid))} {_is_are(invalid)} not a web address "
                 "the API can fetch; each media URL must start with https:// (or http://) "
-                "and contain no spaces",
+                f"and contain no spaces; {URL_SEPARATORS_HINT}",
                 **where,
             )
         )
@@ -278,7 +369,8 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
             error(
                 "media-mixed",
                 f"media_urls mixes {_count(videos, 'video')} and {_count(images, 'image')}; a "
-                "post is either one video or a slideshow of images — put them in separate rows",
+                "post is either one video or a slideshow of images — put them in separate rows "
+                f"({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -307,7 +399,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 "media-urls-missing",
                 f"{declared} but media_urls is blank; add the "
                 f"{'video URL' if media_type == 'video' else 'image URLs'}, or set media_type "
-                "to text",
+                f"to text ({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -319,7 +411,8 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 error(
                     "media-type-mismatch",
                     f"{declared} but media_urls holds {_count(images, 'image')} "
-                    f"(e.g. {images[0]}); set media_type to slideshow, or use a video URL",
+                    f"(e.g. {shorten(images[0])}); set media_type to slideshow, or use a video "
+                    f"URL ({URL_SEPARATORS_HINT})",
                     **_where(plan, "media_type"),
                 )
             )
@@ -328,7 +421,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                 error(
                     "video-multiple-urls",
                     f"media_urls has {len(urls)} URLs for a video post, which takes exactly "
-                    "one; put each video in its own row",
+                    f"one; put each video in its own row ({URL_SEPARATORS_HINT})",
                     **where,
                 )
             )
@@ -339,7 +432,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
                     error(
                         "video-format",
                         f"the video is .{extension}; the API accepts MP4, MOV, M4V or AVI — "
-                        "convert it (MP4 is safest)",
+                        f"convert it (MP4 is safest; {URL_SEPARATORS_HINT})",
                         **where,
                     )
                 )
@@ -351,7 +444,8 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
             error(
                 "media-type-mismatch",
                 f"{declared} but media_urls holds {_count(videos, 'video')} "
-                f"(e.g. {videos[0]}); set media_type to video, or use image URLs",
+                f"(e.g. {shorten(videos[0])}); set media_type to video, or use image URLs "
+                f"({URL_SEPARATORS_HINT})",
                 **_where(plan, "media_type"),
             )
         )
@@ -361,7 +455,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
             error(
                 "slideshow-too-many",
                 f"the slideshow has {len(urls)} images; the limit is {MAX_SLIDES} — split it "
-                "into two posts",
+                f"into two posts ({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -376,7 +470,7 @@ def _check_media(plan: PlannedRow, online: bool) -> None:
         issues.append(
             error(
                 "image-format",
-                f"{shown}{more}; slideshow images must be JPG, JPEG or PNG",
+                f"{shown}{more}; slideshow images must be JPG, JPEG or PNG ({URL_SEPARATORS_HINT})",
                 **where,
             )
         )
@@ -429,7 +523,7 @@ def _check_text_only(plan: PlannedRow, online: bool) -> None:
 
 
 def _listed(items: list[str]) -> str:
-    shown = ", ".join(f"'{item}'" for item in items[:3])
+    shown = ", ".join(f"'{shorten(item)}'" for item in items[:3])
     return shown + (f" (and {len(items) - 3} more)" if len(items) > 3 else "")
 
 
@@ -485,14 +579,15 @@ def _is_tiktok_url(url: str) -> bool:
 # --- accounts --------------------------------------------------------------------------
 
 
-def _check_accounts(plan: PlannedRow) -> None:
+def _check_accounts(plan: PlannedRow, groups: Mapping[str, tuple[str, ...]] | None) -> None:
     count = len(plan.account_keys)
     if count > MAX_ACCOUNTS:
+        expanded = groups_note(plan.row.text("accounts"), groups)
         plan.issues.append(
             error(
                 "accounts-too-many",
-                f"{count} accounts in one row; a post can go to at most {MAX_ACCOUNTS} — "
-                "split the row in two",
+                f"{count} accounts in one row{expanded}; a post can go to at most "
+                f"{MAX_ACCOUNTS} — split the row in two",
                 **_where(plan, "accounts"),
             )
         )
@@ -644,4 +739,11 @@ def rule_severity(code: str) -> Severity | None:
     return entry.severity
 
 
-__all__ = ["RULES", "plan_and_validate", "rule_severity", "validate_plan"]
+__all__ = [
+    "RULES",
+    "place_in_slots",
+    "plan_and_validate",
+    "rule_severity",
+    "slot_key",
+    "validate_plan",
+]

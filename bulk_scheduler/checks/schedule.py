@@ -15,14 +15,32 @@ Accepted text (case-insensitive, any amount of spacing):
   ``2031-03-01 09:00``; also ``2031/03/01 09:00`` and ``2031.03.01 09:00``.
 - Day and month as numbers: ``01/03/2031 09:00``, ``3-1-2031 9:00 PM``. When both are
   <= 12 and differ, the order is ambiguous and ``date_format`` must say (``"dmy"`` or
-  ``"mdy"``); when one is > 12 the order is clear.
+  ``"mdy"``); when one is > 12 the order is clear. A column's order can also be inferred
+  from the cells that settle it (:func:`infer_date_order`); the planner does that.
+- Dotted dates are day first, always: ``10.03.2031 17:15`` is 10 March (nobody writes
+  month first with dots).
+- Two-digit years are 2000 + the number: ``10.03.31`` and ``3/1/31`` are in 2031.
 - Month names (English): ``March 1, 2031 9:00``, ``1 Mar 2031 09:00``,
   ``Sat, 1st March 2031 at 9:00 am``, ``1-Mar-2031 09:00``.
 - Times ``9:00``, ``09:00:30``, ``9:00.250``, ``9 AM``, ``9:30 p.m.``; offsets ``Z``, ``UTC``,
   ``GMT``, ``+02:00``, ``+0200``, ``-05``, ``UTC+2``.
+- A zone after the time: an IANA name (``2031-07-01 10:00 Europe/Paris``, daylight saving
+  applied), ``ET``/``CT``/``MT``/``PT`` (the US zones, daylight saving applied), or an
+  abbreviation that names one offset (``CET``, ``EST``, ``PST``, ``BST``: that fixed
+  offset, see :data:`ZONE_ABBREVIATIONS`). One that names several (``IST``, ``CST``) is an
+  error listing them.
+- ``now`` (any case) means "publish immediately", as a blank cell does.
 
 A date without a time is refused (posting at midnight is rarely meant), and so is a time
 without a date. Seconds are kept; fractions of a second are dropped.
+
+Why hand-written rather than python-dateutil: dateutil's parser is lenient by design. It
+fills what is missing from a default (``"March 2031"`` becomes the 1st at 00:00), reads
+``"10.03.2031"`` month first unless told, takes ``"IST"`` as whatever its tzinfos say,
+and with ``fuzzy`` skips words it does not know. Every one of those is a post published at
+a time nobody wrote. Here each accepted form is listed above, every other text is refused
+with a message naming the forms that work, and a day/month order is used only when the
+cell, its column or ``--date-format`` settles it.
 """
 
 from __future__ import annotations
@@ -31,6 +49,7 @@ import difflib
 import re
 import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from itertools import repeat
@@ -39,6 +58,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bulk_scheduler.campaign import CellValue
+from bulk_scheduler.issues import shorten
 
 DateFormat = Literal["dmy", "mdy"]
 
@@ -97,6 +117,70 @@ _DAY_FIRST = re.compile(
     rf"[\s\-]+(?P<year>\d{{4}}){_TAIL}",
     re.IGNORECASE,
 )
+# A zone written after the time: an IANA name (it has a "/"), or a word of 2-5 letters.
+_ZONE_WORD = re.compile(r"(?:[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|[A-Za-z]{2,5})")
+_NOT_ZONE_WORDS = frozenset({"am", "pm", "z", "utc", "gmt", "at"})
+# Abbreviations that name one offset, used as that fixed offset. Chosen as people use them
+# in a content calendar (BST is British Summer Time; tzdata writes Bangladesh as +06).
+ZONE_ABBREVIATIONS: dict[str, timedelta] = {
+    "wet": timedelta(0),
+    "west": timedelta(hours=1),
+    "bst": timedelta(hours=1),
+    "cet": timedelta(hours=1),
+    "cest": timedelta(hours=2),
+    "eet": timedelta(hours=2),
+    "eest": timedelta(hours=3),
+    "msk": timedelta(hours=3),
+    "gst": timedelta(hours=4),
+    "pkt": timedelta(hours=5),
+    "wib": timedelta(hours=7),
+    "sgt": timedelta(hours=8),
+    "hkt": timedelta(hours=8),
+    "awst": timedelta(hours=8),
+    "jst": timedelta(hours=9),
+    "kst": timedelta(hours=9),
+    "acst": timedelta(hours=9, minutes=30),
+    "acdt": timedelta(hours=10, minutes=30),
+    "aest": timedelta(hours=10),
+    "aedt": timedelta(hours=11),
+    "nzst": timedelta(hours=12),
+    "nzdt": timedelta(hours=13),
+    "nst": timedelta(hours=-3, minutes=-30),
+    "ndt": timedelta(hours=-2, minutes=-30),
+    "adt": timedelta(hours=-3),
+    "est": timedelta(hours=-5),
+    "edt": timedelta(hours=-4),
+    "cdt": timedelta(hours=-5),
+    "mst": timedelta(hours=-7),
+    "mdt": timedelta(hours=-6),
+    "pst": timedelta(hours=-8),
+    "pdt": timedelta(hours=-7),
+    "akst": timedelta(hours=-9),
+    "akdt": timedelta(hours=-8),
+    "hst": timedelta(hours=-10),
+}
+# Abbreviations that name several offsets: an error that lists them.
+AMBIGUOUS_ZONE_ABBREVIATIONS: dict[str, str] = {
+    "ist": "India +05:30 (Asia/Kolkata), Ireland +01:00 (Europe/Dublin) or Israel +02:00 "
+    "(Asia/Jerusalem)",
+    "cst": "US Central -06:00 (America/Chicago), China +08:00 (Asia/Shanghai) or Cuba "
+    "-05:00 (America/Havana)",
+    "ast": "Atlantic -04:00 (America/Halifax) or Arabia +03:00 (Asia/Riyadh)",
+    "amt": "Amazon -04:00 (America/Manaus) or Armenia +04:00 (Asia/Yerevan)",
+    "sst": "Samoa -11:00 (Pacific/Pago_Pago) or Singapore +08:00 (Asia/Singapore)",
+}
+# Short names of zones with daylight saving: the zone, so summer times get summer offsets.
+ZONE_SHORT_NAMES: dict[str, str] = {
+    "et": "America/New_York",
+    "ct": "America/Chicago",
+    "mt": "America/Denver",
+    "pt": "America/Los_Angeles",
+}
+# What every message about an unreadable time offers instead.
+FORMATS_HINT = (
+    "write e.g. 2031-03-14 09:00, 14.03.2031 09:00 (day first), 3/14/2031 9:00 AM, "
+    "Mar 14, 2031 9:00 AM, 14 March 2031 17:15, 2031-03-14 09:00 Europe/Paris, or now"
+)
 _OFFSET = re.compile(r"(?:utc|gmt)?\s*([+\-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _DAY = timedelta(days=1)
@@ -131,7 +215,9 @@ def parse_scheduled_at(value: CellValue, date_format: DateFormat | None = None) 
         text = value.strip()
         if "  " in text or "\t" in text or "\n" in text or "\r" in text:
             text = _SPACES.sub(" ", text)
-        return _parse_text(text, date_format) if text else None
+        if not text or (len(text) == 3 and text.lower() == "now"):
+            return None
+        return _parse_text(text, date_format)
     if value is None:
         return None
     if isinstance(value, datetime):  # before date: a datetime is a date too
@@ -150,7 +236,7 @@ def parse_scheduled_at(value: CellValue, date_format: DateFormat | None = None) 
         )
     if isinstance(value, bool):
         raise ScheduleError(
-            "scheduled-at-invalid", f"{value} is not a date and time; write e.g. 2031-03-01 09:00"
+            "scheduled-at-invalid", f"{value} is not a date and time; {FORMATS_HINT}"
         )
     if isinstance(value, int | float):
         return _from_excel_serial(value)
@@ -162,7 +248,7 @@ def _from_excel_serial(serial: float) -> datetime:
     if not _EXCEL_MIN_SERIAL <= serial < _EXCEL_MAX_SERIAL:
         raise ScheduleError(
             "scheduled-at-invalid",
-            f"{serial} is a number, not a date and time; write e.g. 2031-03-01 09:00",
+            f"{serial} is a number, not a date and time; {FORMATS_HINT}",
         )
     moment = _EXCEL_EPOCH + timedelta(seconds=round(serial * 86_400))
     if float(serial).is_integer():
@@ -195,10 +281,56 @@ def _parse_text(text: str, date_format: DateFormat | None) -> datetime:
         month = _MONTHS.get(match["month_name"].lower())
         if month is not None:
             return _build(text, match, int(match["year"]), month, int(match["day"]))
+    head, space, word = text.rpartition(" ")
+    if space and _ZONE_WORD.fullmatch(word) and word.lower() not in _NOT_ZONE_WORDS:
+        return _with_zone(text, head, word, date_format)
+    raise ScheduleError("scheduled-at-invalid", f"'{shorten(text)}'{_UNREADABLE}")
+
+
+_UNREADABLE = f" is not a date and time this tool can read; {FORMATS_HINT}"
+
+
+def _with_zone(text: str, head: str, word: str, date_format: DateFormat | None) -> datetime:
+    """``head`` read as a naive time, in the zone ``word`` names (see the docstring)."""
+    try:
+        moment = _parse_text(head, date_format)
+    except ScheduleError as exc:
+        if exc.message.endswith(_UNREADABLE):  # the head is no date: say so of the whole
+            raise ScheduleError("scheduled-at-invalid", f"'{shorten(text)}'{_UNREADABLE}") from None
+        raise
+    zone = _zone_named(text, word)
+    if moment.tzinfo is not None:
+        raise ScheduleError(
+            "scheduled-at-invalid",
+            f"'{shorten(text)}' has both an offset and a zone; keep one of them",
+        )
+    return moment.replace(tzinfo=zone)
+
+
+def _zone_named(text: str, word: str) -> tzinfo:
+    """The zone (or fixed offset) a word after the time names; ScheduleError when none."""
+    lower = word.lower()
+    if "/" in word:
+        found = zone_or_problem(word)
+        if isinstance(found, str):
+            raise ScheduleError("scheduled-at-invalid", f"'{shorten(text)}': {found}")
+        return found
+    if lower in ZONE_SHORT_NAMES:
+        return ZoneInfo(ZONE_SHORT_NAMES[lower])
+    offset = ZONE_ABBREVIATIONS.get(lower)
+    if offset is not None:
+        return timezone(offset, word.upper())
+    choices = AMBIGUOUS_ZONE_ABBREVIATIONS.get(lower)
+    if choices is not None:
+        raise ScheduleError(
+            "scheduled-at-zone-ambiguous",
+            f"'{shorten(text)}': {word} names several zones: {choices}; write the zone name "
+            "or the offset instead (e.g. 2031-03-14 09:00 Asia/Kolkata or 09:00+05:30)",
+        )
     raise ScheduleError(
         "scheduled-at-invalid",
-        f"'{text}' is not a date and time this tool can read; "
-        "write e.g. 2031-03-01 09:00 or 2031-03-01T09:00:00+01:00",
+        f"'{shorten(text)}': {word} is not a time zone this tool knows; write an IANA name "
+        f"(Europe/Paris) or an offset (+01:00) after the time; {FORMATS_HINT}",
     )
 
 
@@ -206,12 +338,15 @@ def _build_numeric(text: str, match: re.Match[str], date_format: DateFormat | No
     if match["hour"] is None:  # say the time is missing before arguing about the date
         _refuse_date_only(text)
     first, second = int(match["first"]), int(match["second_part"])
-    if len(match["year"]) != 4:
+    digits = len(match["year"])
+    if digits == 3:
         raise ScheduleError(
             "scheduled-at-invalid",
-            f"'{text}' has a {len(match['year'])}-digit year; write the year in full, e.g. 2031",
+            f"'{shorten(text)}' has a 3-digit year; write the year in full, e.g. 2031",
         )
-    year = int(match["year"])
+    year = int(match["year"]) + (2000 if digits == 2 else 0)  # the two-digit-year rule
+    if match["sep"] == ".":  # dotted dates are day first: 10.03.2031 is 10 March
+        return _build(text, match, year, second, first)
     if first > 12 >= second:
         day, month = first, second
     elif second > 12 >= first:
@@ -223,7 +358,8 @@ def _build_numeric(text: str, match: re.Match[str], date_format: DateFormat | No
     else:
         raise ScheduleError(
             "scheduled-at-ambiguous",
-            f"'{text}' could be {first} {_MONTH_NAMES[second]} or {second} {_MONTH_NAMES[first]}; "
+            f"'{shorten(text)}' could be {first} {_MONTH_NAMES[second]} or {second} "
+            f"{_MONTH_NAMES[first]}, and no cell of the column settles it (a day over 12); "
             f"write the date year-month-day ({year}-{second:02d}-{first:02d} for "
             f"{first} {_MONTH_NAMES[second]}), or pass --date-format dmy (day first) or mdy "
             "(month first)",
@@ -240,21 +376,23 @@ def _build(text: str, match: re.Match[str], year: int, month: int, day: int) -> 
     ampm = match["ampm"]
     if ampm is None and match["minute"] is None:
         raise ScheduleError(
-            "scheduled-at-invalid", f"'{text}' has an hour without minutes; write e.g. 09:00"
+            "scheduled-at-invalid",
+            f"'{shorten(text)}' has an hour without minutes; {FORMATS_HINT}",
         )
     if ampm is not None:
         if not 1 <= hour <= 12:
             raise ScheduleError(
                 "scheduled-at-invalid",
-                f"'{text}': {hour} is not an hour on a 12-hour clock; "
-                "use 1-12 with AM/PM, or 0-23 without",
+                f"'{shorten(text)}': {hour} is not an hour on a 12-hour clock; "
+                f"use 1-12 with AM/PM, or 0-23 without; {FORMATS_HINT}",
             )
         hour = hour % 12 + (12 if ampm.lower() == "p" else 0)
     try:
         moment = datetime(year, month, day, hour, minute, second)
     except ValueError as exc:
         raise ScheduleError(
-            "scheduled-at-invalid", f"'{text}' is not a real date-time: {exc}"
+            "scheduled-at-invalid",
+            f"'{shorten(text)}' is not a real date-time: {exc}; {FORMATS_HINT}",
         ) from None
     zone = match["zone"]
     if zone is None:
@@ -265,7 +403,8 @@ def _build(text: str, match: re.Match[str], year: int, month: int, day: int) -> 
 def _refuse_date_only(text: str) -> None:
     raise ScheduleError(
         "scheduled-at-no-time",
-        f"'{text}' is a date without a time of day; write the time too, e.g. '{text} 09:00'",
+        f"'{shorten(text)}' is a date without a time of day; write the time too, "
+        f"e.g. '{shorten(text)} 09:00'",
     )
 
 
@@ -274,11 +413,16 @@ def _parse_offset(text: str, zone: str) -> tzinfo:
         return UTC
     found = _OFFSET.match(zone.strip())
     if found is None:  # the regex above only lets offsets through; kept for safety
-        raise ScheduleError("scheduled-at-invalid", f"'{text}' has an unreadable offset")
+        raise ScheduleError(
+            "scheduled-at-invalid", f"'{shorten(text)}' has an unreadable offset; {FORMATS_HINT}"
+        )
     sign, hours, minutes = found.groups()
     delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
     if delta >= timedelta(hours=24):
-        raise ScheduleError("scheduled-at-invalid", f"'{text}' has an offset beyond 24 hours")
+        raise ScheduleError(
+            "scheduled-at-invalid",
+            f"'{shorten(text)}' has an offset beyond 24 hours; {FORMATS_HINT}",
+        )
     return timezone(-delta if sign == "-" else delta)
 
 
@@ -464,3 +608,85 @@ def check_timezone(name: str) -> ZoneInfo:
     if isinstance(found, str):
         raise ValueError(found)
     return found
+
+
+# The start of a date written with numbers and "/" or "-", day and month in either order.
+_NUMERIC_START = re.compile(r"\s*(\d{1,2})([/\-])(\d{1,2})\2\d{2,4}(?!\d)")
+_NUMERIC_START_LINES = re.compile(r"^[ \t]*\d{1,2}[/\-]\d{1,2}[/\-]\d{2,4}", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class DateOrder:
+    """What a ``scheduled_at`` column's cells say about its day/month order.
+
+    ``order`` is the order its settling cells agree on (most of them, when they disagree),
+    None when none settles it; ``evidence`` the first such cell (row number, text);
+    ``settled`` how many cells settle it that way. ``conflicts`` maps the row number of
+    each cell that settles it the other way to the error to give it.
+    """
+
+    order: DateFormat | None = None
+    evidence: tuple[int, str] | None = None
+    settled: int = 0
+    conflicts: dict[int, str] = field(default_factory=dict)
+
+    def note(self) -> str | None:
+        """``scheduled_at read as month/day (row 7 has 3/14/2027)``, for the plan."""
+        if self.order is None or self.evidence is None:
+            return None
+        row, text = self.evidence
+        words = "month/day" if self.order == "mdy" else "day/month"
+        more = f", and {self.settled - 1} more cell(s) agree" if self.settled > 1 else ""
+        return f"scheduled_at read as {words} (row {row} has {shorten(text, 40)}{more})"
+
+
+def infer_date_order(cells: Sequence[CellValue], row_numbers: Sequence[int]) -> DateOrder:
+    """The day/month order of a column of ``scheduled_at`` cells, from the cells that
+    settle it (a number over 12 in the day's place: ``3/14/2031`` is month first).
+
+    Text cells with ``/`` or ``-`` after a 1-2 digit number count; dotted dates are day
+    first anyway and ISO dates have the year first, so neither counts. When cells settle
+    it both ways, the order of most wins and the others are ``conflicts``.
+    """
+    if all(map(isinstance, cells, repeat(str))):
+        if _iso_naive_column(cells):  # type: ignore[arg-type]
+            return DateOrder()  # the usual column: year first, nothing to settle
+        texts: Sequence[str] = cells  # type: ignore[assignment]
+    else:
+        texts = [cell for cell in cells if type(cell) is str]
+    if not texts or _NUMERIC_START_LINES.search("\n".join(texts)) is None:
+        return DateOrder()  # no cell starts like one (an ISO column, say): one C scan
+    found: dict[DateFormat, list[tuple[int, str]]] = {"dmy": [], "mdy": []}
+    match = _NUMERIC_START.match
+    for index, cell in enumerate(cells):
+        if type(cell) is not str or not ("/" in cell[:6] or "-" in cell[:3]):
+            continue
+        numbers = match(cell)
+        if numbers is None:
+            continue
+        first, second = int(numbers[1]), int(numbers[3])
+        if first > 12 >= second:
+            found["dmy"].append((row_numbers[index], cell.strip()))
+        elif second > 12 >= first:
+            found["mdy"].append((row_numbers[index], cell.strip()))
+    dmy, mdy = found["dmy"], found["mdy"]
+    if not dmy and not mdy:
+        return DateOrder()
+    if len(mdy) > len(dmy) or (len(mdy) == len(dmy) and mdy[0][0] < dmy[0][0]):
+        order: DateFormat = "mdy"
+    else:
+        order = "dmy"
+    agree, disagree = (mdy, dmy) if order == "mdy" else (dmy, mdy)
+    evidence = agree[0]
+    words = "month first" if order == "mdy" else "day first"
+    other = "day first" if order == "mdy" else "month first"
+    conflicts = {
+        row: (
+            f"'{shorten(text)}' can only be read {other}, but the column reads {words} "
+            f"(row {evidence[0]} has {shorten(evidence[1], 40)}; {len(agree)} cell(s) read "
+            "that way); write this date year-month-day (e.g. 2031-03-14 09:00) or make the "
+            "column agree"
+        )
+        for row, text in disagree
+    }
+    return DateOrder(order, evidence, len(agree), conflicts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -26,10 +26,11 @@ from bulk_scheduler.checks.local_media import LocalMedia, may_name_files
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.checks.rules import plan_and_validate
 from bulk_scheduler.errors import CampaignFileError
-from bulk_scheduler.issues import RowIssue
+from bulk_scheduler.issues import RowIssue, shorten
 from bulk_scheduler.sheet.columns import REQUIRED_COLUMNS
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
 from bulk_scheduler.sheet.loader import load_campaign
+from bulk_scheduler.sheet.read_options import ReadOptions
 
 if TYPE_CHECKING:  # media (and its HTTP library) and pandas load only when used
     import pandas as pd
@@ -48,6 +49,9 @@ class ValidationReport:
     online: bool
     accounts: list[Account] | None = None
     file_issues: list[RowIssue] = field(default_factory=list)
+    # What the planner decided for the whole sheet, for the plan ("scheduled_at read as
+    # month/day (row 7 has 3/14/2027)").
+    notes: list[str] = field(default_factory=list)
 
     @property
     def issues(self) -> list[RowIssue]:
@@ -73,6 +77,25 @@ class ValidationReport:
     def invalid_rows(self) -> list[PlannedRow]:
         return [p for p in self.planned if not p.has_body or p.has_errors]
 
+    @property
+    def rows_with_errors(self) -> list[PlannedRow]:
+        """Rows with an error: never sent as they are."""
+        return [p for p in self.planned if p.has_errors]
+
+    @property
+    def rows_to_check_online(self) -> list[PlannedRow]:
+        """Rows without errors that cannot be built offline (their usernames are looked up
+        online): not errors, not ready either."""
+        return [p for p in self.planned if not p.has_body and not p.has_errors]
+
+    def row_context(self) -> dict[int, tuple[str, str]]:
+        """Each row's ``(external_id, the start of its caption)``, by row number: what a
+        report puts beside each issue so that a reader knows the post without the sheet."""
+        return {
+            p.row.row_number: (p.external_id, shorten(p.caption.replace("\n", " "), 40))
+            for p in self.planned
+        }
+
     def code_counts(self) -> dict[str, int]:
         return dict(Counter(issue.code for issue in self.issues))
 
@@ -95,16 +118,28 @@ class ValidationReport:
             "invalid_rows": len(self.invalid_rows),
             "errors": self.error_count,
             "warnings": self.warning_count,
-            "issues": [issue.to_dict() for issue in self.issues],
+            "issues": self._issue_dicts(),
+            "header_row": self.campaign.header_row,
+            "notes": [*self.campaign.notes, *self.notes],
         }
+
+    def _issue_dicts(self) -> list[dict[str, Any]]:
+        context = self.row_context()
+        found = []
+        for issue in self.issues:
+            data = issue.to_dict()
+            external_id, caption = context.get(issue.row, ("", "")) if issue.row else ("", "")
+            data["external_id"], data["caption"] = external_id, caption
+            found.append(data)
+        return found
 
     def to_pandas(self) -> pd.DataFrame:
         """The issues as a DataFrame, one row each, with the ``--report`` file's columns:
         row (nullable ``Int64``, blank for the whole file), cell, column, severity, code,
-        message. Imports pandas."""
+        message, external_id, caption (its start). Imports pandas."""
         from bulk_scheduler.sheet.dataframe import issues_frame
 
-        return issues_frame(self.issues)
+        return issues_frame(self.issues, self.row_context())
 
 
 def validate_rows(
@@ -119,13 +154,18 @@ def validate_rows(
     """Plan and validate a loaded campaign.
 
     ``accounts`` (from ``GET /accounts``) enables the online rules; ``media`` the media
-    preflight (each distinct URL probed once; ``media_cache`` holds facts already known).
-    Files on disk named in media cells are checked whatever the options, offline too:
-    relative paths are looked for in ``media_dir``, else beside the campaign file.
+    preflight (each distinct URL probed once; ``media_cache`` holds facts already known);
+    the campaign's groups tab gives the account groups unless ``options`` has some
+    (``--groups``). Files on disk named in media cells are checked whatever the options,
+    offline too: relative paths are looked for in ``media_dir``, else beside the campaign
+    file.
     """
     directory = AccountDirectory(accounts) if accounts is not None else None
+    if options.groups is None and campaign.groups is not None:  # the workbook's groups tab
+        options = replace(options, groups=campaign.groups)
     local = find_local(campaign, media_dir)
-    planned = plan_and_validate(campaign.rows, options, directory, local)
+    notes: list[str] = []
+    planned = plan_and_validate(campaign.rows, options, directory, notes, local)
     if media is not None:
         from bulk_scheduler.media.preflight import check_media
 
@@ -148,6 +188,7 @@ def validate_rows(
         online=accounts is not None,
         accounts=list(accounts) if accounts is not None else None,
         file_issues=file_issues,
+        notes=notes,
     )
 
 
@@ -178,6 +219,7 @@ def validate_campaign(
     options: PlanOptions | None = None,
     *,
     sheet: str | None = None,
+    reading: ReadOptions | None = None,
     accounts: Sequence[Account] | None = None,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
@@ -199,12 +241,16 @@ def validate_campaign(
     ``path`` may be a pandas DataFrame instead, read as if saved as a sheet (header row 1,
     first row 2; see ``sheet/dataframe.py``); its campaign's ``path`` is ``dataframe``.
     Paths to files in media cells are looked for in ``media_dir``, else beside ``path``.
+    ``reading`` says how to read a file (``ReadOptions``: header row, CSV encoding,
+    hidden rows).
 
     Raises ``CampaignFileError`` for an unusable file, ``ConfigurationError`` for a bad
     base URL, and ``FatalApiError`` when the API refuses the key or cannot be reached.
     """
     options = options or PlanOptions()
-    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign = load_for(
+        path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes, reading=reading
+    )
     if api_key is not None and accounts is None:
         # The HTTP client loads only here: an offline dry run never needs it.
         from bulk_scheduler.api.client import ApiKey, resolve_base_url
@@ -225,6 +271,7 @@ def load_for(
     sheet: str | None = None,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    reading: ReadOptions | None = None,
 ) -> Campaign:
     """Load a campaign; ``accounts`` is not a required column when default accounts are set.
 
@@ -239,7 +286,12 @@ def load_for(
 
         return campaign_from_dataframe(path, required=required, max_rows=max_rows)
     return load_campaign(
-        path, sheet=sheet, required=required, max_rows=max_rows, max_bytes=max_bytes
+        path,
+        sheet=sheet,
+        required=required,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        reading=reading,
     )
 
 

@@ -216,6 +216,12 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The database (autocommit), for the tables other modules keep in the journal
+        (``launch.lifecycle_journal``)."""
+        return self._db
+
     # -- meta ------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -363,13 +369,34 @@ class Journal:
         return dict(self._by_row)
 
     def entries(self) -> Iterator[JournalEntry]:
-        cursor = self._db.execute(
-            "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "
-            "scheduled_at_utc, warnings, error_code, error_message, http_status, attempts, "
-            "submitted_at, cells, media FROM rows ORDER BY row_number"
-        )
-        for row in cursor:
+        for row in self._db.execute(ENTRIES_QUERY):
             yield _entry(row)
+
+
+ENTRIES_QUERY = (
+    "SELECT external_id, row_number, body_hash, state, result, post_id, post_status, "
+    "scheduled_at_utc, warnings, error_code, error_message, http_status, attempts, "
+    "submitted_at, cells, media FROM rows ORDER BY row_number"
+)
+
+
+def read_entries(path: Path) -> list[JournalEntry]:
+    """The entries of the journal at ``path``, read without its lock and without writing
+    to it (a run in progress may hold the lock: a reader sees its last commit); ``[]``
+    when there is no journal there. Raises ``sqlite3.Error`` for a file that is not one."""
+    if not path.is_file():
+        return []
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+        db.execute("PRAGMA busy_timeout=5000")
+        columns = {row[1] for row in db.execute("PRAGMA table_info(rows)")}
+        if not columns:
+            return []
+        query = ENTRIES_QUERY  # a journal from before a column reads it as blank
+        for column in ("cells", "media"):
+            if column not in columns:
+                query = query.replace(f", {column}", ", NULL")
+        return [_entry(row) for row in db.execute(query)]
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:

@@ -15,25 +15,45 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bulk_scheduler import event_loop
-from bulk_scheduler.api.client import ApiKey, PartnerClient, is_loopback_host, resolve_base_url
+from bulk_scheduler.api.client import (
+    ApiKey,
+    CreateOutcome,
+    OutcomeKind,
+    PartnerClient,
+    is_loopback_host,
+    resolve_base_url,
+)
+from bulk_scheduler.api.contract import EDITABLE_STATUSES
 from bulk_scheduler.campaign import Campaign, CampaignRow
 from bulk_scheduler.checks.local_media import LocalFile
 from bulk_scheduler.checks.planner import PlannedRow, PlanOptions
 from bulk_scheduler.errors import (
+    ApiError,
     CampaignFileError,
     CampaignInvalidError,
     ConfigurationError,
     FatalApiError,
     JournalBusyError,
 )
-from bulk_scheduler.launch.choices import PlanningChoices
+from bulk_scheduler.launch.changes import (
+    ApplyOptions,
+    ChangeResult,
+    Retry,
+    Update,
+    apply_retries,
+    apply_updates,
+    describe_updates,
+    retry_for,
+    update_for,
+)
+from bulk_scheduler.launch.choices import PlanningChoices, with_slot_pins
 from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_for, validate_rows
 from bulk_scheduler.launch.executor import ExecutionReport, ExecutorOptions, submit_rows
 from bulk_scheduler.launch.journal import (
@@ -43,6 +63,7 @@ from bulk_scheduler.launch.journal import (
     body_hash,
     default_journal_path,
 )
+from bulk_scheduler.launch.lifecycle_journal import LifecycleJournal
 from bulk_scheduler.launch.record import (
     cells_json,
     cells_sent,
@@ -50,11 +71,13 @@ from bulk_scheduler.launch.record import (
     input_columns,
     record_view,
 )
+from bulk_scheduler.launch.status import RefreshStats, sync_posts
 from bulk_scheduler.launch.workspace import fetch_accounts, media_options
 from bulk_scheduler.media.preflight import facts_from_json, facts_to_json
 from bulk_scheduler.media.upload import UploadFailure, UploadOptions, upload_files
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
+from bulk_scheduler.sheet.read_options import ReadOptions
 from bulk_scheduler.sheet.results import (
     check_writable,
     default_results_path,
@@ -90,10 +113,64 @@ class LaunchPlan:
     workspaces: list[str] = field(default_factory=list)
     api_url: str | None = None
     api_is_sandbox: bool = False
+    # The rest of the difference between the sheet and the API: posts to edit (PATCH),
+    # posts to re-queue after a publish failure, rows whose post needs nothing, cancelled
+    # rows (never re-created until their result cell is cleared), and what --only applies.
+    updates: list[Update] = field(default_factory=list)
+    retries: list[Retry] = field(default_factory=list)
+    unchanged: int = 0
+    canceled: dict[int, RowOutcome] = field(default_factory=dict)
+    only: str | None = None
+    refresh: RefreshStats | None = None  # the status refresh run before planning
+    # The campaign's time zone as planned (given, or remembered by the journal).
+    timezone: str | None = None
+
+    @property
+    def slotted(self) -> list[PlannedRow]:
+        """The rows to send whose time is a posting slot (``--slots``), in sheet order."""
+        return [planned for planned in self.to_send if planned.slotted]
 
     @property
     def posts(self) -> int:
         return len(self.to_send)
+
+    @property
+    def knows_posts(self) -> bool:
+        """An earlier run created posts: the plan is a difference, not only creates."""
+        return bool(self.already_done or self.canceled or self.updates or self.retries)
+
+    def applies(self, part: str) -> bool:
+        """Whether ``create``, ``update`` or ``retry`` is applied (``--only``)."""
+        return self.only is None or self.only == part
+
+    def difference(self) -> str:
+        """``"2 to create, 3 to update (caption on rows 5, 9; scheduled_at on row 12), 1 to
+        retry after a publish failure, 40 unchanged"``."""
+        text = f"{len(self.to_send)} to create, {len(self.updates)} to update"
+        if self.updates:
+            text += f" ({describe_updates(self.updates)})"
+        text += f", {len(self.retries)} to retry after a publish failure"
+        text += f", {self.unchanged} unchanged"
+        if self.canceled:
+            text += f", {len(self.canceled)} canceled"
+        return text
+
+    def parts(self) -> dict[str, Any]:
+        """The plan's create, update and retry parts, for ``--json`` and the library."""
+        return {
+            "create": [p.row.row_number for p in self.to_send],
+            "update": [
+                {"row": u.row_number, "external_id": u.external_id, "fields": u.changed}
+                for u in self.updates
+            ],
+            "retry": [
+                {"row": r.row_number, "external_id": r.external_id, "accounts": list(r.handles)}
+                for r in self.retries
+            ],
+            "unchanged": self.unchanged,
+            "canceled": sorted(self.canceled),
+            "only": self.only,
+        }
 
 
 @dataclass(slots=True)
@@ -114,6 +191,8 @@ class RunReport:
     # Why the results sheet is not where it was asked for (written elsewhere, or not at all).
     results_problem: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # What came of the plan's updates and retries (``run`` on a campaign with posts).
+    changes: list[ChangeResult] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {result.value: 0 for result in RowResult}
@@ -123,7 +202,7 @@ class RunReport:
 
     @property
     def all_done(self) -> bool:
-        return all(o.result.is_done for o in self.outcomes)
+        return all(o.result.is_settled for o in self.outcomes) and all(c.ok for c in self.changes)
 
     def to_pandas(self) -> pd.DataFrame:
         """The results sheet as a DataFrame: the campaign's columns, then the result
@@ -146,6 +225,10 @@ class RunReport:
             "fatal": self.fatal,
             "interrupted": self.interrupted,
         }
+        if self.changes:
+            data["updated"] = sum(c.ok for c in self.changes if c.kind == "update")
+            data["retried"] = sum(c.ok for c in self.changes if c.kind == "retry")
+            data["changes_failed"] = [c.to_json() for c in self.changes if not c.ok]
         data.update(self.extra)
         return data
 
@@ -238,6 +321,18 @@ def _outside_note(report: ValidationReport) -> str | None:
     return f"{len(outside)} media file(s) outside the campaign's folder will be uploaded: {shown}"
 
 
+def _not_updated_note(planned: PlannedRow, entry: JournalEntry, update: Update) -> str:
+    """Why an edited row's post keeps its content, and what the sheet had."""
+    why = update.problem or f"the post is {update.known_status} and can no longer be edited"
+    had = "; ".join(
+        f"{name} {text!r}" for name, text in changed_cells(planned.row, entry.cells or {}).items()
+    )
+    return (
+        f"{CHANGED_CODE}: {', '.join(update.changed)} changed after the post was created but "
+        f"cannot be updated ({why}); this row shows the cells that were sent. The sheet had: {had}"
+    )
+
+
 def _unmeasured_note(
     report: ValidationReport, measured: dict[str, Any], rehearsal: bool
 ) -> str | None:
@@ -275,21 +370,60 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
     done: dict[int, RowOutcome] = {}
     invalid: list[PlannedRow] = []
     changed: list[PlannedRow] = []
+    updates: list[Update] = []
+    retries: list[Retry] = []
+    canceled: dict[int, RowOutcome] = {}
+    unchanged = 0
     sent_before: set[str] = set()
     # One read of the journal, not one query per row.
     known = {e.external_id: e for e in journal.entries()} if journal is not None else {}
+    life = LifecycleJournal(journal) if journal is not None else None
+    states = life.post_states() if life is not None else {}
+    # A change sent and never answered is settled (GET) before anything is sent again:
+    # while it is not (the API could not be read), its post gets no other change.
+    unsettled = {a.external_id for a in life.pending()} if life is not None else set()
+    columns = list(input_columns(report.campaign))
+    # A cancelled row comes back only when the user clears its result in a results sheet.
+    results_sheet = "result" in report.campaign.columns
     for planned in report.planned:
         entry = known.get(planned.external_id)
-        if entry is not None and entry.done and entry.outcome is not None:
-            outcome = entry.outcome
+        outcome = entry.outcome if entry is not None else None
+        if (
+            outcome is not None
+            and outcome.result is RowResult.CANCELED
+            and not (results_sheet and not planned.row.text("result"))
+        ):
             outcome.row_number = planned.row.row_number
-            note = _changed_note(planned, entry) or _media_changed_note(planned, entry)
-            if note is not None:
+            canceled[planned.row.row_number] = outcome
+        elif entry is not None and entry.done and outcome is not None:
+            outcome.row_number = planned.row.row_number
+            outcome.warnings = [w for w in outcome.warnings if not w.startswith(CHANGED_CODE)]
+            state = states.get(planned.external_id)
+            if state is not None and state.post_id != outcome.post_id:
+                state = None
+            update = None
+            if planned.external_id not in unsettled:
+                update = update_for(planned, entry, columns, state)
+            note = _changed_note(planned, entry) if entry.cells is None else None
+            note = note or _media_changed_note(planned, entry)
+            if update is not None:
                 changed.append(planned)
-                outcome.warnings = [
-                    note,
-                    *[w for w in outcome.warnings if not w.startswith(CHANGED_CODE)],
-                ]
+                updates.append(update)
+                if update.blocked or update.problem:
+                    outcome.warnings = [
+                        _not_updated_note(planned, entry, update),
+                        *outcome.warnings,
+                    ]
+            elif note is not None:
+                changed.append(planned)
+                outcome.warnings = [note, *outcome.warnings]
+            retry = None
+            if planned.external_id not in unsettled:
+                retry = retry_for(planned.row.row_number, state)
+            if retry is not None:
+                retries.append(retry)
+            if update is None and retry is None:
+                unchanged += 1
             done[planned.row.row_number] = outcome
         elif not planned.has_body or planned.has_errors:
             invalid.append(planned)
@@ -327,10 +461,14 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
         last_publish=max(times) if times else None,
         immediate=sum(1 for p in to_send if p.publish_at is None),
         warnings=sum(1 for p in to_send for issue in p.issues if not issue.is_error),
-        notes=renamed_result_columns(report.campaign),
+        notes=[*report.campaign.notes, *report.notes, *renamed_result_columns(report.campaign)],
         accounts_used={platform: sorted(found) for platform, found in sorted(names.items())},
         workspaces=sorted(workspaces),
         sent_before=sent_before,
+        updates=updates,
+        retries=retries,
+        unchanged=unchanged,
+        canceled=canceled,
     )
 
 
@@ -367,13 +505,26 @@ async def launch(
     rows, in order). A row whose file could not be uploaded is not sent."""
     journal = journal or Journal()
     started = datetime.now(UTC)
-    for outcome in plan.already_done.values():
+    for outcome in [*plan.already_done.values(), *plan.canceled.values()]:
         journal.remember(outcome)
     journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
     columns = list(input_columns(report.campaign))
-    uploaded = await upload_local_media(plan.to_send, client, journal, upload, stop)
+    to_create = plan.to_send if plan.applies("create") else []
+    # An edit that puts a file on disk in a post's media uploads it too, before the PATCH.
+    editing = {p.external_id: p for p in plan.changed if p.local_media}
+    edited_media = [
+        editing[u.external_id]
+        for u in plan.updates
+        if u.external_id in editing and "media" in u.fields and u.problem is None
+    ]
+    if not plan.applies("update"):
+        edited_media = []
+    uploaded = await upload_local_media([*to_create, *edited_media], client, journal, upload, stop)
+    plan.updates = [
+        _update_with_uploads(u, editing.get(u.external_id), uploaded) for u in plan.updates
+    ]
     jobs = []
-    for p in plan.to_send:
+    for p in to_create:
         payload = p.payload
         if payload is None:
             continue
@@ -406,6 +557,7 @@ async def launch(
         outcome = journal.outcome(job.row_number)
         if outcome is not None and job.media:
             outcome.media_urls_sent = list(json.loads(job.media)["sent"])
+    changes = await _apply_changes(plan, client, options, journal, execution, stop)
     # Rows planned with a warning keep it in the results, beside the API's own warnings.
     for planned in plan.to_send:
         outcome = journal.outcome(planned.row.row_number)
@@ -424,8 +576,9 @@ async def launch(
         finished_at=datetime.now(UTC),
         requests=execution.requests,
         rate_limited=execution.rate_limited,
-        interrupted=execution.interrupted,
+        interrupted=execution.interrupted or (stop is not None and stop.is_set()),
         campaign=report.campaign,
+        changes=changes,
     )
     if execution.fatal is not None:
         run.fatal = (
@@ -501,15 +654,85 @@ def with_uploaded_media(
     return body, json.dumps(record, ensure_ascii=False)
 
 
+def _update_with_uploads(
+    update: Update, planned: PlannedRow | None, uploaded: dict[str, str | UploadFailure]
+) -> Update:
+    """``update`` with the CDN URLs of the files its new media names; one whose file could
+    not be uploaded is not sent (its ``problem`` says why)."""
+    if planned is None or "media" not in update.fields or update.problem is not None:
+        return update
+    failed = [
+        uploaded.get(f.digest or "", "not uploaded")
+        for f in planned.local_media
+        if not isinstance(uploaded.get(f.digest or ""), str)
+    ]
+    if failed:
+        return replace(update, problem=_upload_messages(failed))
+    body, _ = with_uploaded_media({"media": update.fields["media"]}, planned, uploaded)  # type: ignore[arg-type]
+    return replace(update, fields={**update.fields, "media": body["media"]})
+
+
+def _upload_messages(failures: list[Any]) -> str:
+    return "; ".join(dict.fromkeys(str(getattr(f, "message", f)) for f in failures))
+
+
 def _upload_failed(planned: PlannedRow, failures: list[Any]) -> RowOutcome:
-    messages = list(dict.fromkeys(str(getattr(f, "message", f)) for f in failures))
     return RowOutcome(
         row_number=planned.row.row_number,
         external_id=planned.external_id,
         result=RowResult.ERROR,
         error_code="upload_failed",
-        error_message="; ".join(messages) + " (the post was not sent: run again to retry)",
+        error_message=_upload_messages(failures) + " (the post was not sent: run again to retry)",
     )
+
+
+async def _apply_changes(
+    plan: LaunchPlan,
+    client: PartnerClient,
+    options: ExecutorOptions,
+    journal: Journal,
+    execution: ExecutionReport,
+    stop: asyncio.Event | None,
+) -> list[ChangeResult]:
+    """After the creates: the plan's updates, then its retries (what ``--only`` allows)."""
+    if execution.fatal is not None or (stop is not None and stop.is_set()):
+        return []
+    life = LifecycleJournal(journal)
+    apply = ApplyOptions(concurrency=options.concurrency, max_attempts=options.max_attempts)
+    changes: list[ChangeResult] = []
+    sent_before = client.other_requests
+    try:
+        if plan.applies("update") and plan.updates:
+            changes += await apply_updates(plan.updates, client, life, apply, stop)
+        if plan.applies("retry") and plan.retries:
+            changes += await apply_retries(plan.retries, client, life, apply, stop)
+    except FatalApiError as exc:
+        execution.fatal = CreateOutcome(
+            OutcomeKind.FATAL, status=exc.status, error_code=exc.error_code, message=str(exc)
+        )
+    execution.requests += client.other_requests - sent_before
+    return changes
+
+
+def _edits_to_apply(
+    report: ValidationReport, journal: Journal, life: LifecycleJournal
+) -> frozenset[str]:
+    """Rows edited since their post was created whose edit a run can still apply (the row
+    has no error and the post can still be edited, as far as the journal knows): the
+    results sheet keeps their cells, so that a stopped run never loses an edit."""
+    entries = {e.external_id: e for e in journal.entries() if e.done and e.cells}
+    if not entries:
+        return frozenset()
+    states = life.post_states()
+    edits = set()
+    for planned in report.planned:
+        entry = entries.get(planned.external_id)
+        if entry is None or planned.has_errors or not changed_cells(planned.row, entry.cells or {}):
+            continue
+        state = states.get(planned.external_id)
+        if state is None or state.status is None or state.status in EDITABLE_STATUSES:
+            edits.add(planned.external_id)
+    return frozenset(edits)
 
 
 def write_run_results(
@@ -536,7 +759,10 @@ def write_run_results(
     campaign = report.campaign
     outcomes = {o.row_number: o for o in run.outcomes}
     if journal is not None:
-        campaign, outcomes = record_view(campaign, outcomes, journal.entries())
+        life = LifecycleJournal(journal)
+        edits = _edits_to_apply(report, journal, life)
+        campaign, outcomes = record_view(campaign, outcomes, journal.entries(), edits)
+        life.decorate(outcomes.values())
     try:
         path = write_results(campaign, outcomes, target, summary)
     except OSError as exc:
@@ -660,6 +886,7 @@ def run_campaign(
     api_key: str | ApiKey | None = None,
     base_url: str | None = None,
     sheet: str | None = None,
+    reading: ReadOptions | None = None,
     results_path: str | Path | None = None,
     skip_invalid: bool = False,
     write: bool = True,
@@ -671,6 +898,7 @@ def run_campaign(
     hooks: RunHooks | None = None,
     media_dir: str | Path | None = None,
     upload_concurrency: int = 4,
+    only: str | None = None,
 ) -> RunReport:
     """Everything ``bulk-scheduler run`` does: validate online, confirm, send, write results.
 
@@ -707,10 +935,19 @@ def run_campaign(
     journal_file = Path(journal_path) if journal_path else None
     if journal_file is None and campaign_file is not None and not journal_in_memory:
         journal_file = default_journal_path(campaign_file)
-    choices = PlanningChoices(plan_options or PlanOptions(), sheet, skip_invalid)
+    choices = PlanningChoices(
+        plan_options or PlanOptions(), sheet, skip_invalid, reading=reading or ReadOptions()
+    )
     choices = choices.with_remembered(journal_file)
     options, sheet, skip_invalid = choices.options, choices.sheet, choices.skip_invalid
-    campaign = load_for(path, options, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
+    campaign = load_for(
+        path,
+        options,
+        sheet=sheet,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        reading=choices.reading,
+    )
     campaign_path = campaign.path
     if not campaign.rows:
         raise CampaignFileError(f"{campaign_path}: no data rows below the header: nothing to send")
@@ -736,6 +973,7 @@ def run_campaign(
                 f"The last run stopped before writing its results sheet: rebuilt {rebuilt} "
                 "from the journal."
             )
+        refresh = _sync(journal, key, url, accounts, hooks.notice)
         media = media_options(url, hooks.media_progress) if media_check else None
         known = {
             media_url: facts
@@ -746,14 +984,25 @@ def run_campaign(
             campaign, options, accounts, media=media, media_cache=known, media_dir=folder
         )
         journal.save_media_facts({u: facts_to_json(f) for u, f in known.items()})
-        if report.error_count and not skip_invalid:
+        blocking = _blocking_errors(report, journal)
+        if blocking and not skip_invalid:
+            others = report.error_count - blocking
+            aside = (
+                f" ({others} more on rows whose posts exist with the cells sent, which do not "
+                "stop a run)"
+                if others
+                else ""
+            )
             raise CampaignInvalidError(
-                f"{report.error_count} error(s) in {campaign_path.name}: not launched; fix them "
+                f"{blocking} error(s) in {campaign_path.name}{aside}: not launched; fix them "
                 "or skip the invalid rows",
                 report,
             )
         plan = plan_launch(report, journal=journal)
+        plan.only = only
+        plan.refresh = refresh
         plan.api_url = url
+        plan.timezone = options.timezone
         plan.api_is_sandbox = is_loopback_host(urlsplit(url).hostname or "")
         if (note := choices.note()) is not None:
             plan.notes.insert(0, note)
@@ -766,7 +1015,10 @@ def run_campaign(
             hooks.plan(plan)
         if hooks.confirm and not hooks.confirm(plan):
             return RunReport(outcomes=[], results_path=None, launched=False)
-        journal.remember_options(choices.to_json())
+        # Before anything is sent: the slot each row got, so that a later run, of a sheet
+        # with rows added or moved, keeps every row already sent at its time.
+        slotted = [p for p in report.planned if p.slotted and p.has_body and not p.has_errors]
+        journal.remember_options(with_slot_pins(choices, slotted).to_json())
         upload = UploadOptions(concurrency=upload_concurrency, progress=hooks.upload_progress)
         return event_loop.run(
             _send(
@@ -782,6 +1034,61 @@ def run_campaign(
                 upload=upload,
             )
         )
+
+
+ONLY_PARTS = ("create", "update", "retry")
+
+
+def _sync(
+    journal: Journal,
+    key: ApiKey,
+    url: str,
+    accounts: list[Any],
+    notice: Callable[[str], None] | None,
+) -> RefreshStats | None:
+    """When the journal knows posts: settle what an earlier command left unanswered and
+    refresh every post's status, so the plan knows what failed and what can be edited.
+
+    An API that cannot be read now does not stop the run (its creates need none of it):
+    the plan then holds no retry, and no change to a post whose last change is unsettled."""
+    if not any(e.done or e.state == "canceled" for e in journal.entries()):
+        return None
+    handles = {a.id: f"@{a.username}" if a.username else a.id for a in accounts}
+
+    async def sync() -> RefreshStats:
+        async with PartnerClient(key, url) as client:
+            return await sync_posts(journal, LifecycleJournal(journal), client, handles)
+
+    try:
+        return event_loop.run(sync())
+    except FatalApiError:
+        raise
+    except ApiError as exc:
+        if notice is not None:
+            notice(
+                f"The posts' statuses could not be refreshed ({exc}): the plan uses the last known."
+            )
+        return None
+
+
+def _blocking_errors(report: ValidationReport, journal: Journal) -> int:
+    """Errors that keep the run from going ahead: not those of rows whose post exists (or
+    was cancelled) and whose cells are those sent (a time now in the past, say)."""
+    if not report.error_count:
+        return 0
+    settled = {
+        e.external_id: e
+        for e in journal.entries()
+        if e.outcome is not None and e.outcome.result.is_settled
+    }
+    exempt = set()
+    for planned in report.planned:
+        entry = settled.get(planned.external_id)
+        if entry is not None and (
+            entry.cells is None or not changed_cells(planned.row, entry.cells)
+        ):
+            exempt.add(planned.row.row_number)
+    return sum(1 for issue in report.issues if issue.is_error and issue.row not in exempt)
 
 
 async def _send(
@@ -836,8 +1143,11 @@ def _stopping_on_signals(stop: asyncio.Event, hooks: RunHooks) -> Iterator[None]
                 loop.remove_signal_handler(sig)
 
 
-def local_zone(options: PlanOptions) -> tzinfo:
-    """The zone to show times in: ``--timezone`` if given, else the machine's."""
+def local_zone(options: PlanOptions, plan: LaunchPlan | None = None) -> tzinfo:
+    """The zone to show times in: the plan's (``--timezone``, or the one the journal
+    remembered), else ``--timezone`` if given, else the machine's."""
+    if plan is not None and plan.timezone:
+        options = replace(options, timezone=plan.timezone)
     if options.timezone:
         from zoneinfo import ZoneInfo
 

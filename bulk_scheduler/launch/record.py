@@ -52,13 +52,18 @@ def changed_cells(row: CampaignRow, sent: Mapping[str, str]) -> dict[str, str]:
 
 
 def record_view(
-    campaign: Campaign, outcomes: dict[int, RowOutcome], entries: Iterable[JournalEntry]
+    campaign: Campaign,
+    outcomes: dict[int, RowOutcome],
+    entries: Iterable[JournalEntry],
+    edits: frozenset[str] = frozenset(),
 ) -> tuple[Campaign, dict[int, RowOutcome]]:
     """The campaign and outcomes the results sheet is written from (see the module).
 
     The sheet's own cells stay in each row's ``original``; what the results show instead
     goes to ``Campaign.shown``, so that a writer that rewrites the user's workbook knows
-    which of its cells change."""
+    which of its cells change. A done row in ``edits`` (external_ids whose edit is still
+    to be applied to the post by ``PATCH``) keeps the user's cells: its edit is not lost
+    if the run stops before applying it."""
     columns = input_columns(campaign)
     known = {entry.external_id: entry for entry in entries}
     shown: dict[int, list[CellValue]] = {}
@@ -68,14 +73,24 @@ def record_view(
         entry = known.get(outcome.external_id) if outcome is not None else None
         if outcome is not None:
             seen.add(outcome.external_id)
-        if entry is not None and entry.done and entry.cells and changed_cells(row, entry.cells):
+        if (
+            entry is not None
+            and entry.done
+            and entry.cells
+            and entry.external_id not in edits
+            and changed_cells(row, entry.cells)
+        ):
             shown[row.row_number] = _with_cells(row.original, entry.cells, columns)
     rows = list(campaign.rows)
     view = dict(outcomes)
-    next_row = max((row.row_number for row in campaign.rows), default=1) + 1
+    # After every row of the sheet, the hidden ones not read included: never onto one.
+    every_row = [*campaign.rows, *campaign.hidden]
+    next_row = max((row.row_number for row in every_row), default=1) + 1
     for entry in known.values():
         if entry.external_id in seen or not entry.done or not entry.cells:
             continue
+        if any(_is_row_of(row, entry) for row in campaign.hidden):
+            continue  # its row is in the sheet, hidden (and not read): nothing is missing
         assert entry.outcome is not None  # done
         rows.append(CampaignRow(next_row, dict(entry.cells), {}, []))
         shown[next_row] = _with_cells([], entry.cells, columns)
@@ -86,6 +101,15 @@ def record_view(
         )
         next_row += 1
     return replace(campaign, rows=rows, shown=shown), view
+
+
+def _is_row_of(row: CampaignRow, entry: JournalEntry) -> bool:
+    """Whether a row not read (hidden) is the one ``entry``'s post was made from: its own
+    external_id, or the very cells that were sent."""
+    own = row.text("external_id")
+    if own:
+        return own == entry.external_id
+    return not entry.cells.get("external_id") and not changed_cells(row, entry.cells)
 
 
 def _with_cells(

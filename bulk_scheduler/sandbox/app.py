@@ -19,11 +19,12 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bulk_scheduler.api.contract import API_PREFIX, POST_STATUSES
-from bulk_scheduler.sandbox import checks
+from bulk_scheduler.sandbox import checks, platform_settings
 from bulk_scheduler.sandbox.config import FAULT_FIELDS, SandboxConfig
 from bulk_scheduler.sandbox.files import CDN_PREFIX, UPLOAD_PREFIX, FileStore
+from bulk_scheduler.sandbox.lifecycle import Lifecycle
 from bulk_scheduler.sandbox.schema import schema_issues
-from bulk_scheduler.sandbox.state import SandboxState, StoredPost, iso_utc, now_utc
+from bulk_scheduler.sandbox.state import SandboxState, StoredPost, iso_utc
 
 __all__ = ["ConnectionDropped", "SandboxApp", "create_app"]
 
@@ -31,6 +32,8 @@ _UUID_CHARS = frozenset("0123456789abcdefABCDEF-")
 MAX_LIST_LIMIT = 100
 DEFAULT_LIST_LIMIT = 50
 MAX_DELETE_IDS = 50
+# Posts that POST /posts/delete refuses, answered in ``blockedStatuses``.
+DELETE_BLOCKED = frozenset({"posted", "partial", "canceled"})
 
 
 class ConnectionDropped(Exception):
@@ -156,6 +159,7 @@ class SandboxApp:
         self._tokens = 0.0
         self._refilled_at = time.monotonic()
         self._reset_bucket()
+        self.lifecycle = Lifecycle(self)
 
     # faults ------------------------------------------------------------------------------
 
@@ -165,6 +169,7 @@ class SandboxApp:
         if "seed" in changes:
             self.rng = random.Random(self.config.seed)
             self.id_rng = random.Random(f"post-ids-{self.config.seed}")
+            self.lifecycle.reset()
         if {"rate_limit", "rate_limit_burst_seconds"} & set(changes):
             self._reset_bucket()
 
@@ -174,6 +179,7 @@ class SandboxApp:
         self.rng = random.Random(self.config.seed)
         self.id_rng = random.Random(f"post-ids-{self.config.seed}")
         self._reset_bucket()
+        self.lifecycle.reset()
 
     def _bucket_capacity(self) -> float:
         limit = self.config.rate_limit or 0
@@ -225,12 +231,15 @@ class SandboxApp:
             return failure(401, "invalid_token", "Invalid API key")
         return None
 
-    def api(self, handler: Callable[[Request], Awaitable[Response]]) -> Callable[..., Any]:
+    def api(
+        self, handler: Callable[[Request], Awaitable[Response]], route: str = ""
+    ) -> Callable[..., Any]:
         """Wrap a route: count it, apply latency, auth and the rate limit, record the status."""
 
         async def endpoint(request: Request) -> Response:
             state = self.state
             state.requests_total += 1
+            state.requests_by_route[route or f"{request.method} {request.url.path}"] += 1
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
             try:
@@ -313,7 +322,7 @@ class SandboxApp:
             )
         accounts = [state.accounts[i] for i in dict.fromkeys(ids)]
 
-        now = now_utc()
+        now = state.now()
         schedule = checks.schedule_for(body, now)
         problems = checks.caption_problems(body, accounts) + checks.media_problems(body, accounts)
         if schedule.problem:
@@ -323,6 +332,20 @@ class SandboxApp:
         music = checks.music_problem(body, accounts)
         if music:
             return failure(400, "invalid_music_url", music)
+        refused = platform_settings.settings_problem(body, accounts)
+        if refused:
+            return failure(400, "validation_failed", refused)
+        spam = platform_settings.drafts_problem(
+            body,
+            schedule.at or now,
+            accounts,
+            (
+                (post.body, post.scheduled_at or post.created_at, post.account_ids)
+                for post in state.posts.values()
+            ),
+        )
+        if spam:
+            return failure(400, platform_settings.SPAM_RISK_CODE, spam)
         unreachable = await checks.reachability_problem(body, self.config.fetch_loopback_media)
         if unreachable:
             return failure(400, "media_unreachable", unreachable)
@@ -472,10 +495,11 @@ class SandboxApp:
             post = self.state.posts.get(post_id)
             if post is None:
                 skipped.append(post_id)
-            elif post.status == "posted":
+            elif post.status in DELETE_BLOCKED:
                 blocked.append({"id": post_id, "status": post.status})
             else:
                 self.state.delete_post(post_id)
+                self.state.deleted_posts += 1
                 deleted.append(post_id)
         data = {"deletedIds": deleted, "blockedStatuses": blocked, "skipped": skipped, "errors": []}
         return success(200, f"Deleted {len(deleted)} post(s)", data)
@@ -518,17 +542,38 @@ def create_app(config: SandboxConfig) -> Starlette:
     """The sandbox as an ASGI app; ``app.state.sandbox`` is its :class:`SandboxApp`."""
     sandbox = SandboxApp(config)
     api = sandbox.api
+    life = sandbox.lifecycle
+    post = "/posts/{id}"
     routes = [
-        Route(f"{API_PREFIX}/accounts", api(sandbox.list_accounts), methods=["GET"]),
-        Route(f"{API_PREFIX}/posts", api(sandbox.create_post), methods=["POST"]),
-        Route(f"{API_PREFIX}/posts", api(sandbox.list_posts), methods=["GET"]),
-        Route(f"{API_PREFIX}/posts/delete", api(sandbox.delete_posts), methods=["POST"]),
-        Route(f"{API_PREFIX}/posts/{{post_id}}", api(sandbox.get_post), methods=["GET"]),
-        Route(f"{API_PREFIX}/files", api(sandbox.create_file), methods=["POST"]),
+        Route(
+            f"{API_PREFIX}/accounts", api(sandbox.list_accounts, "GET /accounts"), methods=["GET"]
+        ),
+        Route(f"{API_PREFIX}/posts", api(sandbox.create_post, "POST /posts"), methods=["POST"]),
+        Route(f"{API_PREFIX}/posts", api(sandbox.list_posts, "GET /posts"), methods=["GET"]),
+        Route(
+            f"{API_PREFIX}/posts/delete",
+            api(sandbox.delete_posts, "POST /posts/delete"),
+            methods=["POST"],
+        ),
+        Route(
+            f"{API_PREFIX}/posts/retry",
+            api(life.retry_posts, "POST /posts/retry"),
+            methods=["POST"],
+        ),
+        Route(
+            f"{API_PREFIX}/posts/{{post_id}}", api(sandbox.get_post, f"GET {post}"), methods=["GET"]
+        ),
+        Route(
+            f"{API_PREFIX}/posts/{{post_id}}",
+            api(life.update_post, f"PATCH {post}"),
+            methods=["PATCH"],
+        ),
+        Route(f"{API_PREFIX}/files", api(sandbox.create_file, "POST /files"), methods=["POST"]),
         Route(f"{API_PREFIX}/{{rest:path}}", api(sandbox.not_found), methods=ALL_METHODS),
         Route("/__sandbox/stats", sandbox.stats, methods=["GET"]),
         Route("/__sandbox/reset", sandbox.reset_endpoint, methods=["POST"]),
         Route("/__sandbox/faults", sandbox.faults, methods=["POST"]),
+        Route("/__sandbox/publish", life.publish, methods=["POST"]),
         Route("/__sandbox/files", sandbox.files.control, methods=["GET", "POST"]),
         Route(f"{UPLOAD_PREFIX}/{{token}}", sandbox.files.upload, methods=["PUT"]),
         Route(

@@ -25,6 +25,11 @@ class SandboxConfig:
     - ``drop_rate``: fraction of ``POST /posts`` where the post IS stored and then the
       connection is cut before the response is complete.
     - ``fetch_loopback_media``: GET loopback media URLs to check they answer 2xx.
+    - ``publish_fail_rate``: when the publisher (``POST /__sandbox/publish``) delivers a
+      due post, the fraction of its accounts that fail (the post is then ``failed`` or
+      ``partial``), with ``publish_fail_message`` as each one's ``error_message``.
+    - ``update_drop_rate``: fraction of ``PATCH /posts/{id}`` where the edit IS applied and
+      then the connection is cut before the answer is complete.
     """
 
     api_key: str = SANDBOX_API_KEY
@@ -37,6 +42,9 @@ class SandboxConfig:
     drop_rate: float = 0
     seed: int = 0
     fetch_loopback_media: bool = True
+    publish_fail_rate: float = 0
+    update_drop_rate: float = 0
+    publish_fail_message: str = "The platform rejected the upload (sandbox publish_fail_rate)"
 
     def __post_init__(self) -> None:
         problems = _problems(dataclasses.asdict(self))
@@ -63,7 +71,7 @@ def _problems(values: dict[str, Any]) -> list[str]:
     for name in ("latency_ms", "latency_jitter_ms", "rate_limit_burst_seconds"):
         if not _is_number(values[name]) or values[name] < 0:
             problems.append(f"{name} must be a number >= 0")
-    for name in ("error_rate", "drop_rate"):
+    for name in ("error_rate", "drop_rate", "publish_fail_rate", "update_drop_rate"):
         if not _is_number(values[name]) or not 0 <= values[name] <= 1:
             problems.append(f"{name} must be a number from 0 to 1")
     limit = values["rate_limit"]
@@ -74,6 +82,8 @@ def _problems(values: dict[str, Any]) -> list[str]:
             problems.append(f"{name} must be true or false")
     if not isinstance(values["seed"], int) or isinstance(values["seed"], bool):
         problems.append("seed must be an integer")
+    if not isinstance(values["publish_fail_message"], str) or not values["publish_fail_message"]:
+        problems.append("publish_fail_message must be a non-empty string")
     if not isinstance(values["api_key"], str) or not values["api_key"]:
         problems.append("api_key must be a non-empty string")
     return problems

@@ -18,6 +18,8 @@ BYO_YOUTUBE_ID = "b5c2d3e4-2f3a-4b6c-9d7e-8f9a0b1c2d3e"
 INACTIVE_TIKTOK_ID = "c6d3e4f5-3a4b-4c7d-8e8f-9a0b1c2d3e4f"
 # The same handle on two platforms, as brands often have: "@genviral_looks" is ambiguous.
 BYO_INSTAGRAM_LOOKS_ID = "d7e4f5a6-4b5c-4d8e-9f0a-1b2c3d4e5f60"
+# A Pinterest account, for campaigns that pin to boards.
+BYO_PINTEREST_ID = "e8f5a6b7-5c6d-4e9f-8a1b-2c3d4e5f6a71"
 
 SEED_ACCOUNTS: tuple[dict[str, Any], ...] = (
     {
@@ -79,5 +81,13 @@ SEED_ACCOUNTS: tuple[dict[str, Any], ...] = (
         "username": "genviral_old",
         "display_name": "Genviral (disconnected)",
         "status": "inactive",
+    },
+    {
+        "id": BYO_PINTEREST_ID,
+        "platform": "pinterest",
+        "type": "byo",
+        "username": "genviral.pins",
+        "display_name": "Genviral on Pinterest",
+        "status": "active",
     },
 )

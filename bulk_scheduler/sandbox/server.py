@@ -181,6 +181,10 @@ class SandboxServer:
         """``/__sandbox/files``: the upload counters; ``changes`` steer expiry."""
         return self._call("POST" if changes else "GET", "files", json=changes or None)
 
+    def publish(self, advance_seconds: float = 0) -> dict[str, Any]:
+        """``POST /__sandbox/publish``: advance the clock, then deliver every due post."""
+        return self._call("POST", "publish", json={"advance_seconds": advance_seconds})
+
     def _call(self, method: str, name: str, json: object = None) -> dict[str, Any]:
         if self._control is None:
             self._control = httpx.Client(base_url=self.root_url, timeout=10, trust_env=False)
@@ -264,6 +268,7 @@ def describe(base_url: str, api_key: str) -> str:
             "Seeded accounts:",
             *table,
             "",
-            "Sandbox controls: GET /__sandbox/stats, POST /__sandbox/reset, POST /__sandbox/faults",
+            "Sandbox controls: GET /__sandbox/stats, POST /__sandbox/reset, "
+            "POST /__sandbox/faults, POST /__sandbox/publish",
         ]
     )

@@ -9,7 +9,7 @@ import copy
 import itertools
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bulk_scheduler.sandbox.seed import SEED_ACCOUNTS, WORKSPACE_ID
@@ -41,6 +41,23 @@ class StoredPost:
     created_at: datetime
     account_ids: list[str]
     create_data: dict[str, Any]
+    # Each account's delivery: account id -> {status, published_at, published_url,
+    # error_message, last_attempted_at}; made from the post's status when first read.
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def account_state(self, account_id: str) -> dict[str, Any]:
+        """The delivery state of one account (created on first use)."""
+        state = self.states.get(account_id)
+        if state is None:
+            state = self.states[account_id] = {
+                "account_id": account_id,
+                "status": self.status,
+                "published_at": None,
+                "published_url": None,
+                "error_message": None,
+                "last_attempted_at": None,
+            }
+        return state
 
     def to_api(self) -> dict[str, Any]:
         """The post as ``GET /posts/{id}`` shows it."""
@@ -55,16 +72,8 @@ class StoredPost:
             "created_at": iso_utc(self.created_at),
             "source": "partner_api",
             "accounts": {
-                "states": [
-                    {
-                        "account_id": account_id,
-                        "status": self.status,
-                        "published_at": None,
-                        "published_url": None,
-                        "error_message": None,
-                    }
-                    for account_id in self.account_ids
-                ]
+                "total": len(self.account_ids),
+                "states": [dict(self.account_state(a)) for a in self.account_ids],
             },
         }
 
@@ -84,6 +93,13 @@ class SandboxState:
     max_in_flight: int = 0
     connections_dropped: int = 0
     responses_by_status: Counter[str] = field(default_factory=Counter)
+    # API requests per route ("PATCH /posts/{id}"), and the lifecycle's own counters.
+    requests_by_route: Counter[str] = field(default_factory=Counter)
+    updates_by_external_id: Counter[str] = field(default_factory=Counter)
+    retried_accounts: Counter[str] = field(default_factory=Counter)  # "post_id:account_id"
+    deleted_posts: int = 0
+    # How far the sandbox's clock is ahead of the machine's (POST /__sandbox/publish).
+    clock_offset: timedelta = field(default_factory=timedelta)
     _sequence: itertools.count[int] = field(default_factory=itertools.count)
 
     def __post_init__(self) -> None:
@@ -96,6 +112,10 @@ class SandboxState:
     def active_accounts(self) -> list[dict[str, Any]]:
         """Accounts the API lists: the inactive ones are hidden."""
         return [a for a in self.accounts.values() if a.get("status") == "active"]
+
+    def now(self) -> datetime:
+        """The sandbox's time: the machine's, plus what the clock was advanced by."""
+        return now_utc() + self.clock_offset
 
     def next_sequence(self) -> int:
         """A number that orders posts created within the same instant."""
@@ -126,6 +146,11 @@ class SandboxState:
         self.posts_by_external_id.clear()
         self.create_requests_by_external_id.clear()
         self.responses_by_status.clear()
+        self.requests_by_route.clear()
+        self.updates_by_external_id.clear()
+        self.retried_accounts.clear()
+        self.deleted_posts = 0
+        self.clock_offset = timedelta()
         self.create_requests = self.requests_total = self.connections_dropped = 0
         self.max_in_flight = self.in_flight
 
@@ -141,6 +166,12 @@ class SandboxState:
             "in_flight": self.in_flight,
             "connections_dropped": self.connections_dropped,
             "responses_by_status": dict(self.responses_by_status),
+            "requests_by_route": dict(self.requests_by_route),
+            "updates_by_external_id": dict(self.updates_by_external_id),
+            "retried_accounts": dict(self.retried_accounts),
+            "deleted_posts": self.deleted_posts,
+            "posts_by_status": dict(Counter(p.status for p in self.posts.values())),
+            "now": iso_utc(self.now()),
         }
 
 

@@ -4,8 +4,11 @@ The loader (``loader.py``) turns these rows into a ``Campaign``; this module onl
 knows about bytes, encodings, delimiters and quoting.
 
 - Encodings: UTF-8 with or without a BOM (Excel's "CSV UTF-8" writes one), and
-  UTF-16 LE/BE with a BOM (Excel's "Unicode text", tab-delimited). Anything that
-  is not valid UTF-8 and has no BOM is refused rather than guessed at.
+  UTF-16 LE/BE with a BOM (Excel's "Unicode text", tab-delimited). A file that is
+  not valid UTF-8 and has no BOM is read in the legacy encoding charset-normalizer
+  finds for it (Excel's plain "CSV" is Windows-1252 in Western Europe; see
+  ``csv_encoding``), and refused when none fits. UTF-8 is always tried first, so a
+  UTF-8 file never pays for detection. ``encoding=`` names the encoding instead.
 - The delimiter is sniffed from the header line among ``,`` ``;`` and tab,
   counting only outside quotes (European Excel writes ``;`` because ``,`` is
   its decimal mark). ``.tsv`` files are always tab-delimited.
@@ -27,6 +30,12 @@ from itertools import chain, islice
 from pathlib import Path
 
 from bulk_scheduler.errors import CampaignFileError
+from bulk_scheduler.sheet.csv_encoding import (
+    detect_encoding,
+    encoding_label,
+    refuse_encoding,
+    unreadable_text,
+)
 from bulk_scheduler.sheet.file_guard import describe_size
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
@@ -41,7 +50,8 @@ _DECODE_CHUNK = 65_536
 class CsvTable:
     """The rows of a delimited file and how it was written (to write results back the same way).
 
-    ``encoding`` is a Python codec name: ``utf-8``, ``utf-8-sig`` (BOM) or ``utf-16`` (BOM).
+    ``encoding`` is a Python codec name: ``utf-8``, ``utf-8-sig`` (BOM), ``utf-16`` (BOM),
+    or a legacy one found or given (``cp1252``).
     """
 
     rows: list[list[str | None]]
@@ -49,13 +59,28 @@ class CsvTable:
     delimiter: str
 
 
+class NotUtf8Error(CampaignFileError):
+    """The bytes are not UTF-8; ``where`` says where (``"byte 0xe9 on line 2"``)."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
+
+
 def read_csv(
-    path: Path, name: str, *, delimiter: str | None = None, max_bytes: int | None = None
+    path: Path,
+    name: str,
+    *,
+    delimiter: str | None = None,
+    max_bytes: int | None = None,
+    encoding: str | None = None,
 ) -> CsvTable:
     """Read ``path``; ``name`` is the file as the user gave it, for messages.
 
     ``delimiter=None`` sniffs it from the header line. ``max_bytes`` caps what is
     read (the loader checks the size first; this also holds if the file grows).
+    ``encoding`` (a codec name, checked by ``csv_encoding.check_encoding``) forces
+    the encoding; by default UTF-8 (or the BOM's), else the one detected.
     Raises ``CampaignFileError`` for a file that cannot be decoded or parsed.
     """
     try:
@@ -68,8 +93,11 @@ def read_csv(
             f"{name}: the file is over the {describe_size(max_bytes)} limit for a campaign "
             "file; split it into smaller files"
         )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text, encoding = decode(data, name)
+    forced = codecs.lookup(encoding).name if encoding is not None else None
+    if forced is not None and forced not in ("utf-8", "utf-16"):
+        return _read_legacy(data, name, delimiter, forced, forced=True)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or forced == "utf-16":
+        text, encoding = decode(data, name, utf16=forced == "utf-16")
         del data  # the decoded text replaces it: hold one copy of the file, not two
         _refuse_nul(text, name)
         chosen = delimiter or sniff_delimiter(text)
@@ -78,19 +106,60 @@ def read_csv(
     # bytes, never as one string (four bytes a character as soon as it holds an emoji).
     # Problems are reported as if the file were decoded first: a bad byte anywhere wins
     # over a bad row.
-    if b"\x00" in data:  # in UTF-8 only the NUL character has a zero byte
-        _refuse_nul(decode(data, name)[0], name)
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    start = _text_start(data)
-    chosen = delimiter or sniff_delimiter(_head_text(data, start, name))
-    return CsvTable(_parse_utf8(data, start, chosen, name), encoding, chosen)
+    try:
+        if b"\x00" in data:  # in UTF-8 only the NUL character has a zero byte
+            _refuse_nul(decode(data, name)[0], name)
+        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        start = _text_start(data)
+        chosen = delimiter or sniff_delimiter(_head_text(data, start, name))
+        return CsvTable(_parse_utf8(data, start, chosen, name), encoding, chosen)
+    except NotUtf8Error as exc:
+        if forced is not None or data.startswith(codecs.BOM_UTF8):
+            raise  # the user or the file's BOM says UTF-8
+        detected = detect_encoding(data)
+        if detected is None or detected.startswith("utf"):
+            raise _no_encoding_fits(name, exc) from None
+        return _read_legacy(data, name, delimiter, detected, forced=False, not_utf8=exc)
 
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
+def _read_legacy(
+    data: bytes,
+    name: str,
+    delimiter: str | None,
+    codec: str,
+    *,
+    forced: bool,
+    not_utf8: NotUtf8Error | None = None,
+) -> CsvTable:
+    """Read ``data`` as ``codec`` text: named by ``--encoding`` (``forced``) or detected."""
+    label = encoding_label(codec)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise refuse_encoding(name, label, data, exc) from None
+    del data
+    text = text.removeprefix("\ufeff")
+    if not forced and unreadable_text(text):
+        # Binary data some code page still decodes: not a text file at all.
+        raise _no_encoding_fits(name, not_utf8) from None
+    _refuse_nul(text, name)
+    chosen = delimiter or sniff_delimiter(text)
+    return CsvTable(parse_rows(text, chosen, name), codec, chosen)
+
+
+def _no_encoding_fits(name: str, exc: NotUtf8Error | None) -> NotUtf8Error:
+    where = f" ({exc.where})" if exc is not None and exc.where else ""
+    return NotUtf8Error(
+        f"{name}: is not UTF-8 text{where} and no other text encoding fits it; "
+        "save it as 'CSV UTF-8', or name its encoding with --encoding"
+    )
+
+
+def decode(data: bytes, name: str, *, utf16: bool = False) -> tuple[str, str]:
     """Decode file bytes; returns ``(text, codec name to write it back with)``."""
     if data.startswith(codecs.BOM_UTF8):
         codec, encoding, body = "utf-8", "utf-8-sig", data[len(codecs.BOM_UTF8) :]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    elif utf16 or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # The "utf-16" codec reads either byte order from the BOM and writes one back.
         codec, encoding, body = "utf-16", "utf-16", data
     else:
@@ -103,9 +172,9 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
                 f"{name}: is not valid UTF-16 text ({exc.reason}); save it as 'CSV UTF-8'"
             ) from exc
         line = body.count(b"\n", 0, exc.start) + 1
-        raise CampaignFileError(
-            f"{name}: is not UTF-8 text (byte 0x{body[exc.start]:02x} on line {line}); "
-            "save it as 'CSV UTF-8'"
+        where = f"byte 0x{body[exc.start]:02x} on line {line}"
+        raise NotUtf8Error(
+            f"{name}: is not UTF-8 text ({where}); save it as 'CSV UTF-8'", where
         ) from exc
     return text.removeprefix("\ufeff"), encoding
 

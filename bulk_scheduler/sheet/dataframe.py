@@ -118,10 +118,15 @@ def outcomes_frame(campaign: Campaign, outcomes: Iterable[RowOutcome]) -> pd.Dat
     return results_frame(campaign, {outcome.row_number: outcome for outcome in outcomes})
 
 
-def issues_frame(issues: Iterable[RowIssue]) -> pd.DataFrame:
+def issues_frame(
+    issues: Iterable[RowIssue], context: Mapping[int, tuple[str, str]] | None = None
+) -> pd.DataFrame:
     """One row per issue, with the columns of a ``--report`` CSV: row, cell, column,
-    severity, code, message. ``row`` is nullable ``Int64`` (blank for the whole file)."""
+    severity, code, message, external_id, caption (``context``: each row's external_id
+    and caption start). ``row`` is nullable ``Int64`` (blank for the whole file)."""
     issues = list(issues)
+    known = context or {}
+    beside = [known.get(issue.row, ("", "")) if issue.row else ("", "") for issue in issues]
     data = {
         "row": pd.Series(pd.array([issue.row for issue in issues], dtype="Int64")),
         "cell": _inferred([issue.cell for issue in issues]),
@@ -129,6 +134,8 @@ def issues_frame(issues: Iterable[RowIssue]) -> pd.DataFrame:
         "severity": _inferred([issue.severity.value for issue in issues]),
         "code": _inferred([issue.code for issue in issues]),
         "message": _inferred([issue.message for issue in issues]),
+        "external_id": _inferred([external_id for external_id, _ in beside]),
+        "caption": _inferred([caption for _, caption in beside]),
     }
     # The report file's columns, in its order, whatever order they were built in above.
     return pd.DataFrame({field: data[field] for field in REPORT_FIELDS})

@@ -13,7 +13,7 @@ from typing import IO, Any, Protocol
 from bulk_scheduler.issues import RowIssue
 from bulk_scheduler.sheet.results import needs_csv_guard, write_atomically
 
-REPORT_FIELDS = ("row", "cell", "column", "severity", "code", "message")
+REPORT_FIELDS = ("row", "cell", "column", "severity", "code", "message", "external_id", "caption")
 
 
 class IssueReport(Protocol):
@@ -23,6 +23,8 @@ class IssueReport(Protocol):
     def issues(self) -> list[RowIssue]: ...
 
     def to_json(self) -> dict[str, Any]: ...
+
+    def row_context(self) -> dict[int, tuple[str, str]]: ...
 
     def payloads(self) -> Iterable[dict[str, Any]]: ...
 
@@ -49,10 +51,14 @@ def _write_text(
     write_atomically(path, write)
 
 
-def _rows(issues: Iterable[RowIssue], *, guard: bool) -> Iterator[list[Any]]:
-    """Report rows; ``guard`` prefixes formula-like text with ``'`` (CSV)."""
+def _rows(
+    issues: Iterable[RowIssue], context: dict[int, tuple[str, str]], *, guard: bool
+) -> Iterator[list[Any]]:
+    """Report rows; ``guard`` prefixes formula-like text with ``'`` (CSV). ``context``
+    gives each row's external_id and the start of its caption."""
     keep = _neutralise if guard else (lambda value: value)
     for issue in issues:
+        external_id, caption = context.get(issue.row, ("", "")) if issue.row else ("", "")
         yield [
             issue.row,
             keep(issue.cell),
@@ -60,6 +66,8 @@ def _rows(issues: Iterable[RowIssue], *, guard: bool) -> Iterator[list[Any]]:
             issue.severity.value,
             issue.code,
             keep(issue.message),
+            keep(external_id),
+            keep(caption),
         ]
 
 
@@ -78,7 +86,7 @@ def write_report(report: IssueReport, path: Path) -> Path:
         def fill(handle: IO[str]) -> None:
             writer = csv.writer(handle)
             writer.writerow(REPORT_FIELDS)
-            writer.writerows(_rows(report.issues, guard=True))
+            writer.writerows(_rows(report.issues, report.row_context(), guard=True))
 
         _write_text(path, fill, encoding="utf-8-sig", newline="")
     elif suffix == ".xlsx":
@@ -92,14 +100,14 @@ def write_report(report: IssueReport, path: Path) -> Path:
         sheet.append(list(REPORT_FIELDS))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for values in _rows(report.issues, guard=False):
+        for values in _rows(report.issues, report.row_context(), guard=False):
             sheet.append(values)
-        for column in ("B", "C", "F"):
+        for column in ("B", "C", "F", "G", "H"):
             for cell in sheet[column][1:]:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
         sheet.freeze_panes = "A2"
-        for letter, width in zip("ABCDEF", (6, 8, 14, 9, 28, 90), strict=True):
+        for letter, width in zip("ABCDEFGH", (6, 8, 14, 9, 28, 90, 20, 40), strict=True):
             sheet.column_dimensions[letter].width = width
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, book.save)

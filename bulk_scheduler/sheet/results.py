@@ -49,6 +49,7 @@ RESULT_FILLS: dict[RowResult, str] = {
     RowResult.ERROR: "FF7C80",  # red
     RowResult.UNKNOWN: "FFE699",  # yellow
     RowResult.NOT_SUBMITTED: "D6DCE4",  # blue-grey
+    RowResult.CANCELED: "BFBFBF",  # dark grey
 }
 
 # What a spreadsheet may run as a formula when a cell starts with it (OWASP CSV injection).
@@ -57,8 +58,9 @@ FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 # Header notes on the result columns in XLSX, so the sheet explains itself.
 RESULT_COLUMN_NOTES: dict[str, str] = {
     "external_id": "The row's key: yours, or generated (stable across re-runs).",
-    "result": "created, already_exists, invalid, rejected, error, unknown or not_submitted. "
-    "Running this sheet again re-submits every row that is not created/already_exists.",
+    "result": "created, already_exists, invalid, rejected, error, unknown, not_submitted or "
+    "canceled. Running this sheet again re-submits every row that is not created/already_exists "
+    "(a canceled row only once you clear its result).",
     "post_id": "The Genviral post id.",
     "post_status": "The post's status as the API last reported it.",
     "scheduled_at_utc": "The publish time the API stored, in UTC.",
@@ -68,13 +70,16 @@ RESULT_COLUMN_NOTES: dict[str, str] = {
     "http_status": "The last HTTP status.",
     "attempts": "Requests made for this row.",
     "submitted_at": "When the row was last sent, in UTC.",
+    "account_states": "Each account's delivery as last checked, e.g. @brand posted; "
+    "@brandhq failed: <message>.",
+    "published_urls": "Where the post was published, one URL per line.",
+    "status_checked_at": "When `bulk-scheduler status` (or run) last asked the API, in UTC.",
+    "last_action": "The last change made to the post: updated, retried or canceled.",
     "media_urls_sent": "The CDN URLs the row's local media files were uploaded to, one per "
     "line (media_urls keeps your paths).",
 }
 
 XLSX_SUFFIXES = frozenset({".xlsx"})
-# The sheet row that holds the headers: the loader reads them from row 1 (loader.py).
-_HEADER_ROW = 1
 DELIMITED_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 
 
@@ -86,8 +91,9 @@ _logger = logging.getLogger(__name__)
 def default_results_path(campaign_path: Path) -> Path:
     """Where the results of ``campaign_path`` go: ``<stem>.results.<ext>`` beside it.
 
-    A results sheet given as input is updated in place, and ``.xlsm`` becomes
-    ``.xlsx`` (the results sheet never carries macros):
+    A results sheet given as input is updated in place, and ``.xlsm``, ``.xls`` and
+    ``.ods`` become ``.xlsx`` (the results sheet never carries macros, and is written
+    as XLSX):
 
     >>> default_results_path(Path("may.csv"))
     PosixPath('may.results.csv')
@@ -98,7 +104,9 @@ def default_results_path(campaign_path: Path) -> Path:
     """
     campaign_path = Path(campaign_path)
     suffix = campaign_path.suffix
-    is_xlsm = suffix.lower() == ".xlsm"
+    # .xlsm, .xls and .ods campaigns get an .xlsx results sheet (no macros; the formats
+    # we read but do not write).
+    is_xlsm = suffix.lower() in (".xlsm", ".xls", ".ods")
     extension = ".xlsx" if is_xlsm else suffix
     stem = campaign_path.stem
     if stem.lower().endswith(".results"):
@@ -150,7 +158,7 @@ def write_results(
                         rows,
                         added,
                         summary_rows,
-                        _HEADER_ROW,
+                        campaign.header_row,
                     )
                     return
                 except WorkbookNotReusableError as exc:
@@ -173,7 +181,9 @@ def write_results(
         delimiter, encoding = _delimited_style(campaign, suffix)
 
         def write(handle: IO[bytes]) -> None:
-            _write_delimited(handle, headers, rows, delimiter, encoding)
+            # The rows above the header (a planner's title) stay above it.
+            above = campaign.above_header if campaign.format in ("csv", "tsv") else []
+            _write_delimited(handle, headers, rows, delimiter, encoding, above)
 
     else:
         raise ConfigurationError(
@@ -391,8 +401,18 @@ def _result_values(outcome: RowOutcome) -> dict[str, CellValue]:
         "http_status": outcome.http_status,
         "attempts": outcome.attempts,
         "submitted_at": submitted,
+        "account_states": outcome.account_states,
+        "published_urls": outcome.published_urls,
+        "status_checked_at": _utc(outcome.status_checked_at),
+        "last_action": outcome.last_action,
         "media_urls_sent": "\n".join(outcome.media_urls_sent) or None,
     }
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
 def _counts(outcomes: Iterable[RowOutcome]) -> dict[str, object]:
@@ -431,10 +451,13 @@ def _write_delimited(
     rows: Iterable[Sequence[CellValue]],
     delimiter: str,
     encoding: str,
+    above: Sequence[Sequence[CellValue]] = (),
 ) -> None:
     # Only result text can be new to the file; 'replace' keeps a legacy encoding writable.
     text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
     writer = csv.writer(text, delimiter=delimiter)
+    for row in above:  # the rows above the header, as they were
+        writer.writerow([_csv_text(value) for value in row])
     writer.writerow([_csv_text(header) for header in headers])
     for row in rows:
         writer.writerow([_csv_text(value) for value in row])

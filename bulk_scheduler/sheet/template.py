@@ -59,6 +59,32 @@ _OPTIONAL_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 _EXAMPLES_TAB_COLOR = "A6A6A6"  # grey: a tab to read, not to fill in
+# The per-platform settings columns, on the right, each platform's headers in a colour of
+# its own so that the groups stand out.
+_PLATFORM_FILLS = {
+    "tiktok.": PatternFill("solid", fgColor="E2EFDA"),
+    "pinterest.": PatternFill("solid", fgColor="FCE4D6"),
+    "settings.": PatternFill("solid", fgColor="FFF2CC"),
+}
+# Drop-downs of the settings columns that take a few words: (choices, what blank means).
+_SWITCH_CHOICES = ("yes", "no")
+_SETTING_CHOICES: dict[str, tuple[tuple[str, ...], str]] = {
+    "tiktok.privacy_level": (("Public", "Friends", "Followers", "Only me"), "TikTok's default"),
+    "tiktok.post_mode": (("Direct", "Drafts"), "Direct"),
+    **{
+        f"tiktok.{name}": (_SWITCH_CHOICES, "TikTok's default")
+        for name in (
+            "disable_comment",
+            "disable_duet",
+            "disable_stitch",
+            "auto_add_music",
+            "is_commercial",
+            "is_branded_content",
+            "is_your_brand",
+            "user_consent",
+        )
+    },
+}
 
 # The CSV template marks its examples in this column (a CSV has no tabs to keep them
 # apart); the planner refuses a marked row (example-row). The XLSX template keeps its
@@ -66,6 +92,8 @@ _EXAMPLES_TAB_COLOR = "A6A6A6"  # grey: a tab to read, not to fill in
 EXAMPLE_MARKER_COLUMN = "example"
 EXAMPLE_MARKER = "yes"
 SHEET_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.name != EXAMPLE_MARKER_COLUMN)
+# The CSV template's columns: the sheet's, then the example marker, last.
+CSV_COLUMNS: tuple[Column, ...] = (*SHEET_COLUMNS, COLUMNS_BY_NAME[EXAMPLE_MARKER_COLUMN])
 EXAMPLES_NOTE = (
     f"Examples: bulk-scheduler reads the first tab ({CAMPAIGN_SHEET}), never this one unless "
     f"told to (--sheet {EXAMPLES_SHEET}). Copy the rows you want to the {CAMPAIGN_SHEET} tab, "
@@ -144,10 +172,10 @@ def template_csv_bytes() -> bytes:
     marked in the ``example`` column."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow([column.name for column in COLUMNS])
+    writer.writerow([column.name for column in CSV_COLUMNS])
     for example in EXAMPLE_ROWS:
         marked = {**example, EXAMPLE_MARKER_COLUMN: EXAMPLE_MARKER}
-        writer.writerow([_csv_text(marked.get(column.name)) for column in COLUMNS])
+        writer.writerow([_csv_text(marked.get(column.name)) for column in CSV_COLUMNS])
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -181,6 +209,9 @@ def _fill_campaign_sheet(sheet: Worksheet, rows: tuple[dict[str, CellValue], ...
         cell = sheet.cell(1, index)
         cell.font = _BOLD
         cell.fill = _REQUIRED_FILL if column.required else _OPTIONAL_FILL
+        for prefix, fill in _PLATFORM_FILLS.items():
+            if column.name.startswith(prefix):
+                cell.fill = fill
         cell.comment = Comment(_header_note(column), "bulk-scheduler", height=140, width=320)
 
     for row_number, example in enumerate(rows, start=2):
@@ -210,6 +241,21 @@ def _fill_campaign_sheet(sheet: Worksheet, rows: tuple[dict[str, CellValue], ...
     )
     drop_down.add(f"{media_type}2:{media_type}{VALIDATION_ROWS + 1}")
     sheet.add_data_validation(drop_down)
+    for name, (words, blank) in _SETTING_CHOICES.items():
+        letter = get_column_letter(_position(name))
+        setting = DataValidation(
+            type="list",
+            formula1=f'"{",".join(words)}"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=name,
+            error=f"Choose {', '.join(words)}, or leave blank for {blank}.",
+            showInputMessage=True,
+            promptTitle=name,
+            prompt=f"Blank: {blank}.",
+        )
+        setting.add(f"{letter}2:{letter}{VALIDATION_ROWS + 1}")
+        sheet.add_data_validation(setting)
 
 
 def _header_note(column: Column) -> str:
@@ -288,6 +334,33 @@ def _instruction_lines() -> list[tuple[str, ...]]:
         (
             f"• Up to {MAX_ACCOUNTS} per row: account ids, @username or platform:username, "
             "separated by commas, semicolons or new lines. bulk-scheduler accounts lists them.",
+        ),
+        (
+            "• Or a group: #spring-launch stands for the accounts a 'groups' tab lists under "
+            "that name (columns group and accounts; or pass --groups FILE). Groups count "
+            f"toward the {MAX_ACCOUNTS}-account limit once expanded.",
+        ),
+        (),
+        ("Platform settings (the columns on the right)",),
+        (
+            "• tiktok.* columns only for rows whose every account is a BYO TikTok account; "
+            "pinterest.* columns only for rows with a Pinterest account; never both in one row.",
+        ),
+        (
+            "• Switches: yes or no (TRUE/FALSE, ✓ and 1/0 work too). Privacy: Public, Friends, "
+            "Followers or Only me. Post mode: Direct, or Drafts (slideshows only; at most 5 "
+            "drafts per TikTok account a day).",
+        ),
+        (
+            "• Any other platform's setting: a column named settings.<platform>.<key>, e.g. "
+            "settings.youtube.title. A blank cell sends nothing.",
+        ),
+        (),
+        ("Posting slots",),
+        (
+            '• Leave scheduled_at blank and pass --slots "Mon-Fri 09:00,18:00; Sat 11:00" '
+            "--start 2031-03-01 --timezone Europe/Paris: each such row gets the next free slot, "
+            "in sheet order, the same on every run.",
         ),
         (),
         ("Running a campaign",),

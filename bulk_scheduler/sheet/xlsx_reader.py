@@ -19,9 +19,16 @@ values as the user sees them in Excel and fills in what calamine does not report
   columns is layout, and copying a caption into the next column would invent data.
   Merges that start in the header row are left alone.
 
-Formulas and error cells are found by streaming the sheet's XML from the zip,
-and only when a quick byte scan finds a ``<f>`` or ``t="e"`` at all, so plain
-sheets pay one decompression pass and nothing more. Small parts (workbook,
+- Hidden rows (``<row hidden="1">``: hidden by hand, or filtered out by an
+  autofilter, which Excel records alike) are listed in ``XlsxTable.hidden_rows``.
+- Links: a cell's hyperlink (``<hyperlink ref="D2" r:id=...>``, its address in the
+  sheet's relationships) and a ``=HYPERLINK("url", ...)`` formula give
+  ``XlsxTable.links``; the loader decides where a link stands for the cell.
+
+Formulas, error cells, hidden rows and links are found by streaming the sheet's XML
+from the zip, and only when a quick byte scan finds a ``<f>``, ``t="e"``,
+``hidden=`` or ``hyperlink`` at all, so plain sheets pay one decompression pass and
+nothing more. Small parts (workbook,
 relationships) are parsed with defusedxml; the sheet itself, once the byte scan
 has refused any DTD, with the stdlib's C parser for speed.
 
@@ -66,13 +73,17 @@ class XlsxTable:
     """The cells of one sheet: ``rows[i]`` is sheet row ``i + 1``, column ``j`` is letter ``j``.
 
     ``uncalculated`` lists ``(row_number, column_index)`` of formula cells with no
-    cached value.
+    cached value. ``hidden_rows`` lists the rows hidden by hand or by a filter (Excel
+    marks both alike). ``links`` maps ``(row_number, column_index)`` to the web address a
+    cell links to: a hyperlink on the cell, or a ``=HYPERLINK("url", "text")`` formula.
     """
 
     rows: list[list[CellValue]]
     sheet_name: str
     sheet_names: list[str]
     uncalculated: list[tuple[int, int]] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def read_xlsx(
@@ -94,7 +105,7 @@ def read_xlsx(
     # Before calamine opens it: opening inflates the shared strings.
     check_workbook_archive(path, name, archive_limits)
     try:
-        with python_calamine.CalamineWorkbook.from_path(path) as workbook:
+        with open_workbook(path) as workbook:
             sheet_names = list(workbook.sheet_names)
             chosen = choose_sheet(sheet_names, sheet, name)
             # Before calamine loads the sheet: it allocates every cell from A1 to the last.
@@ -122,14 +133,29 @@ def read_xlsx(
     rows = convert_rows(raw)
     if largest_part > MAX_CELL_CHARS:  # else no part could hold a text that long
         _refuse_long_text(rows, name)
-    uncalculated, errors = scan_formulas_and_errors(path, formulas_part, name)
+    marks = scan_formulas_and_errors(path, formulas_part, name)
+    uncalculated, errors = marks.uncalculated, marks.errors
     for row_number, column, text in errors:
         _put(rows, row_number - 1, column, text)
     for row_number, column in uncalculated:
         # No value means calamine may not have reached this cell; make sure the row exists.
         _put(rows, row_number - 1, column, None)
     fill_merged_ranges(rows, merged)
-    return XlsxTable(rows, chosen, sheet_names, uncalculated)
+    return XlsxTable(rows, chosen, sheet_names, uncalculated, marks.hidden_rows, marks.links)
+
+
+def open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
+    """calamine's workbook at ``path``. calamine picks its reader by the extension when it
+    knows it, so a file named for another format than it is (an ``.xls`` renamed
+    ``.xlsx``) is opened from its bytes, which calamine reads by content."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        from bulk_scheduler.sheet.file_kind import kind_of_extension, sniff_kind
+
+        actual = sniff_kind(path)
+        if actual in ("xlsx", "xls", "ods") and actual != kind_of_extension(path.suffix.lower()):
+            with path.open("rb") as handle:
+                return python_calamine.CalamineWorkbook.from_filelike(handle)
+    return python_calamine.CalamineWorkbook.from_path(path)
 
 
 def inspect_workbook(
@@ -279,20 +305,38 @@ _ARCHIVE_ERRORS = (
 )
 
 
-def scan_formulas_and_errors(
-    path: Path, part: str | None, name: str
-) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
-    """Formula cells with no cached value, and error cells with their text, in one sheet part.
+@dataclass(slots=True)
+class SheetMarks:
+    """What the sheet XML says that calamine does not report (see ``_scan_cells``)."""
 
-    Returns ``([(row_number, column_index)], [(row_number, column_index, "#N/A")])``;
-    ``part=None`` (the sheet has neither, or its part cannot be located) returns
-    nothing: calamine has already read the values, and this is a refinement.
+    uncalculated: list[tuple[int, int]] = field(default_factory=list)
+    errors: list[tuple[int, int, str]] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def scan_formulas_and_errors(path: Path, part: str | None, name: str) -> SheetMarks:
+    """Formula cells with no cached value, error cells with their text, hidden rows and
+    links, in one sheet part.
+
+    ``uncalculated`` holds ``(row_number, column_index)``, ``errors``
+    ``(row_number, column_index, "#N/A")``; ``part=None`` (the sheet has none of these, or
+    its part cannot be located) returns nothing: calamine has already read the values,
+    and this is a refinement.
     """
     if part is None:
-        return [], []
+        return SheetMarks()
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
-            return _scan_cells(stream)
+        with zipfile.ZipFile(path) as archive:
+            with archive.open(part) as stream:
+                marks, link_ids = _scan_cells(stream)
+            if link_ids:
+                targets = _external_targets(archive, part)
+                for cell, relationship in link_ids.items():
+                    target = targets.get(relationship)
+                    if target is not None:
+                        marks.links.setdefault(cell, target)
+            return marks
     except _ARCHIVE_ERRORS as exc:
         raise CampaignFileError(
             f"{name}: cannot be read as an Excel workbook ({_one_line(exc)})"
@@ -364,25 +408,40 @@ class _Mentions:
         if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
             raise ValueError(f"{part} declares a DTD, which a worksheet never needs")
         self.found = self.found or bool(
-            self._formula.search(chunk) or b't="e"' in chunk or b"t='e'" in chunk
+            self._formula.search(chunk)
+            or b't="e"' in chunk
+            or b"t='e'" in chunk
+            or b"hidden=" in chunk  # <row hidden="1">: hidden by hand or by a filter
+            or b"hyperlink" in chunk  # <hyperlinks><hyperlink ref="D2" r:id="rId1"/>
         )
 
 
-def _scan_cells(stream: IO[bytes]) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]]]:
-    """Stream the sheet XML: formula cells with no cached value, and error cells.
+def _scan_cells(stream: IO[bytes]) -> tuple[SheetMarks, dict[tuple[int, int], str]]:
+    """Stream the sheet XML: formula cells with no cached value, error cells, hidden rows,
+    ``=HYPERLINK("url", ...)`` formulas, and the cells' hyperlinks (by relationship id,
+    returned beside the marks: their addresses are in the sheet's relationships).
 
     The stdlib C parser with end events only: defusedxml's parser runs its
     handlers in Python and is about six times slower on a formula-heavy sheet;
     the DTD refusal above is what defusedxml would protect against here.
     """
-    uncalculated: list[tuple[int, int]] = []
-    errors: list[tuple[int, int, str]] = []
+    marks = SheetMarks()
+    uncalculated, errors = marks.uncalculated, marks.errors
+    link_ids: dict[tuple[int, int], str] = {}
     row_number = 0
     for _, element in ElementTree.iterparse(stream, events=("end",)):
+        if element.tag in _HYPERLINK_TAGS:
+            relationship = element.get(_RELATIONSHIP_ID)
+            if relationship:
+                for cell in _cells_of(element.get("ref") or ""):
+                    link_ids[cell] = relationship
+            continue
         if element.tag not in _ROW_TAGS:
             continue
         number = element.get("r")
         row_number = int(number) if number else row_number + 1
+        if element.get("hidden") in ("1", "true"):
+            marks.hidden_rows.append(row_number)
         column = -1
         for cell in element:
             if cell.tag not in _CELL_TAGS:
@@ -404,8 +463,55 @@ def _scan_cells(stream: IO[bytes]) -> tuple[list[tuple[int, int]], list[tuple[in
                 uncalculated.append((row_number, column))
             elif kind == "e" and value is not None and value.text:
                 errors.append((row_number, column, value.text))
+            if formula is not None and formula.text and "HYPERLINK" in formula.text.upper():
+                target = _hyperlink_formula_target(formula.text)
+                if target is not None:
+                    marks.links[(row_number, column)] = target
         element.clear()  # a finished row's cells are no longer needed
-    return uncalculated, errors
+    return marks, link_ids
+
+
+_HYPERLINK_TAGS = _tags("hyperlink")
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+# =HYPERLINK("https://...", "Teaser video"): the first argument when it is a text literal.
+_HYPERLINK_FORMULA = re.compile(r'^\s*(?:_xlfn\.)?HYPERLINK\(\s*"((?:[^"]|"")*)"', re.IGNORECASE)
+_RANGE = re.compile(r"([A-Za-z]{1,3})(\d+)(?::([A-Za-z]{1,3})(\d+))?")
+# A hyperlink over a range gives its address to each cell; a huge range is a mistake.
+_MAX_LINK_CELLS = 10_000
+
+
+def _hyperlink_formula_target(formula: str) -> str | None:
+    match = _HYPERLINK_FORMULA.match(formula)
+    return match.group(1).replace('""', '"') if match else None
+
+
+def _cells_of(reference: str) -> list[tuple[int, int]]:
+    """``"D2"`` -> ``[(2, 3)]``; ``"D2:D3"`` -> ``[(2, 3), (3, 3)]`` (row, column index)."""
+    match = _RANGE.fullmatch(reference.strip())
+    if match is None:
+        return []
+    first_column, first_row = _column_index(match.group(1)), int(match.group(2))
+    last_column = _column_index(match.group(3)) if match.group(3) else first_column
+    last_row = int(match.group(4)) if match.group(4) else first_row
+    rows = range(first_row, last_row + 1)
+    columns = range(first_column, last_column + 1)
+    if len(rows) * len(columns) > _MAX_LINK_CELLS:
+        return []
+    return [(row, column) for row in rows for column in columns]
+
+
+def _external_targets(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """The sheet's relationships that point outside the workbook: id -> address."""
+    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    if rels not in archive.NameToInfo:
+        return {}
+    targets: dict[str, str] = {}
+    for element in SafeET.fromstring(archive.read(rels)):
+        if element.get("TargetMode") == "External" and element.get("Type", "").endswith(
+            "/hyperlink"
+        ):
+            targets[element.get("Id", "")] = element.get("Target", "")
+    return targets
 
 
 def _column_index(letters: str) -> int:
