@@ -233,14 +233,61 @@ def test_mixed_campaign_uploads_once_and_a_rerun_uploads_nothing(folder: Path) -
         assert server.files()["files_requested"] == 2
         assert server.stats()["posts_total"] == 4
 
-        # A file whose content changed is uploaded again, and its done rows count as changed.
+        # A file whose content changed is uploaded again, and its post updated to it.
+        old_cover = sheet["s1"]["media_urls_sent"].splitlines()[0]
         (folder / "media" / "cover.jpg").write_bytes(jpeg(1080, 1920, metadata_bytes=100))
         changed = cli("run", str(campaign), "--yes", "--skip-invalid", server=server)
         assert changed.returncode == 1, changed.stderr
-        assert server.files()["uploads_completed"] == 2  # done rows are not sent again
+        assert "1 to update (media on row 3)" in changed.stdout, changed.stdout
+        assert server.files()["uploads_completed"] == 3
+        assert server.stats()["posts_total"] == 4  # updated, never posted twice
         sheet = {r["external_id"]: r for r in results(folder / "mixed.results.csv")}
-        assert sheet["s1"]["warnings"].startswith("row-changed-after-created")
-        assert "cover.jpg" in sheet["s1"]["warnings"]
+        new_cover, remote = sheet["s1"]["media_urls_sent"].splitlines()
+        assert new_cover != old_cover and new_cover.startswith(server.root_url + "/cdn/")
+        assert remote == "https://cdn.genviral.com/spring/a.jpg"
+        assert sheet["s1"]["last_action"].startswith("updated")
+        assert {p["external_id"]: p["media"] for p in posts(server)}["s1"]["urls"] == [
+            new_cover,
+            remote,
+        ]
+        assert (
+            httpx.get(new_cover, trust_env=False).content
+            == (folder / "media/cover.jpg").read_bytes()
+        )
+        # Once updated, the row is the post: the next run neither uploads nor updates.
+        patches = server.stats()["requests_by_route"].get("PATCH /posts/{id}", 0)
+        settled = cli("run", str(campaign), "--yes", "--skip-invalid", server=server)
+        assert settled.returncode == 1, settled.stderr
+        assert server.files()["uploads_completed"] == 3
+        assert server.stats()["requests_by_route"].get("PATCH /posts/{id}", 0) == patches == 1
+
+
+def test_a_done_rows_media_edited_to_a_local_file_is_uploaded_then_updated(folder: Path) -> None:
+    campaign = write_campaign(
+        folder / "edit.csv", [row("r1", "https://cdn.genviral.com/spring/b.mp4", "video")]
+    )
+    with SandboxServer() as server:
+        first = cli("run", str(campaign), "--yes", server=server)
+        assert first.returncode == 0, first.stderr
+        assert server.files()["uploads_completed"] == 0
+        # The user edits the results sheet: the post's video is now a file on their disk.
+        sheet = folder / "edit.results.csv"
+        rows = results(sheet)
+        rows[0]["media_urls"] = "media/my clip, final.mp4"
+        with sheet.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        edited = cli("run", str(sheet), "--yes", server=server)
+        assert edited.returncode == 0, edited.stderr
+        assert "1 to update (media on row 2)" in edited.stdout, edited.stdout
+        assert server.files()["uploads_completed"] == 1
+        after = results(sheet)[0]
+        assert after["media_urls"] == "media/my clip, final.mp4"  # the user's cell
+        cdn = after["media_urls_sent"]
+        assert cdn.startswith(server.root_url + "/cdn/")
+        (post,) = posts(server)
+        assert post["media"]["url"] == cdn and post["media"]["duration_sec"] == 20
 
 
 def test_an_expired_upload_url_is_asked_for_again(folder: Path) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +65,9 @@ class Update:
     body_hash: str
     known_status: str | None = None  # the post's status as last seen
     problem: str | None = None  # why it cannot be sent (the edited row has errors)
+    # When the new media holds uploaded local files: the journal's record of them (JSON,
+    # as ``JournalEntry.media``), which the row keeps once the update takes effect.
+    media: str | None = None
 
     @property
     def changed(self) -> list[str]:
@@ -144,6 +147,48 @@ def update_for(
         known_status=state.status if state is not None else None,
         problem=problem,
     )
+
+
+def changed_files(planned: PlannedRow, entry: JournalEntry) -> list[str]:
+    """The local media files of a done row (as its cell writes them) whose content changed
+    since its post was sent with them."""
+    if not entry.media or not planned.local_media:
+        return []
+    sent = {item.get("path"): item.get("sha256") for item in entry.media.get("files", [])}
+    return [
+        f.written for f in planned.local_media if f.written in sent and sent[f.written] != f.digest
+    ]
+
+
+def with_changed_files(
+    update: Update | None,
+    planned: PlannedRow,
+    entry: JournalEntry,
+    columns: Iterable[str],
+    state: PostState | None,
+) -> Update | None:
+    """``update`` (None: the row's cells are those sent) with the post's media sent again
+    when a local file it came from has new content: the run uploads it, then updates the
+    post with its new URL."""
+    if not changed_files(planned, entry) or (update is not None and "media" in update.fields):
+        return update
+    if update is None:
+        if entry.cells is None or entry.outcome is None or entry.outcome.post_id is None:
+            return None
+        if not planned.has_body or planned.has_errors or planned.payload is None:
+            return None
+        return Update(
+            row_number=planned.row.row_number,
+            external_id=entry.external_id,
+            post_id=entry.outcome.post_id,
+            fields={"media": planned.payload["media"]},
+            cells=cells_json(cells_sent(planned.row, list(columns))),
+            body_hash=body_hash(planned.payload),
+            known_status=state.status if state is not None else None,
+        )
+    if update.problem is not None or planned.payload is None:
+        return update
+    return replace(update, fields={**update.fields, "media": planned.payload["media"]})
 
 
 def retry_for(row_number: int, state: PostState | None) -> Retry | None:
@@ -320,7 +365,11 @@ async def apply_update(
             else:
                 if post is not None and update_applied(post, update.fields):
                     life.updated(
-                        action, status=post.status, scheduled_at=post.scheduled_at, warnings=[]
+                        action,
+                        status=post.status,
+                        scheduled_at=post.scheduled_at,
+                        warnings=[],
+                        media=update.media,
                     )
                     result.ok = True
                     return result
@@ -333,7 +382,11 @@ async def apply_update(
             continue
         warnings = [f"{w.code or 'WARNING'}: {w.message}".strip() for w in answer.warnings]
         life.updated(
-            action, status=answer.status, scheduled_at=answer.scheduled_at, warnings=warnings
+            action,
+            status=answer.status,
+            scheduled_at=answer.scheduled_at,
+            warnings=warnings,
+            media=update.media,
         )
         result.ok = True
         return result

@@ -225,18 +225,21 @@ class LifecycleJournal:
         status: str | None,
         scheduled_at: str | None,
         warnings: list[str],
+        media: str | None = None,
     ) -> None:
-        """An update took effect: the row's cells and body are now those of the edit."""
+        """An update took effect: the row's cells and body are now those of the edit (and
+        ``media``, when given, its record of the uploaded local files)."""
         with self._transaction():
             self._finish(action.id, DONE, None)
             self._db.execute(
                 "UPDATE rows SET cells = COALESCE(?, cells), body_hash = COALESCE(?, body_hash), "
-                "post_status = COALESCE(?, post_status), "
+                "media = COALESCE(?, media), post_status = COALESCE(?, post_status), "
                 "scheduled_at_utc = CASE WHEN ? THEN ? ELSE scheduled_at_utc END, "
                 "warnings = ?, updated_at = ? WHERE external_id = ?",
                 (
                     action.cells,
                     action.body_hash,
+                    media,
                     status,
                     "scheduled_at" in action.request,
                     scheduled_at,

@@ -49,9 +49,11 @@ from bulk_scheduler.launch.changes import (
     Update,
     apply_retries,
     apply_updates,
+    changed_files,
     describe_updates,
     retry_for,
     update_for,
+    with_changed_files,
 )
 from bulk_scheduler.launch.choices import PlanningChoices, with_slot_pins
 from bulk_scheduler.launch.dry_run import ValidationReport, is_dataframe, load_for, validate_rows
@@ -294,13 +296,9 @@ def _changed_note(planned: PlannedRow, entry: JournalEntry) -> str | None:
 
 def _media_changed_note(planned: PlannedRow, entry: JournalEntry) -> str | None:
     """Why a done row counts as changed because a local file's content changed since its
-    post was created (its cells may be the same), or None."""
-    if not entry.media or not planned.local_media:
-        return None
-    sent = {item.get("path"): item.get("sha256") for item in entry.media.get("files", [])}
-    changed = [
-        f.written for f in planned.local_media if f.written in sent and sent[f.written] != f.digest
-    ]
+    post was created (its cells may be the same), or None: for a journal from before
+    updates, which cannot update the post."""
+    changed = changed_files(planned, entry)
     if not changed:
         return None
     return (
@@ -327,6 +325,9 @@ def _not_updated_note(planned: PlannedRow, entry: JournalEntry, update: Update) 
     had = "; ".join(
         f"{name} {text!r}" for name, text in changed_cells(planned.row, entry.cells or {}).items()
     )
+    files = changed_files(planned, entry)
+    if files:
+        had = "; ".join([*([had] if had else []), f"new content in {', '.join(files)}"])
     return (
         f"{CHANGED_CODE}: {', '.join(update.changed)} changed after the post was created but "
         f"cannot be updated ({why}); this row shows the cells that were sent. The sheet had: {had}"
@@ -404,8 +405,10 @@ def plan_launch(report: ValidationReport, *, journal: Journal | None = None) -> 
             update = None
             if planned.external_id not in unsettled:
                 update = update_for(planned, entry, columns, state)
-            note = _changed_note(planned, entry) if entry.cells is None else None
-            note = note or _media_changed_note(planned, entry)
+                update = with_changed_files(update, planned, entry, columns, state)
+            note = None
+            if entry.cells is None:  # a journal from before updates: the row is only named
+                note = _changed_note(planned, entry) or _media_changed_note(planned, entry)
             if update is not None:
                 changed.append(planned)
                 updates.append(update)
@@ -510,8 +513,9 @@ async def launch(
     journal.record_many(_invalid_outcome(planned) for planned in plan.invalid)
     columns = list(input_columns(report.campaign))
     to_create = plan.to_send if plan.applies("create") else []
-    # An edit that puts a file on disk in a post's media uploads it too, before the PATCH.
-    editing = {p.external_id: p for p in plan.changed if p.local_media}
+    # An update of a post's media to files on disk (an edited cell, or a file with new
+    # content) uploads them too, before the PATCH.
+    editing = {p.external_id: p for p in plan.changed}
     edited_media = [
         editing[u.external_id]
         for u in plan.updates
@@ -558,6 +562,12 @@ async def launch(
         if outcome is not None and job.media:
             outcome.media_urls_sent = list(json.loads(job.media)["sent"])
     changes = await _apply_changes(plan, client, options, journal, execution, stop)
+    media_of = {u.row_number: u.media for u in plan.updates if u.media is not None}
+    for change in changes:
+        outcome = journal.outcome(change.row_number)
+        record = media_of.get(change.row_number) if change.kind == "update" and change.ok else None
+        if outcome is not None and record is not None:
+            outcome.media_urls_sent = list(json.loads(record)["sent"])
     # Rows planned with a warning keep it in the results, beside the API's own warnings.
     for planned in plan.to_send:
         outcome = journal.outcome(planned.row.row_number)
@@ -657,10 +667,13 @@ def with_uploaded_media(
 def _update_with_uploads(
     update: Update, planned: PlannedRow | None, uploaded: dict[str, str | UploadFailure]
 ) -> Update:
-    """``update`` with the CDN URLs of the files its new media names; one whose file could
-    not be uploaded is not sent (its ``problem`` says why)."""
+    """``update`` with the CDN URLs of the files its new media names, and the record of
+    them the row keeps; one whose file could not be uploaded is not sent (its ``problem``
+    says why)."""
     if planned is None or "media" not in update.fields or update.problem is not None:
         return update
+    if not planned.local_media:  # web addresses only: the row no longer uses uploads
+        return replace(update, media=json.dumps({"files": [], "sent": []}))
     failed = [
         uploaded.get(f.digest or "", "not uploaded")
         for f in planned.local_media
@@ -668,8 +681,8 @@ def _update_with_uploads(
     ]
     if failed:
         return replace(update, problem=_upload_messages(failed))
-    body, _ = with_uploaded_media({"media": update.fields["media"]}, planned, uploaded)  # type: ignore[arg-type]
-    return replace(update, fields={**update.fields, "media": body["media"]})
+    body, record = with_uploaded_media({"media": update.fields["media"]}, planned, uploaded)  # type: ignore[arg-type]
+    return replace(update, fields={**update.fields, "media": body["media"]}, media=record)
 
 
 def _upload_messages(failures: list[Any]) -> str:
