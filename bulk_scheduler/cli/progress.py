@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from typing import ClassVar
 
 from tqdm import tqdm
 
@@ -45,8 +47,11 @@ class Progress:
             self._bar.close()
 
 
-class ProbeBar:
-    """The media preflight's bar: URLs probed of the distinct URLs."""
+class _CountBar:
+    """A bar of ``done`` of ``total``, made at the first update that has a total (so that
+    nothing is drawn for work that turns out to be empty). Subclasses say what it counts."""
+
+    OPTIONS: ClassVar[Mapping[str, object]] = {}
 
     def __init__(self, *, enabled: bool) -> None:
         self._enabled = enabled
@@ -56,7 +61,7 @@ class ProbeBar:
         if not self._enabled or not total:
             return
         if self._bar is None:
-            self._bar = tqdm(total=total, unit="url", desc="media", file=sys.stderr, leave=False)
+            self._bar = tqdm(total=total, file=sys.stderr, leave=False, **self.OPTIONS)
         self._bar.n = done
         self._bar.refresh()
 
@@ -66,32 +71,20 @@ class ProbeBar:
             self._bar = None
 
 
-class UploadBar:
+class ProbeBar(_CountBar):
+    """The media preflight's bar: URLs probed of the distinct URLs."""
+
+    OPTIONS: ClassVar[Mapping[str, object]] = {"unit": "url", "desc": "media"}
+
+
+class UploadBar(_CountBar):
     """The uploads' bar: bytes of local media files sent, of the bytes to send, with the
     rate and ETA (tqdm's)."""
 
-    def __init__(self, *, enabled: bool) -> None:
-        self._enabled = enabled
-        self._bar: tqdm | None = None
-
-    def update(self, done: int, total: int) -> None:
-        if not self._enabled or not total:
-            return
-        if self._bar is None:
-            self._bar = tqdm(
-                total=total,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc="upload",
-                file=sys.stderr,
-                dynamic_ncols=True,
-                leave=False,
-            )
-        self._bar.n = done
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+    OPTIONS: ClassVar[Mapping[str, object]] = {
+        "unit": "B",
+        "unit_scale": True,
+        "unit_divisor": 1024,
+        "desc": "upload",
+        "dynamic_ncols": True,
+    }
