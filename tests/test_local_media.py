@@ -140,6 +140,24 @@ def test_media_dir_is_where_relative_paths_are_looked_for(folder: Path, tmp_path
     assert issues_of(found) == [], found.stdout
 
 
+def test_a_run_remembers_its_media_dir_for_the_next_commands(folder: Path, tmp_path: Path) -> None:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    campaign = write_campaign(plans / "june.csv", [row("a", "cover.jpg")])
+    with SandboxServer() as server:
+        media = str(folder / "media")
+        first = cli("run", str(campaign), "--yes", "--media-dir", media, server=server)
+        assert first.returncode == 0, first.stderr
+        # The results sheet, run again without --media-dir, finds the same file: nothing
+        # to send, nothing missing, and the plan says where the files were looked for.
+        again = cli("run", str(plans / "june.results.csv"), "--yes", server=server)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert f"--media-dir {folder / 'media'}" in again.stdout + again.stderr
+        assert server.files()["uploads_completed"] == 1
+        checked = cli("validate", str(campaign), "--offline", "--json")
+        assert issues_of(checked) == [], checked.stdout
+
+
 def test_each_bad_file_is_one_clear_issue_on_its_cell(folder: Path) -> None:
     (folder / "media" / "a folder.mp4").mkdir()
     os.symlink("loop-b.mp4", folder / "media" / "loop-a.mp4")

@@ -363,7 +363,7 @@ def _dry_run(
     # Plan as run would: with the options an earlier run of this campaign kept.
     try:
         choices = PlanningChoices(
-            source.plan, source.sheet, reading=source.reading
+            source.plan, source.sheet, reading=source.reading, media_dir=source.media_dir
         ).with_remembered(journal or default_journal_path(source.path))
     except BulkSchedulerError as exc:
         fail(str(exc))
@@ -382,7 +382,7 @@ def _dry_run(
                 base_url=url,
                 media_check=source.media_check,
                 media_progress=probe_bar.update,
-                media_dir=source.media_dir,
+                media_dir=choices.media_dir,
             )
         except ApiError as exc:  # the key was refused, or the API not reached
             fail(str(exc), ExitStatus.FATAL_API)

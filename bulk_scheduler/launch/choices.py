@@ -37,6 +37,9 @@ class PlanningChoices:
     reused: tuple[str, ...] = ()  # the options taken from the journal, as flags
     # How the file is read: --header-row, --encoding, --include-hidden.
     reading: ReadOptions = field(default_factory=ReadOptions)
+    # --media-dir: where relative media file paths are looked for (kept as an absolute
+    # path, so that a run of the results sheet written elsewhere finds the same files).
+    media_dir: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
         options = self.options
@@ -54,6 +57,7 @@ class PlanningChoices:
             "header_row": self.reading.header_row,
             "encoding": self.reading.encoding,
             "include_hidden": self.reading.include_hidden,
+            "media_dir": str(self.media_dir.absolute()) if self.media_dir is not None else None,
         }
 
     def with_remembered(self, journal_file: Path | None) -> PlanningChoices:
@@ -100,7 +104,12 @@ class PlanningChoices:
             # Rows an earlier run sent must stay rows of the campaign, not posts it lost.
             reading = replace(reading, include_hidden=True)
             reused.append("--include-hidden")
-        return PlanningChoices(options, sheet, skip, tuple(reused), reading)
+        media_dir = self.media_dir
+        kept = saved.get("media_dir")
+        if media_dir is None and isinstance(kept, str) and Path(kept).is_dir():
+            media_dir = Path(kept)
+            reused.append(f"--media-dir {kept}")
+        return PlanningChoices(options, sheet, skip, tuple(reused), reading, media_dir)
 
     def note(self) -> str | None:
         if not self.reused:

@@ -949,7 +949,11 @@ def run_campaign(
     if journal_file is None and campaign_file is not None and not journal_in_memory:
         journal_file = default_journal_path(campaign_file)
     choices = PlanningChoices(
-        plan_options or PlanOptions(), sheet, skip_invalid, reading=reading or ReadOptions()
+        plan_options or PlanOptions(),
+        sheet,
+        skip_invalid,
+        reading=reading or ReadOptions(),
+        media_dir=Path(media_dir) if media_dir is not None else None,
     )
     choices = choices.with_remembered(journal_file)
     options, sheet, skip_invalid = choices.options, choices.sheet, choices.skip_invalid
@@ -976,7 +980,7 @@ def run_campaign(
         raise FatalApiError(
             f"{exc} (nothing was sent; no file was changed)", exc.status, exc.error_code
         ) from None
-    folder = Path(media_dir) if media_dir is not None else None
+    folder = choices.media_dir
     with open_journal(campaign_path, journal_path, in_memory=journal_in_memory) as journal:
         rebuilt = rebuild_stale_results(
             lambda: validate_rows(campaign, options, None, media_dir=folder), journal, results
