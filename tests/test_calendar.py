@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulk_scheduler.api.contract import Account
 from bulk_scheduler.cli.commands import cli
@@ -36,6 +38,8 @@ from bulk_scheduler.launch.calendar import (
     mark_holes,
     page_zone,
     parse_duration,
+    platform_of,
+    sheet_links,
     weeks_of,
 )
 from bulk_scheduler.launch.calendar_page import default_calendar_path, write_page
@@ -755,7 +759,7 @@ def test_links_are_read_from_the_journal_while_a_run_holds_it(
 
 def test_a_state_of_another_post_gives_no_links(published: Published) -> None:
     """A row whose post was made again (its journalled post_id is not the state's) takes
-    neither the state's status nor its links."""
+    none of the state's links."""
     report = validate_campaign(published.sheet, media_check=False)
     path = default_journal_path(published.sheet)
     entries = read_entries(path)
@@ -768,3 +772,61 @@ def test_a_state_of_another_post_gives_no_links(published: Published) -> None:
     stale[posted["external_id"]] = replace(states[posted["external_id"]], post_id="another")
     record = journal_records(report.planned, entries, stale)[posted["row"]]
     assert record.links == ()
+    # A post cancelled after a failure is gone: its card names no failed account.
+    failed = next(row for row in published.rows.values() if row["status"] == "failed")
+    assert [link.status for link in records[failed["row"]].links] == ["failed", "failed"]
+    gone = dict(states)
+    gone[failed["external_id"]] = replace(states[failed["external_id"]], status="canceled")
+    record = journal_records(report.planned, entries, gone)[failed["row"]]
+    assert (record.status, record.links) == ("canceled", ())
+
+
+# -- the results sheet's cells, however they were written --------------------------------------
+
+
+def test_urls_are_paired_with_their_accounts_as_well_as_the_cells_allow() -> None:
+    # By the handle in the URL's path, whatever the order.
+    assert sheet_links(
+        "https://www.tiktok.com/@brand/video/1\nhttps://www.youtube.com/@BrandHQ/shorts/2",
+        "@brandhq posted; @brand posted",
+    ) == (
+        PublishedLink("@brandhq", "https://www.youtube.com/@BrandHQ/shorts/2", "posted"),
+        PublishedLink("@brand", "https://www.tiktok.com/@brand/video/1", "posted"),
+    )
+    # In order, when the URLs carry no handle and as many are left as posted accounts;
+    # a failed account's message may hold "; ".
+    assert sheet_links(
+        "https://www.instagram.com/p/Cx1/  https://youtu.be/abc",
+        "@brand.ig posted; @brandhq failed: quota reached; try tomorrow; @brand_yt posted",
+    ) == (
+        PublishedLink("@brand.ig", "https://www.instagram.com/p/Cx1/", "posted"),
+        PublishedLink("@brandhq", "", "failed", "quota reached; try tomorrow"),
+        PublishedLink("@brand_yt", "https://youtu.be/abc", "posted"),
+    )
+    # Else by platform (or host): no account is named that cannot be told.
+    assert sheet_links("https://youtu.be/abc\nhttps://example.com/p/1", "@a posted") == (
+        PublishedLink("YouTube", "https://youtu.be/abc"),
+        PublishedLink("example.com", "https://example.com/p/1"),
+    )
+    assert sheet_links("https://www.instagram.com/p/Cx1/", "") == (
+        PublishedLink("Instagram", "https://www.instagram.com/p/Cx1/"),
+    )
+    # Only web addresses become links; a scheduled account shows nothing yet.
+    assert (
+        sheet_links(
+            "javascript:alert(1)\nftp://x/y\nwww.tiktok.com/@a/video/1",
+            "@a scheduled; @b scheduled",
+        )
+        == ()
+    )
+    assert platform_of("https://vm.tiktok.com/ZM1/") == "TikTok"
+    assert platform_of("https://tiktok.sandbox.invalid/@a/1") == "TikTok"
+
+
+@given(urls=st.text(max_size=200), states=st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_any_cell_text_gives_links_never_an_error(urls: str, states: str) -> None:
+    for cells in ((urls, states), (f"https://x.com/{urls}", f"@a posted; {states}")):
+        for link in sheet_links(*cells):
+            assert link.url == "" or link.safe_url == link.url
+            assert link.url or link.status == "failed"

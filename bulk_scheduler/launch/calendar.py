@@ -483,6 +483,8 @@ def _record_of(
         post_status = state.status or post_status
         found = (_delivery(account, names or {}) for account in state.accounts)
         links = tuple(link for link in found if link is not None)
+        if post_status == "canceled":  # the post is gone: its failures are past
+            links = tuple(link for link in links if link.url)
     return PostRecord(
         result=str(outcome.result),
         post_id=outcome.post_id,
