@@ -478,7 +478,8 @@ def _record_of(
     names: Mapping[str, str] | None = None,
 ) -> PostRecord:
     """The record of a journal's outcome; with the post's state when it is that post's."""
-    post_status, links = outcome.post_status, ()
+    post_status = outcome.post_status
+    links: tuple[PublishedLink, ...] = ()
     if state is not None and outcome.post_id and state.post_id == outcome.post_id:
         post_status = state.status or post_status
         found = (_delivery(account, names or {}) for account in state.accounts)
