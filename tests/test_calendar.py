@@ -9,18 +9,21 @@ try to run scripts. A screenshot of the sample campaign's page is saved as a tes
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulk_scheduler.api.contract import Account
 from bulk_scheduler.cli.commands import cli
@@ -30,14 +33,19 @@ from bulk_scheduler.launch.calendar import (
     PostRecord,
     PublishedLink,
     build_calendar,
+    journal_records,
     mark_close_posts,
     mark_holes,
     page_zone,
     parse_duration,
+    platform_of,
+    sheet_links,
     weeks_of,
 )
 from bulk_scheduler.launch.calendar_page import default_calendar_path, write_page
 from bulk_scheduler.launch.dry_run import validate_campaign
+from bulk_scheduler.launch.journal import Journal, default_journal_path, read_entries
+from bulk_scheduler.launch.lifecycle_journal import read_post_states
 from bulk_scheduler.sandbox.server import SandboxServer
 from tests.browser import browser_missing, chromium
 from tests.calendar_sample import (
@@ -51,6 +59,9 @@ from tests.calendar_sample import (
     screenshot,
     served_sample,
 )
+from tests.test_lifecycle import DAY
+from tests.test_lifecycle import campaign as lifecycle_campaign
+from tests.test_lifecycle import cli as command
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -593,3 +604,229 @@ def test_only_the_pages_own_script_may_run(browser: WebDriver, tmp_path: Path) -
     browser.get(path.resolve().as_uri())
     assert browser.execute_script("return window.calendarReady === true")  # ours ran
     assert browser.execute_script("return window.pwned === undefined")  # theirs did not
+
+
+# -- after `status`: each post's status and its published links ------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    """A campaign run against the sandbox, published (some deliveries failing), refreshed
+    by ``status``, and its calendar page written; ``rows`` are what ``status --json`` said
+    of each row, by sheet row."""
+
+    sheet: Path
+    page: Path
+    rows: dict[int, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
+    folder = tmp_path_factory.mktemp("published")
+    sheet = lifecycle_campaign(folder / "life.csv", near=6, far=2)
+    page = folder / "life.calendar.html"
+    with SandboxServer() as server:
+        run = command(server, "run", sheet, "--yes", "--no-media-check", "--quiet")
+        assert run.returncode == 0, run.stderr
+        # The publisher delivers the six posts due within five days, 40% of the deliveries
+        # failing: with this seed some posts are posted, some failed, some partial.
+        server.set_faults(publish_fail_rate=0.4, seed=8)
+        delivered = server.publish(advance_seconds=5 * DAY)
+        assert min(delivered[k] for k in ("posted", "failed", "partial")) >= 1, delivered
+        status = command(server, "status", sheet, "--json")
+        assert status.returncode == 1, status.stderr  # some posts failed
+        made = command(server, "calendar", sheet, "-o", page, "--no-media-check")
+        assert made.returncode == 0, made.stderr
+    assert "status: " in made.stdout and "posted" in made.stdout, made.stdout
+    report = json.loads(status.stdout)
+    yield Published(sheet, page, {row["row"]: row for row in report["rows"]})
+
+
+STATUS_COLOURS = {  # the status badge's background, as the browser computes it
+    "posted": ("t-good", "rgba(26, 127, 55, 1)"),
+    "failed": ("t-bad", "rgba(207, 34, 46, 1)"),
+    "partial": ("t-warn", "rgba(154, 103, 0, 1)"),
+    "scheduled": ("t-wait", "rgba(9, 105, 218, 1)"),
+}
+
+
+def check_published_cards(driver: WebDriver, rows: dict[int, dict[str, Any]]) -> None:
+    """Every card shows its post's status in its colour, a link per account the post was
+    published on (to that URL), and each account it failed on by name, unlinked, with the
+    platform's message on hover."""
+    from selenium.webdriver.common.by import By
+
+    assert len(cards(driver)) == len(rows)
+    seen = set()
+    for number, row in rows.items():
+        element = card(driver, number)
+        status = row["status"]
+        seen.add(status)
+        tone, colour = STATUS_COLOURS[status]
+        assert element.get_attribute("data-s") == status
+        assert tone in element.get_attribute("class").split()
+        badge = element.find_element(By.CSS_SELECTOR, ".top .st")
+        assert badge.text == status
+        assert badge.value_of_css_property("background-color") == colour
+        links = [
+            (a.text, a.get_attribute("href"))
+            for a in element.find_elements(By.CSS_SELECTOR, ".rec a")
+        ]
+        expected = [
+            (account["handle"], account["published_url"])
+            for account in row["accounts"]
+            if account["status"] == "posted"
+        ]
+        assert links == expected, number
+        assert all(url.startswith("https://") for _, url in expected)
+        failed = [
+            (f"{account['handle']} failed", account.get("error_message"))
+            for account in row["accounts"]
+            if account["status"] == "failed"
+        ]
+        shown = [
+            (span.text, span.get_attribute("title"))
+            for span in element.find_elements(By.CSS_SELECTOR, ".rec .acct")
+        ]
+        assert shown == failed, number
+        assert all(message for _, message in failed)
+        assert (status == "posted") == (len(links) == 2 and not failed)
+    assert seen == {"posted", "failed", "partial", "scheduled"}
+
+
+@needs_browser
+def test_after_status_each_card_shows_its_status_and_links_to_its_posts(
+    browser: WebDriver, published: Published
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(published.page.resolve().as_uri())
+    check_published_cards(browser, published.rows)
+    header = browser.find_element(By.TAG_NAME, "header").text
+    assert "statuses from life.journal.sqlite" in header
+    legend = [i.text for i in browser.find_elements(By.CSS_SELECTOR, ".legend i")]
+    assert legend == ["failed", "partial", "posted", "scheduled"]
+    choose(browser, "f-status", "failed")
+    failed = [number for number, row in published.rows.items() if row["status"] == "failed"]
+    assert [int(c.get_attribute("data-row")) for c in cards(browser, shown=True)] == failed
+
+
+@needs_browser
+def test_the_results_sheet_alone_gives_the_same_statuses_and_links(
+    browser: WebDriver, published: Published, tmp_path: Path
+) -> None:
+    """Without the journal (deleted, or the results sheet sent to a colleague), the links
+    come from the results sheet's published_urls and account_states cells."""
+    from selenium.webdriver.common.by import By
+
+    folder = tmp_path / "sheet-only"
+    shutil.copytree(published.sheet.parent, folder, ignore=shutil.ignore_patterns("*.html"))
+    shutil.rmtree(folder / ".bulk_scheduler")
+    campaign = folder / published.sheet.name
+    out = folder / "page.html"
+    code, stdout, err = invoke(["calendar", str(campaign), "--offline", "-o", str(out)])
+    assert code == 0, stdout + err
+    browser.get(out.resolve().as_uri())
+    check_published_cards(browser, published.rows)
+    assert "statuses from life.results.csv" in browser.find_element(By.TAG_NAME, "header").text
+
+
+def test_links_are_read_from_the_journal_while_a_run_holds_it(
+    published: Published, tmp_path: Path
+) -> None:
+    """The page reads the journal's post states read-only: while a run holds the journal's
+    lock, and without changing a byte of it; a journal from before ``status`` has none."""
+    folder = tmp_path / "locked"
+    shutil.copytree(published.sheet.parent, folder, ignore=shutil.ignore_patterns("*.html"))
+    path = default_journal_path(folder / published.sheet.name)
+    with Journal(path):  # a run in progress
+        before = path.read_bytes()
+        states = read_post_states(path)
+        assert path.read_bytes() == before
+    by_row = {row["external_id"]: row for row in published.rows.values()}
+    assert {key: state.status for key, state in states.items()} == {
+        key: row["status"] for key, row in by_row.items()
+    }
+    for key, state in states.items():
+        assert [(a["handle"], a["status"], a["published_url"]) for a in state.accounts] == [
+            (a["handle"], a["status"], a.get("published_url")) for a in by_row[key]["accounts"]
+        ]
+    older = tmp_path / "older.journal.sqlite"
+    Journal(older).close()  # the rows table only
+    assert read_post_states(older) == {}
+    assert read_post_states(tmp_path / "none.sqlite") == {}
+
+
+def test_a_state_of_another_post_gives_no_links(published: Published) -> None:
+    """A row whose post was made again (its journalled post_id is not the state's) takes
+    none of the state's links."""
+    report = validate_campaign(published.sheet, media_check=False)
+    path = default_journal_path(published.sheet)
+    entries = read_entries(path)
+    states = read_post_states(path)
+    records = journal_records(report.planned, entries, states)
+    posted = next(row for row in published.rows.values() if row["status"] == "posted")
+    assert records[posted["row"]].status == "posted"
+    assert len(records[posted["row"]].links) == 2
+    stale = dict(states)
+    stale[posted["external_id"]] = replace(states[posted["external_id"]], post_id="another")
+    record = journal_records(report.planned, entries, stale)[posted["row"]]
+    assert record.links == ()
+    # A post cancelled after a failure is gone: its card names no failed account.
+    failed = next(row for row in published.rows.values() if row["status"] == "failed")
+    assert [link.status for link in records[failed["row"]].links] == ["failed", "failed"]
+    gone = dict(states)
+    gone[failed["external_id"]] = replace(states[failed["external_id"]], status="canceled")
+    record = journal_records(report.planned, entries, gone)[failed["row"]]
+    assert (record.status, record.links) == ("canceled", ())
+
+
+# -- the results sheet's cells, however they were written --------------------------------------
+
+
+def test_urls_are_paired_with_their_accounts_as_well_as_the_cells_allow() -> None:
+    # By the handle in the URL's path, whatever the order.
+    assert sheet_links(
+        "https://www.tiktok.com/@brand/video/1\nhttps://www.youtube.com/@BrandHQ/shorts/2",
+        "@brandhq posted; @brand posted",
+    ) == (
+        PublishedLink("@brandhq", "https://www.youtube.com/@BrandHQ/shorts/2", "posted"),
+        PublishedLink("@brand", "https://www.tiktok.com/@brand/video/1", "posted"),
+    )
+    # In order, when the URLs carry no handle and as many are left as posted accounts;
+    # a failed account's message may hold "; ".
+    assert sheet_links(
+        "https://www.instagram.com/p/Cx1/  https://youtu.be/abc",
+        "@brand.ig posted; @brandhq failed: quota reached; try tomorrow; @brand_yt posted",
+    ) == (
+        PublishedLink("@brand.ig", "https://www.instagram.com/p/Cx1/", "posted"),
+        PublishedLink("@brandhq", "", "failed", "quota reached; try tomorrow"),
+        PublishedLink("@brand_yt", "https://youtu.be/abc", "posted"),
+    )
+    # Else by platform (or host): no account is named that cannot be told.
+    assert sheet_links("https://youtu.be/abc\nhttps://example.com/p/1", "@a posted") == (
+        PublishedLink("YouTube", "https://youtu.be/abc"),
+        PublishedLink("example.com", "https://example.com/p/1"),
+    )
+    assert sheet_links("https://www.instagram.com/p/Cx1/", "") == (
+        PublishedLink("Instagram", "https://www.instagram.com/p/Cx1/"),
+    )
+    # Only web addresses become links; a scheduled account shows nothing yet.
+    assert (
+        sheet_links(
+            "javascript:alert(1)\nftp://x/y\nwww.tiktok.com/@a/video/1",
+            "@a scheduled; @b scheduled",
+        )
+        == ()
+    )
+    assert platform_of("https://vm.tiktok.com/ZM1/") == "TikTok"
+    assert platform_of("https://tiktok.sandbox.invalid/@a/1") == "TikTok"
+
+
+@given(urls=st.text(max_size=200), states=st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_any_cell_text_gives_links_never_an_error(urls: str, states: str) -> None:
+    for cells in ((urls, states), (f"https://x.com/{urls}", f"@a posted; {states}")):
+        for link in sheet_links(*cells):
+            assert link.url == "" or link.safe_url == link.url
+            assert link.url or link.status == "failed"

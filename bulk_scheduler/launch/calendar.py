@@ -17,7 +17,9 @@ The marks that help read a month:
 What a launch recorded of a row comes from its journal (the truth of what was sent),
 else from result columns of a results sheet (the campaign itself, or the results sheet
 beside it): the result, the post id and status, and per account the published links
-(:class:`PublishedLink`) when the record holds them.
+(:class:`PublishedLink`). Those come from ``bulk-scheduler status``: the journal's post
+states (each account's delivery as the API last showed it), else the results sheet's
+``published_urls`` and ``account_states`` cells, paired as well as their text allows.
 """
 
 from __future__ import annotations
@@ -29,16 +31,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bulk_scheduler.api.contract import Account
+from bulk_scheduler.api.contract import POST_STATUSES, Account
 from bulk_scheduler.campaign import Campaign, CampaignRow
 from bulk_scheduler.checks.accounts import PLATFORM_NAMES, UUID_PATTERN
 from bulk_scheduler.checks.media_urls import IMAGE_LIKE_EXTENSIONS
 from bulk_scheduler.checks.planner import PlannedRow
 from bulk_scheduler.issues import RowIssue
 from bulk_scheduler.launch.journal import JournalEntry
+from bulk_scheduler.launch.lifecycle_journal import PostState
 from bulk_scheduler.launch.record import changed_cells
 from bulk_scheduler.outcome import RowOutcome
 
@@ -96,11 +100,15 @@ class AccountLabel:
 
 @dataclass(frozen=True, slots=True)
 class PublishedLink:
-    """A post as published on one account: its public URL, and that account's status."""
+    """A post as published on one account: its public URL, and that account's status.
+
+    A delivery that failed has no URL (``url`` is ``""``): the card names its account and
+    status, with the API's ``error`` on hover, and links nothing."""
 
     account: str
     url: str
     status: str | None = None
+    error: str | None = None
 
     @property
     def safe_url(self) -> str | None:
@@ -439,22 +447,68 @@ def _card_order(card: Card) -> tuple[datetime, int]:
 # -- what a launch recorded ----------------------------------------------------------------
 
 
-def _record_of(outcome: RowOutcome, source: Literal["journal", "results"]) -> PostRecord:
+# A delivery the card shows although it has no link: the account the post failed on.
+UNLINKED_SHOWN = frozenset({"failed"})
+
+
+def _text(value: Any) -> str | None:
+    """A state's field as text (a journal written by hand may hold anything)."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value).strip() or None
+
+
+def _delivery(account: Mapping[str, Any], names: Mapping[str, str]) -> PublishedLink | None:
+    """One account's delivery in a post state, as the card shows it (None: nothing to show)."""
+    account_id = _text(account.get("account_id")) or "?"
+    handle = _text(account.get("handle"))
+    if handle is None or handle == account_id:  # the refresh did not know its username
+        handle = names.get(account_id, handle or account_id)
+    status = _text(account.get("status"))
+    url = _text(account.get("published_url")) or ""
+    if not url and status not in UNLINKED_SHOWN:
+        return None
+    return PublishedLink(handle, url, status, _text(account.get("error_message")))
+
+
+def _record_of(
+    outcome: RowOutcome,
+    source: Literal["journal", "results"],
+    state: PostState | None = None,
+    names: Mapping[str, str] | None = None,
+) -> PostRecord:
+    """The record of a journal's outcome; with the post's state when it is that post's."""
+    post_status = outcome.post_status
+    links: tuple[PublishedLink, ...] = ()
+    if state is not None and outcome.post_id and state.post_id == outcome.post_id:
+        post_status = state.status or post_status
+        found = (_delivery(account, names or {}) for account in state.accounts)
+        links = tuple(link for link in found if link is not None)
+        if post_status == "canceled":  # the post is gone: its failures are past
+            links = tuple(link for link in links if link.url)
     return PostRecord(
         result=str(outcome.result),
         post_id=outcome.post_id,
-        post_status=outcome.post_status,
+        post_status=post_status,
         message=outcome.error_message,
+        links=links,
         source=source,
     )
 
 
 def journal_records(
-    planned: Sequence[PlannedRow], entries: Iterable[JournalEntry]
+    planned: Sequence[PlannedRow],
+    entries: Iterable[JournalEntry],
+    states: Mapping[str, PostState] | None = None,
 ) -> dict[int, PostRecord]:
     """Each row's record in the journal: found by its external_id, else (an offline plan
     may make another id than the online run did) by its row number when the journal's
-    cells for that row are the sheet's."""
+    cells for that row are the sheet's.
+
+    ``states`` are the journal's post states by external_id (what ``status`` last saw):
+    a row's post takes its status and per-account links from the state of the same post
+    (the same post_id: a state of a post since re-created is not this one's)."""
+    states = states or {}
     by_id: dict[str, JournalEntry] = {}
     by_row: dict[int, JournalEntry] = {}
     for entry in entries:
@@ -474,7 +528,9 @@ def journal_records(
             ):
                 entry = candidate
         if entry is not None and entry.outcome is not None:
-            records[plan.row.row_number] = _record_of(entry.outcome, "journal")
+            names = {account.id: _resolved(account).handle for account in plan.resolved_accounts}
+            state = states.get(entry.external_id)
+            records[plan.row.row_number] = _record_of(entry.outcome, "journal", state, names)
     return records
 
 
@@ -505,9 +561,133 @@ def sheet_records(planned: Sequence[PlannedRow], results: Campaign | None) -> di
             post_id=row.text("post_id") or None,
             post_status=row.text("post_status") or None,
             message=row.text("error_message") or None,
+            links=sheet_links(row.text("published_urls"), row.text("account_states")),
             source="results",
         )
     return records
+
+
+# -- the published links a results sheet's cells hold ---------------------------------------
+
+# An account's part of an ``account_states`` cell: "@brand posted", "@brandhq failed: <why>".
+_DELIVERY = re.compile(r"(?P<handle>\S+) (?P<status>[a-z_]+|\?)(?:: (?P<error>.*))?", re.DOTALL)
+DELIVERY_STATUSES = frozenset(POST_STATUSES) | {"?", "unknown", "not_found"}
+# The web addresses of the platforms whose host does not name them.
+PLATFORM_HOSTS = {
+    "youtu.be": "youtube",
+    "fb.watch": "facebook",
+    "fb.com": "facebook",
+    "pin.it": "pinterest",
+    "twitter.com": "x",
+    "bsky.app": "bluesky",
+    "vm.tiktok.com": "tiktok",
+}
+
+
+@dataclass(slots=True)
+class _Delivery:
+    handle: str
+    status: str | None
+    error: str | None
+    url: str = ""
+
+
+def parse_account_states(text: str) -> list[_Delivery]:
+    """The accounts of an ``account_states`` cell, in order: ``"@brand posted; @brandhq
+    failed: quota; try later"`` -> @brand posted, @brandhq failed ("quota; try later").
+    A part that is not "handle status" continues the message before it; text that is not
+    the column's at all gives nothing."""
+    deliveries: list[_Delivery] = []
+    for piece in text.split(";"):
+        part = piece.strip()
+        if not part:
+            continue
+        match = _DELIVERY.fullmatch(part)
+        if match is not None and match["status"] in DELIVERY_STATUSES:
+            status = None if match["status"] == "?" else match["status"]
+            error = (match["error"] or "").strip() or None
+            deliveries.append(_Delivery(match["handle"], status, error))
+        elif deliveries and (before := deliveries[-1]).error is not None:
+            before.error = f"{before.error}; {part}"  # a message that holds "; "
+    return deliveries
+
+
+def _web_urls(text: str) -> list[str]:
+    """The http(s) addresses of a ``published_urls`` cell (one a line), each once."""
+    urls: list[str] = []
+    for word in text.split():
+        url = word.strip("<>\"'(),")
+        if url.lower().startswith(("https://", "http://")) and url not in urls:
+            try:
+                if urlsplit(url).hostname:
+                    urls.append(url)
+            except ValueError:  # e.g. a bad IPv6 literal
+                continue
+    return urls
+
+
+def platform_of(url: str) -> str:
+    """What names a published URL when no account does: its platform, else its host.
+
+    >>> platform_of("https://www.tiktok.com/@brand/video/1"), platform_of("https://youtu.be/x")
+    ('TikTok', 'YouTube')
+    >>> platform_of("https://example.com/p/1")
+    'example.com'
+    """
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    platform = PLATFORM_HOSTS.get(host)
+    if platform is None:
+        labels = host.split(".")
+        known = [label for label in labels[:-1] if label in PLATFORM_NAMES]
+        platform = known[-1] if known else None
+    return PLATFORM_NAMES[platform] if platform else host or url
+
+
+def _names_in(url: str) -> set[str]:
+    """The account names a URL's path can carry: ``/@brand/video/1`` -> {"brand"}, and the
+    first segment as is (``instagram.com/brand/...``)."""
+    segments = [segment.lower() for segment in urlsplit(url).path.split("/") if segment]
+    names = {segment[1:] for segment in segments if segment.startswith("@")}
+    if segments:
+        names.add(segments[0])
+    return names
+
+
+def sheet_links(urls_cell: str, states_cell: str) -> tuple[PublishedLink, ...]:
+    """The published links a results sheet's ``published_urls`` and ``account_states``
+    cells hold, each URL paired with its account as well as the cells allow:
+
+    - by the handle in the URL's path (``tiktok.com/@brand/video/1`` is @brand's);
+    - else in order: ``status`` writes the URLs in the order of the accounts that have
+      one, so when as many URLs are left as posted accounts, they pair one by one;
+    - else the URL is named by its platform (or host).
+
+    Accounts that failed show without a link. Only http(s) URLs become links."""
+    deliveries = parse_account_states(states_cell)
+    urls = _web_urls(urls_cell)
+    left: list[str] = []
+    for url in urls:
+        names = _names_in(url)
+        owner = next(
+            (d for d in deliveries if not d.url and d.handle.lower().lstrip("@") in names),
+            None,
+        )
+        if owner is None:
+            left.append(url)
+        else:
+            owner.url = url
+    waiting = [d for d in deliveries if not d.url and d.status == "posted"]
+    if left and len(left) == len(waiting):
+        for delivery, url in zip(waiting, left, strict=True):
+            delivery.url = url
+        left = []
+    links = [
+        PublishedLink(d.handle, d.url, d.status, d.error)
+        for d in deliveries
+        if d.url or d.status in UNLINKED_SHOWN
+    ]
+    links.extend(PublishedLink(platform_of(url), url) for url in left)
+    return tuple(links)
 
 
 # The cells that make a post: a results sheet's row is the campaign's row when these agree.

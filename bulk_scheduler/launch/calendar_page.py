@@ -37,6 +37,7 @@ from bulk_scheduler.launch.calendar import (
     sheet_records,
 )
 from bulk_scheduler.launch.journal import default_journal_path, read_entries
+from bulk_scheduler.launch.lifecycle_journal import read_post_states
 from bulk_scheduler.sheet.loader import load_campaign
 from bulk_scheduler.sheet.results import default_results_path, write_atomically
 
@@ -59,6 +60,7 @@ STATUS_TONES: dict[str, str] = {
     "canceled": "idle",
     "partial": "warn",
     "unknown": "warn",
+    "not_found": "warn",  # status found no such post (deleted outside the tool)
     "failed": "bad",
     "rejected": "bad",
     "error": "bad",
@@ -126,7 +128,8 @@ def render_page(page: CalendarPage) -> str:
 def post_records(
     report: ValidationReport, journal_path: Path | None = None
 ) -> tuple[dict[int, PostRecord], str | None]:
-    """What the journal (else a results sheet) recorded of each row, and where from.
+    """What the journal (else a results sheet) recorded of each row, and where from: the
+    result, and after ``status`` the post's status and its published links.
 
     The journal is ``journal_path``, else the campaign's default one; the results sheet is
     the campaign itself when it has result columns, else ``<campaign>.results.<ext>``
@@ -135,7 +138,7 @@ def post_records(
     campaign = report.campaign
     journal = journal_path or default_journal_path(Path(campaign.path))
     try:
-        records = journal_records(report.planned, read_entries(journal))
+        records = journal_records(report.planned, read_entries(journal), read_post_states(journal))
     except sqlite3.Error:
         records = {}
     if records:

@@ -16,11 +16,14 @@ leaves either the intent or its outcome, never half of one.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bulk_scheduler.launch.journal import Journal
@@ -330,6 +333,40 @@ class LifecycleJournal:
             action = last.get(outcome.external_id)
             if action is not None and action.post_id == outcome.post_id:
                 outcome.last_action = describe_action(action)
+
+
+def read_post_states(path: Path) -> dict[str, PostState]:
+    """The post states of the journal at ``path`` by external_id, read as
+    :func:`~bulk_scheduler.launch.journal.read_entries` reads its rows: without its lock and
+    without writing to it (a run in progress may hold the lock). ``{}`` when there is no
+    journal there or it has no ``post_states`` table (a journal from before ``status``); a
+    state whose accounts cannot be read has none. Raises ``sqlite3.Error`` for a file that
+    is not a journal."""
+    if not path.is_file():
+        return {}
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+        db.execute("PRAGMA busy_timeout=5000")
+        if not db.execute("PRAGMA table_info(post_states)").fetchall():
+            return {}
+        rows = db.execute(
+            "SELECT external_id, post_id, status, accounts, created_at, checked_at FROM post_states"
+        ).fetchall()
+    return {
+        external_id: PostState(external_id, post_id, status, _accounts_of(accounts), *times)
+        for external_id, post_id, status, accounts, *times in rows
+    }
+
+
+def _accounts_of(text: str | None) -> list[dict[str, Any]]:
+    """The per-account states kept as JSON: the dicts among them (none when unreadable)."""
+    try:
+        accounts = json.loads(text or "[]")
+    except ValueError:
+        return []
+    if not isinstance(accounts, list):
+        return []
+    return [account for account in accounts if isinstance(account, dict)]
 
 
 def describe_accounts(accounts: Iterable[dict[str, Any]]) -> str:
