@@ -320,6 +320,28 @@ def test_published_links_and_hostile_cells(browser: WebDriver, tmp_path: Path) -
     assert "partial" in card(browser, 3).text
 
 
+@needs_browser
+def test_a_local_image_is_its_cards_thumbnail(browser: WebDriver, tmp_path: Path) -> None:
+    """The sample with media on the disk: a slideshow's first image is a file there, shown
+    from the disk (a ``file:`` URL the page's policy allows for images only)."""
+    from selenium.webdriver.common.by import By
+
+    sample = ROOT / "sample_campaigns" / "local_media_campaign.csv"
+    page = tmp_path / "local.html"
+    code, out, err = invoke(["calendar", str(sample), "--offline", "-o", str(page)])
+    assert code == 0, out + err
+    browser.get(page.resolve().as_uri())
+    (image,) = card(browser, 3).find_elements(By.CSS_SELECTOR, "img")
+    cover = ROOT / "sample_campaigns" / "media" / "cover.jpg"
+    assert image.get_attribute("src") == cover.resolve().as_uri()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_script("arguments[0].scrollIntoView()", image)  # lazy: loads when shown
+    loaded = "return arguments[0].complete && arguments[0].naturalWidth"
+    WebDriverWait(browser, 10).until(lambda _: browser.execute_script(loaded, image) > 0)
+    assert card(browser, 2).find_elements(By.CSS_SELECTOR, "img") == []  # a video
+
+
 # -- without a browser ---------------------------------------------------------------------
 
 

@@ -309,9 +309,17 @@ def _resolved(account: Account) -> AccountLabel:
 
 
 def _thumbnail(planned: PlannedRow) -> str | None:
-    """The first image URL of the row, when it is one a browser can show."""
+    """The first image of the row a browser can show: a web address, or an image file on
+    this disk (as a ``file:`` URL, which a page opened from the disk shows)."""
     invalid = set(planned.invalid_media_urls)
+    local = {f.written: f for f in planned.local_media}
     for url, extension in zip(planned.media_urls, planned.media_extensions, strict=False):
+        file = local.get(url)
+        if file is not None:
+            kind = (file.extension or "").lower()
+            if file.path and not file.problems and kind in IMAGE_LIKE_EXTENSIONS:
+                return Path(file.path).as_uri()
+            continue
         if url in invalid or not url.lower().startswith(("https://", "http://")):
             continue
         if extension is not None and extension.lower() in IMAGE_LIKE_EXTENSIONS:
