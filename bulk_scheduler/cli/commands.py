@@ -1041,9 +1041,9 @@ def status(
             click.echo(f"Warning: {report.results_problem}", err=True)
         if not watch or report.all_final:
             break
-        if not as_json:
-            click.echo(f"Next refresh in {interval} s (Ctrl-C to stop).", err=True)
-        try:
+        try:  # from the line on: a Ctrl-C that lands as soon as it is shown stops too
+            if not as_json:
+                click.echo(f"Next refresh in {interval} s (Ctrl-C to stop).", err=True)
             time.sleep(interval)
         except KeyboardInterrupt:
             click.echo("Stopped watching.", err=True)
