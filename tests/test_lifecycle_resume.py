@@ -22,7 +22,7 @@ import pytest
 from bulk_scheduler.sandbox import seed
 from bulk_scheduler.sandbox.server import SandboxServer
 from tests.rows import write_csv
-from tests.test_resume import journal_is_consistent, wait_for
+from tests.test_resume import journal_is_consistent, read_results, wait_for
 
 DAY = 86400
 
@@ -48,6 +48,12 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
     return process.returncode, out + err
 
 
+def run_ok(server: SandboxServer, *args: str | Path) -> None:
+    """Run the command to its end; it must exit 0."""
+    code, output = finish(start(server, *args))
+    assert code == 0, output
+
+
 def campaign(path: Path, count: int, days: float) -> Path:
     accounts = f"{seed.BYO_TIKTOK_ID}, {seed.BYO_INSTAGRAM_ID}"
     start_at = datetime.now(UTC) + timedelta(days=days)
@@ -65,16 +71,17 @@ def campaign(path: Path, count: int, days: float) -> Path:
     return write_csv(path, rows)
 
 
-def read_results(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+def launched(server: SandboxServer, path: Path, count: int, days: float) -> Path:
+    """A campaign of ``count`` rows from ``days`` ahead, run once: its results sheet."""
+    run_ok(server, "run", campaign(path, count, days), "--yes", "--no-media-check", "-q")
+    return path.with_name(f"{path.stem}.results.csv")
 
 
 def route(server: SandboxServer, name: str) -> int:
     return server.stats()["requests_by_route"].get(name, 0)
 
 
-def kill_while(
+def kill_while_then_finish(
     server: SandboxServer,
     args: tuple[str | Path, ...],
     counted: str,
@@ -83,7 +90,8 @@ def kill_while(
     sheet: Path,
 ) -> int:
     """Start the command again and again, killing it soon after it sends ``counted``
-    requests; returns how many times it was killed with requests in flight."""
+    requests, then run it once more with no latency, to its end (exit 0); returns how
+    many times it was killed with requests in flight."""
     kills = 0
     for _ in range(kills_wanted * 2):
         before = route(server, counted)
@@ -99,32 +107,30 @@ def kill_while(
         journal_is_consistent(sheet)
         if kills >= kills_wanted:
             break
+    server.set_faults(latency_ms=0, latency_jitter_ms=0)
+    run_ok(server, *args)
     return kills
 
 
 @pytest.mark.timeout(600)
-def test_sigkill_during_updates_applies_each_edit_once(tmp_path: Path) -> None:
-    sheet = campaign(tmp_path / "u.csv", 120, days=30)
-    results = tmp_path / "u.results.csv"
-    with SandboxServer() as server:
-        code, output = finish(start(server, "run", sheet, "--yes", "--no-media-check", "-q"))
-        assert code == 0, output
-        rows = read_results(results)
-        for row in rows:
-            row["caption"] = f"{row['caption']}, edited"
-        with results.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-        server.set_faults(latency_ms=40, latency_jitter_ms=20, seed=5)
-        args = ("run", results, "--yes", "--no-media-check", "-q", "--concurrency", "2")
-        kills = kill_while(server, args, "PATCH /posts/{id}", random.Random(16), 5, results)
-        assert kills >= 3
-        server.set_faults(latency_ms=0, latency_jitter_ms=0)
-        code, output = finish(start(server, *args))
-        assert code == 0, output
-        stats = server.stats()
-        posts = list(server._sandbox.state.posts.values())
+def test_sigkill_during_updates_applies_each_edit_once(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    results = launched(sandbox, tmp_path / "u.csv", 120, days=30)
+    rows = read_results(results)
+    for row in rows:
+        row["caption"] = f"{row['caption']}, edited"
+    with results.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    sandbox.set_faults(latency_ms=40, latency_jitter_ms=20, seed=5)
+    args = ("run", results, "--yes", "--no-media-check", "-q", "--concurrency", "2")
+    rng = random.Random(16)
+    kills = kill_while_then_finish(sandbox, args, "PATCH /posts/{id}", rng, 5, results)
+    assert kills >= 3
+    stats = sandbox.stats()
+    posts = list(sandbox._sandbox.state.posts.values())
     assert stats["posts_total"] == 120
     assert stats["create_requests"] == 120  # no edit became a second post
     # Every edit applied, and each exactly once: a PATCH whose answer was lost was checked
@@ -137,23 +143,19 @@ def test_sigkill_during_updates_applies_each_edit_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(600)
-def test_sigkill_during_retries_requeues_each_failed_account_once(tmp_path: Path) -> None:
-    sheet = campaign(tmp_path / "r.csv", 200, days=3)
-    results = tmp_path / "r.results.csv"
-    with SandboxServer() as server:
-        code, output = finish(start(server, "run", sheet, "--yes", "--no-media-check", "-q"))
-        assert code == 0, output
-        server.set_faults(publish_fail_rate=1.0)
-        assert server.publish(advance_seconds=5 * DAY)["failed"] == 200
-        server.set_faults(latency_ms=150, seed=9)
-        args = ("run", results, "--yes", "--no-media-check", "-q")
-        kills = kill_while(server, args, "POST /posts/retry", random.Random(17), 4, results)
-        assert kills >= 3
-        server.set_faults(latency_ms=0)
-        code, output = finish(start(server, *args))
-        assert code == 0, output
-        stats = server.stats()
-        posts = list(server._sandbox.state.posts.values())
+def test_sigkill_during_retries_requeues_each_failed_account_once(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    results = launched(sandbox, tmp_path / "r.csv", 200, days=3)
+    sandbox.set_faults(publish_fail_rate=1.0)
+    assert sandbox.publish(advance_seconds=5 * DAY)["failed"] == 200
+    sandbox.set_faults(latency_ms=150, seed=9)
+    args = ("run", results, "--yes", "--no-media-check", "-q")
+    rng = random.Random(17)
+    kills = kill_while_then_finish(sandbox, args, "POST /posts/retry", rng, 4, results)
+    assert kills >= 3
+    stats = sandbox.stats()
+    posts = list(sandbox._sandbox.state.posts.values())
     # 200 posts, each failed on both accounts: every account re-queued, none twice.
     assert len(stats["retried_accounts"]) == 400
     assert set(stats["retried_accounts"].values()) == {1}
@@ -164,25 +166,19 @@ def test_sigkill_during_retries_requeues_each_failed_account_once(tmp_path: Path
 
 
 @pytest.mark.timeout(600)
-def test_sigkill_during_cancel_cancels_every_row_once(tmp_path: Path) -> None:
-    sheet = campaign(tmp_path / "c.csv", 300, days=30)
-    results = tmp_path / "c.results.csv"
-    with SandboxServer() as server:
-        code, output = finish(start(server, "run", sheet, "--yes", "--no-media-check", "-q"))
-        assert code == 0, output
-        server.set_faults(latency_ms=150, seed=11)
-        args = ("cancel", results, "--all", "--yes", "-q")
-        kills = kill_while(server, args, "POST /posts/delete", random.Random(18), 3, results)
-        assert kills >= 2
-        server.set_faults(latency_ms=0)
-        code, output = finish(start(server, *args))
-        assert code == 0, output
-        stats = server.stats()
-        # A later run re-creates nothing.
-        before = stats["create_requests"]
-        code, output = finish(start(server, "run", results, "--yes", "--no-media-check", "-q"))
-        assert code == 0, output
-        assert server.stats()["create_requests"] == before
+def test_sigkill_during_cancel_cancels_every_row_once(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    results = launched(sandbox, tmp_path / "c.csv", 300, days=30)
+    sandbox.set_faults(latency_ms=150, seed=11)
+    args = ("cancel", results, "--all", "--yes", "-q")
+    rng = random.Random(18)
+    kills = kill_while_then_finish(sandbox, args, "POST /posts/delete", rng, 3, results)
+    assert kills >= 2
+    stats = sandbox.stats()
+    # A later run re-creates nothing.
+    run_ok(sandbox, "run", results, "--yes", "--no-media-check", "-q")
+    assert sandbox.stats()["create_requests"] == stats["create_requests"]
     assert stats["posts_total"] == 0
     assert stats["deleted_posts"] == 300
     final = read_results(results)

@@ -574,18 +574,15 @@ def test_bad_slot_options_are_one_line_naming_the_option(
 # --- end to end against the sandbox, each run twice -------------------------------------
 
 
-def run_twice(
-    campaign: Path, server: SandboxServer, *options: str, shown: list[str] | None = None
-) -> list[dict[str, Any]]:
-    first = invoke("run", campaign, "--yes", *options)
-    assert first.exit_code == 0, first.output
-    if shown is not None:
-        shown.append(first.output)
-    posts = server.stats()["posts_total"]
-    second = invoke("run", campaign, "--yes", *options)
-    assert second.exit_code == 0, second.output
-    assert server.stats()["posts_total"] == posts  # nothing doubled
-    assert set(server.stats()["posts_by_external_id"].values()) == {1}
+def run_ok(campaign: Path, *options: str) -> str:
+    """``run --yes`` on ``campaign``, which must exit 0; its output."""
+    result = invoke("run", campaign, "--yes", *options)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def read_results(campaign: Path) -> list[dict[str, Any]]:
+    """The rows of the results sheet written beside ``campaign`` (CSV or XLSX)."""
     results = campaign.with_name(campaign.stem + ".results" + campaign.suffix)
     if results.suffix == ".csv":
         with results.open(encoding="utf-8-sig", newline="") as handle:
@@ -593,6 +590,19 @@ def run_twice(
     sheet = load_workbook(results).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))
     return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def run_twice(
+    campaign: Path, server: SandboxServer, *options: str, shown: list[str] | None = None
+) -> list[dict[str, Any]]:
+    first = run_ok(campaign, *options)
+    if shown is not None:
+        shown.append(first)
+    posts = server.stats()["posts_total"]
+    run_ok(campaign, *options)
+    assert server.stats()["posts_total"] == posts  # nothing doubled
+    assert set(server.stats()["posts_by_external_id"].values()) == {1}
+    return read_results(campaign)
 
 
 def test_a_tiktok_drafts_slideshow_campaign_runs_once(
@@ -632,8 +642,7 @@ def test_the_sandbox_refuses_a_sixth_draft_in_a_day_as_tiktok_does(
     campaign = write(tmp_path / "many.csv", [*BASE, "TikTok post mode"], rows)
     result = invoke("run", campaign, "--yes")
     assert result.exit_code == 1  # the warning did not stop the run; TikTok's refusal is a row
-    with (tmp_path / "many.results.csv").open(encoding="utf-8-sig", newline="") as handle:
-        results = list(csv.DictReader(handle))
+    results = read_results(campaign)
     # The rows are sent 4 at a time: whichever reaches the sandbox 6th is the one refused.
     refused = [r for r in results if r["result"] != "created"]
     assert len(refused) == 1 and refused[0]["error_code"] == "spam_risk_too_many_pending_share"
@@ -697,11 +706,10 @@ def test_a_slots_campaign_without_start_keeps_its_start_for_re_runs(
     assert api_env.stats()["posts_total"] == 3
     # So does run, with a row added: it alone is sent, in the remembered zone's next slot.
     write(campaign, BASE, [*rows, ["Queued 3", VIDEO, TIKTOK, None]])
-    third = invoke("run", campaign, "--yes")
-    assert third.exit_code == 0, third.output
-    assert "3 row(s) already done in an earlier run: skipped" in third.output
-    assert "1 post(s) placed in posting slots (--slots):" in third.output
-    assert "10:00 UTC" in third.output.split("placed in posting slots", 1)[1]
+    third = run_ok(campaign)
+    assert "3 row(s) already done in an earlier run: skipped" in third
+    assert "1 post(s) placed in posting slots (--slots):" in third
+    assert "10:00 UTC" in third.split("placed in posting slots", 1)[1]
     assert api_env.stats()["posts_total"] == 4
 
 
@@ -768,19 +776,14 @@ def test_a_row_added_above_never_moves_the_rows_already_sent(
 ) -> None:
     rows = [[f"Queued {n}", VIDEO, TIKTOK, None] for n in range(3)]
     campaign = write(tmp_path / "queue.csv", BASE, rows)
-    first = invoke("run", campaign, "--yes", *SLOTS)
-    assert first.exit_code == 0, first.output
-    results = tmp_path / "queue.results.csv"
-    with results.open(encoding="utf-8-sig", newline="") as handle:
-        before = {r["caption"]: r["scheduled_at_utc"] for r in csv.DictReader(handle)}
+    run_ok(campaign, *SLOTS)
+    before = {r["caption"]: r["scheduled_at_utc"] for r in read_results(campaign)}
 
     # The planner adds a post at the top, and one in the middle, and runs the sheet again.
     rows = [["New first", VIDEO, TIKTOK, None], *rows[:2], ["New middle", VIDEO, TIKTOK, None]]
     write(campaign, BASE, [*rows, [f"Queued {2}", VIDEO, TIKTOK, None]])
-    second = invoke("run", campaign, "--yes", *SLOTS)
-    assert second.exit_code == 0, second.output
-    with results.open(encoding="utf-8-sig", newline="") as handle:
-        after = {r["caption"]: r["scheduled_at_utc"] for r in csv.DictReader(handle)}
+    run_ok(campaign, *SLOTS)
+    after = {r["caption"]: r["scheduled_at_utc"] for r in read_results(campaign)}
 
     assert {caption: after[caption] for caption in before} == before  # kept their slots
     assert api_env.stats()["posts_total"] == 5  # 3, then the 2 new ones: nothing doubled

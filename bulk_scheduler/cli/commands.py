@@ -77,6 +77,27 @@ def api_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+# --results and --journal: where a campaign's record is kept, for the commands that read
+# or write it (run, status, cancel; calendar reads the journal only).
+results_option = click.option(
+    "--results",
+    "results_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the results sheet (default <campaign>.results.<ext>).",
+)
+journal_option = click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The campaign's journal (default .bulk_scheduler/<campaign>.journal.sqlite beside it).",
+)
+
+
+def record_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--results`` and ``--journal``, handed over as ``results_path`` and ``journal_path``."""
+    return results_option(journal_option(func))
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignInput:
     """The campaign file and how to read it: what every campaign command shares."""
@@ -523,12 +544,7 @@ def validate(
     metavar="DURATION",
     help="Mark two posts on one account closer than this (90m, 1h30m; 0: never).",
 )
-@click.option(
-    "--journal",
-    "journal_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The campaign's journal (default .bulk_scheduler/<campaign>.journal.sqlite beside it).",
-)
+@journal_option
 def calendar(
     source: CampaignInput,
     base_url: str | None,
@@ -617,12 +633,6 @@ def calendar(
     help="Attempts per row for 5xx and network errors (429s do not count).",
 )
 @click.option(
-    "--results",
-    "results_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the results sheet (default <campaign>.results.<ext>).",
-)
-@click.option(
     "--upload-concurrency",
     type=click.IntRange(1, 32),
     default=4,
@@ -630,16 +640,11 @@ def calendar(
     help="Local media files uploaded at once.",
 )
 @click.option(
-    "--journal",
-    "journal_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The run's journal (default .bulk_scheduler/<campaign>.journal.sqlite beside it).",
-)
-@click.option(
     "--only",
     type=click.Choice(["create", "update", "retry"]),
     help="Apply only this part of the plan (creates, updates or retries).",
 )
+@record_options
 def run(
     source: CampaignInput,
     base_url: str | None,
@@ -980,18 +985,7 @@ def _confirm_or_yes(yes: bool) -> None:
     show_default=True,
     help="Seconds between refreshes with --watch (at least 10: polite to the API).",
 )
-@click.option(
-    "--results",
-    "results_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the results sheet (default <campaign>.results.<ext>).",
-)
-@click.option(
-    "--journal",
-    "journal_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The campaign's journal (default .bulk_scheduler/<campaign>.journal.sqlite).",
-)
+@record_options
 def status(
     source: CampaignInput,
     base_url: str | None,
@@ -1074,18 +1068,7 @@ def status(
 )
 @click.option("--all", "all_rows", is_flag=True, help="Every row that has a post.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--results",
-    "results_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the results sheet (default <campaign>.results.<ext>).",
-)
-@click.option(
-    "--journal",
-    "journal_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The campaign's journal (default .bulk_scheduler/<campaign>.journal.sqlite).",
-)
+@record_options
 def cancel(
     source: CampaignInput,
     base_url: str | None,

@@ -9,7 +9,8 @@ published URLs and when they were checked, or ``canceled``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,8 @@ class _Session:
     results: Path | None
 
 
-def _open(
+@contextmanager
+def _synced_session(
     path: str | Path,
     plan_options: PlanOptions | None,
     api_key: str | ApiKey | None,
@@ -142,7 +144,10 @@ def _open(
     max_rows: int | None,
     max_bytes: int | None,
     write: bool,
-) -> _Session:
+) -> Iterator[tuple[_Session, RefreshStats]]:
+    """The campaign as the runs read it, its journal (held open inside the ``with``) and
+    the API's key and URL, once the journal knows what the API now says of every post:
+    where status and cancel both start. Yields the session and what the refresh took."""
     campaign_path = Path(path)
     journal_file = Path(journal_path) if journal_path else default_journal_path(campaign_path)
     choices = PlanningChoices(plan_options or PlanOptions(), sheet).with_remembered(journal_file)
@@ -169,7 +174,14 @@ def _open(
     journal = open_journal(campaign.path, journal_file)
     report = validate_rows(campaign, choices.options, accounts)
     handles = {a.id: f"@{a.username}" if a.username else a.id for a in accounts}
-    return _Session(report, journal, LifecycleJournal(journal), key, url, handles, results)
+    session = _Session(report, journal, LifecycleJournal(journal), key, url, handles, results)
+
+    async def sync() -> RefreshStats:
+        async with PartnerClient(key, url) as client:
+            return await sync_posts(journal, session.life, client, handles)
+
+    with journal:
+        yield session, event_loop.run(sync())
 
 
 def _write(session: _Session, write: bool) -> RunReport:
@@ -186,14 +198,6 @@ def _write(session: _Session, write: bool) -> RunReport:
     else:
         session.life.decorate(outcomes)
     return run
-
-
-def _sync(session: _Session) -> RefreshStats:
-    async def sync() -> RefreshStats:
-        async with PartnerClient(session.key, session.url) as client:
-            return await sync_posts(session.journal, session.life, client, session.handles)
-
-    return event_loop.run(sync())
 
 
 def refresh_status(
@@ -216,12 +220,10 @@ def refresh_status(
     knows, and one by one only for what the lists do not give. Raises
     ``ConfigurationError`` when no run of the campaign is known, ``FatalApiError`` when
     the API refuses the key, ``ApiError`` when it cannot be read."""
-    session = _open(
+    with _synced_session(
         path, plan_options, api_key, base_url, sheet, results_path, journal_path,
         max_rows, max_bytes, write,
-    )  # fmt: skip
-    with session.journal:
-        stats = _sync(session)
+    ) as (session, stats):  # fmt: skip
         run = _write(session, write)
         states = session.life.post_states()
         rows: list[RowStatus] = []
@@ -366,12 +368,10 @@ def cancel_posts(
     ``status``, or ``all_rows``; the choices narrow each other. ``confirm`` sees the plan
     first (False: nothing is sent). Each row ends ``canceled`` or with the reason it could
     not be (blocked by its status, not found), in the report and the results sheet."""
-    session = _open(
+    with _synced_session(
         path, plan_options, api_key, base_url, sheet, results_path, journal_path,
         max_rows, max_bytes, write,
-    )  # fmt: skip
-    with session.journal:
-        _sync(session)
+    ) as (session, _):  # fmt: skip
         plan = _choose(session, rows, external_ids, status, all_rows)
         if plan.targets and confirm is not None and not confirm(plan):
             return CancelReport(results=plan.skipped, launched=False)
