@@ -434,7 +434,7 @@ def cli() -> None:
     "--report",
     "report_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the issues to a .csv, .xlsx or .json file.",
+    help="Also write the issues to a .csv, .xlsx or .json file (.html: the calendar page).",
 )
 @click.option(
     "--payloads",
