@@ -158,6 +158,28 @@ def test_a_run_remembers_its_media_dir_for_the_next_commands(folder: Path, tmp_p
         assert issues_of(checked) == [], checked.stdout
 
 
+@pytest.mark.parametrize("given", [True, False], ids=["given", "remembered"])
+def test_status_reads_the_media_dir_as_the_run_did(
+    folder: Path, tmp_path: Path, given: bool
+) -> None:
+    """The generated external_id counts a local file's content: status (and cancel) must
+    find the files where the run did, or no row would match its post."""
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    campaign = plans / "june.csv"
+    campaign.write_text(
+        f"caption,media_urls,accounts,scheduled_at\nCover,cover.jpg,{ACCOUNT},2036-05-01T10:00Z\n",
+        encoding="utf-8",
+    )
+    media = ["--media-dir", str(folder / "media")]
+    with SandboxServer() as server:
+        first = cli("run", str(campaign), "--yes", *media, server=server)
+        assert first.returncode == 0, first.stderr
+        status = cli("status", str(campaign), "--json", *(media if given else []), server=server)
+        summary = json.loads(status.stdout)
+        assert (summary["posts"], summary["rows_without_post"]) == (1, 0), status.stdout
+
+
 def test_each_bad_file_is_one_clear_issue_on_its_cell(folder: Path) -> None:
     (folder / "media" / "a folder.mp4").mkdir()
     os.symlink("loop-b.mp4", folder / "media" / "loop-a.mp4")

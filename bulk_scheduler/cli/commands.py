@@ -1023,6 +1023,8 @@ def status(
                 journal_path=journal_path,
                 max_rows=source.max_rows,
                 max_bytes=source.max_file_mb * 1024 * 1024,
+                reading=source.reading,
+                media_dir=source.media_dir,
             )
         except ApiError as exc:
             fail(str(exc), ExitStatus.FATAL_API)
@@ -1124,6 +1126,8 @@ def cancel(
             journal_path=journal_path,
             max_rows=source.max_rows,
             max_bytes=source.max_file_mb * 1024 * 1024,
+            reading=source.reading,
+            media_dir=source.media_dir,
         )
     except ApiError as exc:
         fail(str(exc), ExitStatus.FATAL_API)

@@ -41,6 +41,7 @@ from bulk_scheduler.launch.status import RefreshStats, is_final, summarize, sync
 from bulk_scheduler.launch.workspace import fetch_accounts
 from bulk_scheduler.outcome import RowOutcome, RowResult
 from bulk_scheduler.sheet.file_guard import MAX_FILE_BYTES
+from bulk_scheduler.sheet.read_options import ReadOptions
 from bulk_scheduler.sheet.results import check_writable, default_results_path
 
 
@@ -144,14 +145,22 @@ def _synced_session(
     max_rows: int | None,
     max_bytes: int | None,
     write: bool,
+    reading: ReadOptions | None,
+    media_dir: str | Path | None,
 ) -> Iterator[tuple[_Session, RefreshStats]]:
     """The campaign as the runs read it, its journal (held open inside the ``with``) and
     the API's key and URL, once the journal knows what the API now says of every post:
     where status and cancel both start. Yields the session and what the refresh took."""
     campaign_path = Path(path)
     journal_file = Path(journal_path) if journal_path else default_journal_path(campaign_path)
-    choices = PlanningChoices(plan_options or PlanOptions(), sheet).with_remembered(journal_file)
-    # Read as the runs read it: the journal keeps --header-row, --encoding, --include-hidden.
+    choices = PlanningChoices(
+        plan_options or PlanOptions(),
+        sheet,
+        reading=reading or ReadOptions(),
+        media_dir=Path(media_dir) if media_dir is not None else None,
+    ).with_remembered(journal_file)
+    # Read as the runs read it: the journal keeps --header-row, --encoding, --include-hidden
+    # and --media-dir (a generated external_id counts each local media file's content).
     campaign = load_for(
         campaign_path,
         choices.options,
@@ -172,7 +181,7 @@ def _synced_session(
         check_writable(results or default_results_path(campaign.path))
     accounts = event_loop.run(fetch_accounts(key, url))
     journal = open_journal(campaign.path, journal_file)
-    report = validate_rows(campaign, choices.options, accounts)
+    report = validate_rows(campaign, choices.options, accounts, media_dir=choices.media_dir)
     handles = {a.id: f"@{a.username}" if a.username else a.id for a in accounts}
     session = _Session(report, journal, LifecycleJournal(journal), key, url, handles, results)
 
@@ -212,6 +221,8 @@ def refresh_status(
     write: bool = True,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    reading: ReadOptions | None = None,
+    media_dir: str | Path | None = None,
 ) -> StatusReport:
     """Refresh every row that has a post (``bulk-scheduler status``) and write the results
     sheet with each post's status, per-account delivery, published URLs and check time.
@@ -222,7 +233,7 @@ def refresh_status(
     the API refuses the key, ``ApiError`` when it cannot be read."""
     with _synced_session(
         path, plan_options, api_key, base_url, sheet, results_path, journal_path,
-        max_rows, max_bytes, write,
+        max_rows, max_bytes, write, reading, media_dir,
     ) as (session, stats):  # fmt: skip
         run = _write(session, write)
         states = session.life.post_states()
@@ -361,6 +372,8 @@ def cancel_posts(
     write: bool = True,
     max_rows: int | None = None,
     max_bytes: int | None = MAX_FILE_BYTES,
+    reading: ReadOptions | None = None,
+    media_dir: str | Path | None = None,
 ) -> CancelReport:
     """Delete the posts of the chosen rows (``bulk-scheduler cancel``).
 
@@ -370,7 +383,7 @@ def cancel_posts(
     not be (blocked by its status, not found), in the report and the results sheet."""
     with _synced_session(
         path, plan_options, api_key, base_url, sheet, results_path, journal_path,
-        max_rows, max_bytes, write,
+        max_rows, max_bytes, write, reading, media_dir,
     ) as (session, _):  # fmt: skip
         plan = _choose(session, rows, external_ids, status, all_rows)
         if plan.targets and confirm is not None and not confirm(plan):
