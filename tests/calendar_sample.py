@@ -165,7 +165,7 @@ def launch(sample: Sample, sandbox: SandboxServer) -> None:
 
     from bulk_scheduler.cli.commands import cli
 
-    env = {**os.environ, "GENVIRAL_API_KEY": sandbox.api_key, "GENVIRAL_BASE_URL": sandbox.base_url}
+    env = {**os.environ, **sandbox.client_env}
     result = CliRunner().invoke(
         cli,
         ["run", str(sample.path), "--timezone", ZONE, "--yes", "--skip-invalid", "--quiet"],
@@ -217,8 +217,7 @@ def main(argv: list[str]) -> int:
     ):
         launch(sample, sandbox)
         page = Path(folder) / "june.calendar.html"
-        env = {**os.environ, "GENVIRAL_API_KEY": sandbox.api_key}
-        env["GENVIRAL_BASE_URL"] = sandbox.base_url
+        env = {**os.environ, **sandbox.client_env}
         result = CliRunner().invoke(cli, calendar_command(sample, page), env=env)
         assert result.exit_code == 0, result.output
         with chromium() as driver:

@@ -95,7 +95,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
     folder = tmp_path_factory.mktemp("calendar")
     with SandboxServer() as sandbox, served_sample(folder) as (sample, _media):
         launch(sample, sandbox)
-        env = {"GENVIRAL_API_KEY": sandbox.api_key, "GENVIRAL_BASE_URL": sandbox.base_url}
+        env = sandbox.client_env
         page = folder / "june.calendar.html"
         code, out, err = invoke(calendar_command(sample, page), env)
         assert code == 0, out + err

@@ -31,11 +31,7 @@ CREATE = "POST /posts"
 
 
 def cli(server: SandboxServer, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "GENVIRAL_API_KEY": server.api_key,
-        "GENVIRAL_BASE_URL": server.base_url,
-    }
+    env = {**os.environ, **server.client_env}
     return subprocess.run(
         [sys.executable, "-m", "bulk_scheduler", *map(str, args)],
         env=env,
@@ -315,8 +311,7 @@ def test_status_watch_stops_when_every_post_is_final_or_at_ctrl_c(tmp_path: Path
     with SandboxServer() as server:
         assert cli(server, "run", sheet, "--yes", "--no-media-check", "-q").returncode == 0
         # One post is still scheduled: --watch waits for the next refresh; Ctrl-C stops it.
-        env = {**os.environ, "GENVIRAL_API_KEY": server.api_key}
-        env["GENVIRAL_BASE_URL"] = server.base_url
+        env = {**os.environ, **server.client_env}
         watching = subprocess.Popen(
             [sys.executable, "-m", "bulk_scheduler", "status", str(sheet), "--watch"],
             env=env,

@@ -28,11 +28,7 @@ DAY = 86400
 
 
 def start(server: SandboxServer, *args: str | Path) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "GENVIRAL_API_KEY": server.api_key,
-        "GENVIRAL_BASE_URL": server.base_url,
-    }
+    env = {**os.environ, **server.client_env}
     return subprocess.Popen(
         [sys.executable, "-m", "bulk_scheduler", *map(str, args)],
         env=env,

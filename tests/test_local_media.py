@@ -55,8 +55,7 @@ def row(external_id: str, media: str, media_type: str = "", day: int = 1) -> lis
 def cli(*args: str, server: SandboxServer | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if server is not None:
-        env["GENVIRAL_API_KEY"] = server.api_key
-        env["GENVIRAL_BASE_URL"] = server.base_url
+        env.update(server.client_env)
     else:
         env.pop("GENVIRAL_API_KEY", None)
     return subprocess.run(
@@ -353,8 +352,7 @@ def test_kill_during_uploads_then_resume_uploads_each_file_at_most_once_more(
     campaign = write_campaign(tmp_path / "kill.csv", rows)
     env = dict(os.environ)
     with SandboxServer() as server:
-        env["GENVIRAL_API_KEY"] = server.api_key
-        env["GENVIRAL_BASE_URL"] = server.base_url
+        env.update(server.client_env)
         process = subprocess.Popen(
             [
                 sys.executable,

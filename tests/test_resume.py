@@ -42,11 +42,7 @@ def write_campaign(path: Path, count: int) -> Path:
 
 
 def start_run(campaign: Path, server: SandboxServer, *extra: str) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "GENVIRAL_API_KEY": server.api_key,
-        "GENVIRAL_BASE_URL": server.base_url,
-    }
+    env = {**os.environ, **server.client_env}
     return subprocess.Popen(
         [sys.executable, "-m", "bulk_scheduler", "run", str(campaign), "--yes", *extra],
         env=env,

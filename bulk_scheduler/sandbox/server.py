@@ -161,6 +161,11 @@ class SandboxServer:
         return self.config.api_key
 
     @property
+    def client_env(self) -> dict[str, str]:
+        """The environment variables that point a client (``bulk-scheduler``) here."""
+        return {API_KEY_ENV: self.api_key, BASE_URL_ENV: self.base_url}
+
+    @property
     def config(self) -> SandboxConfig:
         """The configuration in force now (fault changes included)."""
         return self._sandbox.config
