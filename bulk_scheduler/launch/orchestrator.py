@@ -534,11 +534,7 @@ async def launch(
             continue
         media = None
         if p.local_media:
-            failed = [
-                uploaded[f.digest]
-                for f in p.local_media
-                if not isinstance(uploaded.get(f.digest or ""), str)
-            ]
+            failed = _not_uploaded(p, uploaded)
             if failed:
                 journal.record_outcome(_upload_failed(p, failed))
                 continue
@@ -674,15 +670,23 @@ def _update_with_uploads(
         return update
     if not planned.local_media:  # web addresses only: the row no longer uses uploads
         return replace(update, media=json.dumps({"files": [], "sent": []}))
-    failed = [
-        uploaded.get(f.digest or "", "not uploaded")
-        for f in planned.local_media
-        if not isinstance(uploaded.get(f.digest or ""), str)
-    ]
+    failed = _not_uploaded(planned, uploaded)
     if failed:
         return replace(update, problem=_upload_messages(failed))
     body, record = with_uploaded_media({"media": update.fields["media"]}, planned, uploaded)  # type: ignore[arg-type]
     return replace(update, fields={**update.fields, "media": body["media"]}, media=record)
+
+
+def _not_uploaded(
+    planned: PlannedRow, uploaded: dict[str, str | UploadFailure]
+) -> list[UploadFailure | str]:
+    """Why each of the row's local files has no CDN URL (none: all were uploaded); a
+    file the uploads never reached (a stopped run) is "not uploaded"."""
+    return [
+        uploaded.get(f.digest or "", "not uploaded")
+        for f in planned.local_media
+        if not isinstance(uploaded.get(f.digest or ""), str)
+    ]
 
 
 def _upload_messages(failures: list[Any]) -> str:
